@@ -1,0 +1,74 @@
+package io.convexstream.connectors.flink;
+
+import io.convexstream.schemas.codec.AvroCodec;
+import io.convexstream.schemas.codec.DecodeException;
+import java.io.Serializable;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Decodes raw Kafka records into {@code T} and checks them on their own; anything undecodable or
+ * invalid goes to {@link DeadLetters#TAG} with the reason, counted in a metric. Never throws on
+ * input data.
+ */
+public final class DecodeFunction<T extends SpecificRecord> extends ProcessFunction<RawRecord, Decoded<T>> {
+  private static final long serialVersionUID = 1L;
+
+  /** A stateless check of a decoded record: a readable reason, or null when it is valid. */
+  @FunctionalInterface
+  public interface Check<T> extends Serializable {
+    String problem(T record);
+  }
+
+  private final AvroCodec<T> codec;
+  private final Check<T> check;
+  private final String job;
+  private transient Counter decoded;
+  private transient Counter deadLettered;
+
+  public DecodeFunction(Class<T> type, Check<T> check, String job) {
+    this.codec = AvroCodec.of(type);
+    this.check = check;
+    this.job = job;
+  }
+
+  @Override
+  public void open(OpenContext ctx) {
+    decoded = getRuntimeContext().getMetricGroup().counter("decoded");
+    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
+  }
+
+  @Override
+  public void processElement(RawRecord raw, Context ctx, Collector<Decoded<T>> out) {
+    T value;
+    try {
+      value = codec.decode(raw.value);
+    } catch (DecodeException e) {
+      reject(ctx, DeadLetters.of(raw, DeadLetters.DECODE, e.getMessage(), job));
+      return;
+    } catch (RuntimeException e) { // defensive: no input may fail the job
+      reject(ctx, DeadLetters.of(raw, DeadLetters.DECODE, "cannot decode: " + e, job));
+      return;
+    }
+    String problem;
+    try {
+      problem = check.problem(value);
+    } catch (RuntimeException e) {
+      problem = "invalid record: " + e;
+    }
+    if (problem != null) {
+      reject(ctx, DeadLetters.of(raw, DeadLetters.VALIDATE, problem, job));
+      return;
+    }
+    decoded.inc();
+    out.collect(new Decoded<>(value, raw));
+  }
+
+  private void reject(Context ctx, io.convexstream.schemas.DeadLetter dl) {
+    deadLettered.inc();
+    ctx.output(DeadLetters.TAG, dl);
+  }
+}

@@ -1,0 +1,100 @@
+package io.convexstream.connectors.flink;
+
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.schemas.codec.AvroFlinkSchema;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/** Builders of the Flink Kafka sources and sinks every job uses. */
+public final class KafkaIO {
+  private KafkaIO() {}
+
+  /** Key of an output record, as a UTF-8 string. */
+  @FunctionalInterface
+  public interface KeyOf<T> extends Serializable {
+    String key(T record);
+  }
+
+  /**
+   * A source of raw records (bytes plus origin) from {@code topics}; decoding happens downstream so
+   * bad bytes become dead letters instead of failing the source. Bounded sources stop at the
+   * offsets that were latest when the job started.
+   */
+  public static KafkaSource<RawRecord> rawSource(
+      String bootstrapServers, String groupId, boolean bounded, Topic... topics) {
+    var builder = KafkaSource.<RawRecord>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setGroupId(groupId)
+        .setTopics(Arrays.stream(topics).map(Topic::topicName).toArray(String[]::new))
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(
+            org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
+        .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+        .setDeserializer(new RawDeserializer());
+    if (bounded) {
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
+  }
+
+  /**
+   * A sink writing {@code T} to {@code topic} in Avro single-object encoding, keyed by {@code key}.
+   * With {@link DeliveryGuarantee#EXACTLY_ONCE} the job must checkpoint; records become visible to
+   * read_committed consumers when a checkpoint completes.
+   */
+  public static <T extends SpecificRecord> KafkaSink<T> sink(
+      String bootstrapServers, Topic topic, Class<T> type, KeyOf<T> key,
+      DeliveryGuarantee guarantee, String transactionalIdPrefix) {
+    if (!topic.recordType().equals(type)) {
+      throw new IllegalArgumentException(topic + " carries " + topic.recordType().getSimpleName() + ", not " + type.getSimpleName());
+    }
+    SerializationSchema<T> keySchema = r -> key.key(r).getBytes(StandardCharsets.UTF_8);
+    // a typed schema class (not a lambda): the sink's lineage reads the value type from it
+    AvroFlinkSchema<T> valueSchema = new AvroFlinkSchema<>(type);
+    Properties producer = new Properties();
+    // below the broker's transaction.max.timeout.ms (15 min by default)
+    producer.setProperty("transaction.timeout.ms", String.valueOf(10 * 60 * 1000));
+    producer.setProperty("linger.ms", "5");
+    var builder = KafkaSink.<T>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setKafkaProducerConfig(producer)
+        .setDeliveryGuarantee(guarantee)
+        .setRecordSerializer(KafkaRecordSerializationSchema.<T>builder()
+            .setTopic(topic.topicName())
+            .setKeySerializationSchema(keySchema)
+            .setValueSerializationSchema(valueSchema)
+            .build());
+    if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+      builder.setTransactionalIdPrefix(transactionalIdPrefix);
+    }
+    return builder.build();
+  }
+
+  /** Keeps every record, whatever its bytes. */
+  static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
+      out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
+    }
+
+    @Override
+    public TypeInformation<RawRecord> getProducedType() {
+      return TypeInformation.of(RawRecord.class);
+    }
+  }
+}

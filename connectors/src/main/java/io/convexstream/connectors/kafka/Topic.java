@@ -1,0 +1,80 @@
+package io.convexstream.connectors.kafka;
+
+import io.convexstream.schemas.DeadLetter;
+import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.MarketTick;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.RouterLoadReport;
+import io.convexstream.schemas.RouterScoreBatch;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The one topic catalogue: every topic of the system with its record type, key, partitions and
+ * configs. Topic creation, deployment manifests and docs derive from it.
+ */
+public enum Topic {
+  GRADIENTS("convexstream.gradients", Gradient.class, "modelId", Kind.INPUT),
+  EXAMPLES("convexstream.examples", LabelledExample.class, "modelId", Kind.INPUT),
+  PARAMETERS("convexstream.parameters", ParameterUpdate.class, "modelId", Kind.OUTPUT),
+  ROUTER_LOADS("convexstream.router-loads", RouterLoadReport.class, "modelId/layer", Kind.INPUT),
+  ROUTER_SCORES("convexstream.router-scores", RouterScoreBatch.class, "modelId/layer", Kind.INPUT),
+  EXPERT_BIASES("convexstream.expert-biases", ExpertBiasUpdate.class, "modelId/layer", Kind.OUTPUT),
+  MARKET_TICKS("convexstream.market-ticks", MarketTick.class, "asset", Kind.INPUT),
+  MARKET_BARS("convexstream.market-bars", MarketBar.class, "asset", Kind.INPUT),
+  PORTFOLIO_DECISIONS("convexstream.portfolio-decisions", PortfolioDecision.class, "portfolioId", Kind.OUTPUT),
+  DEAD_LETTERS("convexstream.dead-letters", DeadLetter.class, "sourceTopic", Kind.DEAD_LETTER);
+
+  /** Role of a topic; it sets the default retention. */
+  public enum Kind {
+    INPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+    OUTPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+    DEAD_LETTER(Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000)));
+
+    final Map<String, String> configs;
+
+    Kind(Map<String, String> configs) {
+      this.configs = configs;
+    }
+  }
+
+  /** Partitions of every topic unless overridden at creation. */
+  public static final int DEFAULT_PARTITIONS = 4;
+
+  private final String topicName;
+  private final Class<? extends SpecificRecord> recordType;
+  private final String key;
+  private final Kind kind;
+
+  Topic(String topicName, Class<? extends SpecificRecord> recordType, String key, Kind kind) {
+    this.topicName = topicName;
+    this.recordType = recordType;
+    this.key = key;
+    this.kind = kind;
+  }
+
+  public String topicName() {
+    return topicName;
+  }
+
+  public Class<? extends SpecificRecord> recordType() {
+    return recordType;
+  }
+
+  /** What the Kafka record key holds (UTF-8). */
+  public String key() {
+    return key;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public Map<String, String> configs() {
+    return kind.configs;
+  }
+}

@@ -1,0 +1,66 @@
+package io.convexstream.schemas.validate;
+
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.NumericVector;
+import java.util.List;
+
+/**
+ * Stateless checks of decoded records: what a record must satisfy on its own, before any operator
+ * state is consulted. Each check returns a readable reason, or null when the record is valid.
+ */
+public final class RecordChecks {
+  /** Largest dimension accepted (dense vectors of 10^6 and more are supported; this stops garbage). */
+  public static final int MAX_DIM = 1 << 26;
+
+  private RecordChecks() {}
+
+  public static String vectorProblem(String what, NumericVector v) {
+    if (v == null) {
+      return what + " is missing";
+    }
+    int dim = v.getDim();
+    if (dim <= 0 || dim > MAX_DIM) {
+      return what + " has invalid dimension " + dim;
+    }
+    List<Double> values = v.getValues();
+    List<Integer> indices = v.getIndices();
+    if (indices == null) {
+      if (values.size() != dim) {
+        return what + " is dense with " + values.size() + " values but dimension " + dim;
+      }
+    } else {
+      if (indices.size() != values.size()) {
+        return what + " is sparse with " + indices.size() + " indices but " + values.size() + " values";
+      }
+      int previous = -1;
+      for (int k = 0; k < indices.size(); k++) {
+        int i = indices.get(k);
+        if (i <= previous || i >= dim) {
+          return what + " has index " + i + " at position " + k
+              + (i >= dim ? " outside dimension " + dim : " not strictly increasing");
+        }
+        previous = i;
+      }
+    }
+    for (int k = 0; k < values.size(); k++) {
+      double x = values.get(k);
+      if (!Double.isFinite(x)) {
+        return what + " has non-finite value " + x + " at position " + k;
+      }
+    }
+    return null;
+  }
+
+  public static String gradientProblem(Gradient g) {
+    if (g.getModelId().isEmpty()) {
+      return "empty modelId";
+    }
+    if (g.getStep() < 1) {
+      return "step " + g.getStep() + " is not positive";
+    }
+    if (g.getLoss() != null && !Double.isFinite(g.getLoss())) {
+      return "non-finite loss " + g.getLoss();
+    }
+    return vectorProblem("gradient", g.getGradient());
+  }
+}

@@ -1,0 +1,28 @@
+package io.convexstream.streams.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code convexstream} command line. */
+@Command(
+    name = "convexstream",
+    mixinStandardHelpOptions = true,
+    version = "convexstream 0.1.0",
+    description = {
+        "Streaming online learning on Kafka and Flink.",
+        "Learners read gradients, router loads and market data from Kafka topics, keep their state in Flink,",
+        "and publish parameters, expert biases and portfolio weights back to Kafka."},
+    subcommands = {DemoCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+public final class ConvexStreamCli implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ConvexStreamCli()).execute(args));
+  }
+}

@@ -1,0 +1,107 @@
+package io.convexstream.streams.cli;
+
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.streams.jobs.JobSettings;
+import io.convexstream.streams.jobs.Jobs;
+import io.convexstream.streams.jobs.StreamJob;
+import io.convexstream.streams.local.LocalFlinkCluster;
+import java.io.File;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Runs one job against an existing Kafka cluster, on a local Flink MiniCluster (with web UI) or a remote",
+        "Flink cluster (through its REST address). Jobs: gradients."})
+final class RunCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, e.g. kafka:9092.")
+  String bootstrap;
+
+  @Option(names = "--job", required = true, description = "Job to run: ${COMPLETION-CANDIDATES}.", completionCandidates = JobNames.class)
+  String job;
+
+  @Option(names = "--flink", defaultValue = "local", description = "'local' (a MiniCluster in this JVM) or the REST address host:port of a Flink cluster (default: ${DEFAULT-VALUE}).")
+  String flink;
+
+  @Option(names = "--jar", description = "Job jar(s) to ship to a remote cluster (the classes of the job and their dependencies not in Flink's lib/).")
+  List<File> jars = List.of();
+
+  @Option(names = "--ui-port", defaultValue = "8081", description = "Preferred local web UI port (default: ${DEFAULT-VALUE}).")
+  int uiPort;
+
+  @Option(names = "--group-id", description = "Consumer group of the job's sources (default: convexstream-<job>).")
+  String groupId;
+
+  @Option(names = "--parallelism", defaultValue = "2", description = "Operator parallelism (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(names = "--delivery", defaultValue = "EXACTLY_ONCE", description = "Kafka sink guarantee: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  DeliveryGuarantee delivery;
+
+  @Option(names = "--checkpoint-interval", defaultValue = "PT2S", description = "Checkpoint interval, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration checkpointInterval;
+
+  @Option(names = "--bounded", description = "Stop at the input offsets that are latest at start instead of running forever.")
+  boolean bounded;
+
+  @Option(names = "--create-topics", description = "Create the catalogue's topics first (replication 1) if missing.")
+  boolean createTopics;
+
+  @Override
+  public Integer call() throws Exception {
+    StreamJob streamJob = Jobs.byName(job);
+    JobSettings settings = new JobSettings(bootstrap, groupId != null ? groupId : "convexstream-" + job,
+        bounded, delivery, checkpointInterval, parallelism);
+    if (createTopics) {
+      System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
+    }
+    String jobName = "convexstream " + streamJob.name();
+    if (flink.equals("local")) {
+      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2))) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Jobs.prepare(env, streamJob, settings);
+        JobID id = cluster.submit(env, jobName);
+        System.out.println("submitted " + jobName + " as " + id + "; Flink web UI: " + cluster.restAddress());
+        if (bounded) {
+          cluster.awaitFinished(id, Long.MAX_VALUE);
+          System.out.println("finished " + id);
+        } else {
+          System.out.println("running; Ctrl-C stops it");
+          new CountDownLatch(1).await();
+        }
+      }
+      return 0;
+    }
+    String[] hostPort = flink.split(":");
+    if (hostPort.length != 2) {
+      throw new IllegalArgumentException("--flink must be 'local' or host:port, not " + flink);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
+        hostPort[0], Integer.parseInt(hostPort[1]), jars.stream().map(File::getPath).toArray(String[]::new));
+    Jobs.prepare(env, streamJob, settings);
+    var client = env.executeAsync(jobName);
+    System.out.println("submitted " + jobName + " as " + client.getJobID() + " to " + flink);
+    if (bounded) {
+      client.getJobExecutionResult().get();
+      System.out.println("finished " + client.getJobID());
+    }
+    return 0;
+  }
+
+  /** Job names for help and completion. */
+  static final class JobNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Jobs.all().keySet().iterator();
+    }
+  }
+}

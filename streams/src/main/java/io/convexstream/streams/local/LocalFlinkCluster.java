@@ -1,0 +1,91 @@
+package io.convexstream.streams.local;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
+/**
+ * A Flink MiniCluster in this JVM with its REST endpoint and web UI (flink-runtime-web is on the
+ * classpath). The UI binds to the preferred port, or the next free one above it.
+ */
+public final class LocalFlinkCluster implements AutoCloseable {
+  private final MiniCluster cluster;
+  private final URI restAddress;
+
+  private LocalFlinkCluster(MiniCluster cluster, URI restAddress) {
+    this.cluster = cluster;
+    this.restAddress = restAddress;
+  }
+
+  /** Starts a cluster with {@code slots} task slots; the UI on {@code preferredPort} or the next free port. */
+  public static LocalFlinkCluster start(int preferredPort, int slots) throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.ADDRESS, "localhost");
+    conf.set(RestOptions.BIND_PORT, preferredPort + "-" + (preferredPort + 100));
+    MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+        .setConfiguration(conf)
+        .setNumTaskManagers(1)
+        .setNumSlotsPerTaskManager(slots)
+        .build());
+    cluster.start();
+    URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
+    return new LocalFlinkCluster(cluster, rest);
+  }
+
+  /** Base address of the REST API and web UI, e.g. http://localhost:8081. */
+  public URI restAddress() {
+    return restAddress;
+  }
+
+  /** Submits the job built in {@code env} and returns at once. */
+  public JobID submit(StreamExecutionEnvironment env, String jobName) throws Exception {
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName(jobName);
+    return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
+  }
+
+  /** Waits until the job runs (all its tasks deployed is not required). */
+  public void awaitRunning(JobID id, long timeoutMillis) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (true) {
+      JobStatus status = cluster.getJobStatus(id).get(10, TimeUnit.SECONDS);
+      if (status == JobStatus.RUNNING || status.isGloballyTerminalState()) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("job " + id + " still " + status);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  public JobStatus status(JobID id) throws Exception {
+    return cluster.getJobStatus(id).get(10, TimeUnit.SECONDS);
+  }
+
+  /** Waits for a (bounded) job to end; throws if it failed. */
+  public void awaitFinished(JobID id, long timeoutMillis) throws Exception {
+    var result = cluster.requestJobResult(id).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    if (!result.isSuccess()) {
+      throw new IllegalStateException("job " + id + " ended " + result.getApplicationStatus(),
+          result.getSerializedThrowable().map(t -> t.deserializeError(getClass().getClassLoader())).orElse(null));
+    }
+  }
+
+  public void cancel(JobID id) throws Exception {
+    cluster.cancelJob(id).get(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws Exception {
+    cluster.close();
+  }
+}
