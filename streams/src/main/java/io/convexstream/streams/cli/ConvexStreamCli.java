@@ -10,8 +10,11 @@ import picocli.CommandLine.Command;
     version = "convexstream 0.1.0",
     description = {
         "Streaming online learning on Kafka and Flink.",
-        "Learners read gradients, router loads and market data from Kafka topics, keep their state in Flink,",
-        "and publish parameters, expert biases and portfolio weights back to Kafka."},
+        "",
+        "Learners read gradients, router loads and market data from Kafka topics,",
+        "keep their state in Flink, and publish parameters, expert biases and",
+        "portfolio weights back to Kafka.",
+        ""},
     subcommands = {DemoCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class ConvexStreamCli implements Runnable {
   @CommandLine.Spec
@@ -22,7 +25,17 @@ public final class ConvexStreamCli implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
+  /** The command line, printing a one-line error (not a stack trace) when a command fails. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new ConvexStreamCli());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+      return 2;
+    });
+    return cli;
+  }
+
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ConvexStreamCli()).execute(args));
+    System.exit(commandLine().execute(args));
   }
 }

@@ -27,9 +27,13 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-        "Runs everything on this machine: an in-JVM Kafka broker (KRaft) and a Flink MiniCluster with its web UI,",
-        "creates the topics, feeds the bundled data through every pipeline, and prints a summary with the",
-        "UI address, the output topics and the plots written. Nothing to install beyond Java and Maven."})
+        "Run every pipeline on bundled data, locally, and show the results.",
+        "",
+        "Starts an in-JVM Kafka broker (KRaft) and a Flink MiniCluster with its web",
+        "UI, creates the topics, feeds the bundled data through every pipeline, and",
+        "prints a summary with the UI address, the output topics and the plots.",
+        "Nothing to install beyond Java and Maven.",
+        ""})
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--hold", description = "Keep the broker, the cluster and the jobs running for browsing the UI; Ctrl-C stops everything.")
   boolean hold;

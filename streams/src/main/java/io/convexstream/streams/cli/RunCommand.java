@@ -20,8 +20,11 @@ import picocli.CommandLine.Option;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-        "Runs one job against an existing Kafka cluster, on a local Flink MiniCluster (with web UI) or a remote",
-        "Flink cluster (through its REST address). Jobs: gradients."})
+        "Run one job against an existing Kafka cluster.",
+        "",
+        "The job runs on a local Flink MiniCluster (with web UI), or is submitted",
+        "to a remote Flink cluster through its REST address.",
+        ""})
 final class RunCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, e.g. kafka:9092.")
   String bootstrap;

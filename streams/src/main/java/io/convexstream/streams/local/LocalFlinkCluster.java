@@ -24,12 +24,15 @@ public final class LocalFlinkCluster implements AutoCloseable {
     this.restAddress = restAddress;
   }
 
-  /** Starts a cluster with {@code slots} task slots; the UI on {@code preferredPort} or the next free port. */
+  /**
+   * Starts a cluster with {@code slots} task slots; the UI on {@code preferredPort} or the next free
+   * port above it (0: any free port).
+   */
   public static LocalFlinkCluster start(int preferredPort, int slots) throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "localhost");
-    conf.set(RestOptions.BIND_PORT, preferredPort + "-" + (preferredPort + 100));
+    conf.set(RestOptions.BIND_PORT, preferredPort == 0 ? "0" : preferredPort + "-" + (preferredPort + 100));
     MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
         .setConfiguration(conf)
         .setNumTaskManagers(1)
@@ -80,8 +83,13 @@ public final class LocalFlinkCluster implements AutoCloseable {
     }
   }
 
+  /** Cancels a job and waits until it has stopped. */
   public void cancel(JobID id) throws Exception {
+    if (status(id).isGloballyTerminalState()) {
+      return;
+    }
     cluster.cancelJob(id).get(30, TimeUnit.SECONDS);
+    cluster.requestJobResult(id).get(60, TimeUnit.SECONDS);
   }
 
   @Override

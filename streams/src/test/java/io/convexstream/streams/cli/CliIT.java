@@ -1,0 +1,67 @@
+package io.convexstream.streams.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.streams.local.LocalFlinkCluster;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class CliIT {
+  private static String run(String... args) {
+    StringWriter out = new StringWriter();
+    CommandLine cli = ConvexStreamCli.commandLine();
+    cli.setOut(new PrintWriter(out));
+    int rc = cli.execute(args);
+    assertThat(rc).as("exit code of %s", List.of(args)).isZero();
+    return out.toString();
+  }
+
+  @Test
+  void helpExplainsEveryCommand() {
+    String help = run("--help");
+    assertThat(help).contains("demo", "run", "help");
+    assertThat(run("help", "demo")).contains("--hold", "--ui-port", "web UI");
+    assertThat(run("help", "run")).contains("--bootstrap", "--flink", "--job", "gradients", "EXACTLY_ONCE");
+  }
+
+  @Test
+  void unknownJobFails() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = ConvexStreamCli.commandLine();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute("run", "--bootstrap", "127.0.0.1:1", "--job", "nope")).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown job 'nope'; known: [gradients]");
+  }
+
+  @Test
+  void runSubmitsToARemoteClusterThroughItsRestAddress() throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
+        LocalFlinkCluster remote = LocalFlinkCluster.start(0, 4)) {
+      String bootstrap = broker.bootstrapServers();
+      io.convexstream.connectors.kafka.TopicAdmin.createAll(bootstrap);
+      try (TopicClient kafka = new TopicClient(bootstrap)) {
+        for (int t = 1; t <= 5; t++) {
+          kafka.send(Topic.GRADIENTS, "cli", new Gradient("cli", (long) t, "w", new NumericVector(1, null, List.of(0.1 * t)), null, Instant.EPOCH));
+        }
+        kafka.flush();
+      }
+      String flink = remote.restAddress().getHost() + ":" + remote.restAddress().getPort();
+      run("run", "--bootstrap", bootstrap, "--job", "gradients", "--flink", flink, "--bounded", "--checkpoint-interval", "PT0.3S");
+      try (TopicClient kafka = new TopicClient(bootstrap)) {
+        List<ParameterUpdate> out = kafka.read(Topic.PARAMETERS, ParameterUpdate.class, 5, Duration.ofSeconds(30));
+        assertThat(out).extracting(ParameterUpdate::getVersion).containsExactly(1L, 2L, 3L, 4L, 5L);
+      }
+    }
+  }
+}
