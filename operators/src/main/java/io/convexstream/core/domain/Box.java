@@ -1,0 +1,29 @@
+package io.convexstream.core.domain;
+
+/** {x : lo ≤ x_i ≤ hi}, diameter (hi − lo)·√d. */
+public record Box(double lo, double hi) implements Domain {
+  public Box {
+    if (!(hi > lo)) {
+      throw new IllegalArgumentException("box needs lo < hi");
+    }
+  }
+
+  @Override
+  public void project(double[] x) {
+    for (int i = 0; i < x.length; i++) {
+      x[i] = Math.min(hi, Math.max(lo, x[i]));
+    }
+  }
+
+  @Override
+  public double diameter(int dim) {
+    return (hi - lo) * Math.sqrt(dim);
+  }
+
+  @Override
+  public double[] initialPoint(int dim) {
+    double[] x = new double[dim];
+    java.util.Arrays.fill(x, Math.min(hi, Math.max(lo, 0.0)));
+    return x;
+  }
+}

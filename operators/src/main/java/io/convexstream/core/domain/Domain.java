@@ -1,0 +1,36 @@
+package io.convexstream.core.domain;
+
+/** A closed convex decision set with its Euclidean projection. */
+public interface Domain {
+  /** Replaces x by its Euclidean projection onto the set. */
+  void project(double[] x);
+
+  /** Euclidean diameter D in dimension dim (unconstrained: the configured reference scale). */
+  double diameter(int dim);
+
+  /** A point of the set to start from. */
+  double[] initialPoint(int dim);
+
+  /**
+   * Parses "ball:R", "box:LO:HI", "simplex" or "unconstrained:D" (the reference diameter used by
+   * step sizes).
+   */
+  static Domain parse(String spec) {
+    String[] p = spec.trim().split(":");
+    switch (p[0]) {
+      case "ball":
+        return new L2Ball(p.length > 1 ? Double.parseDouble(p[1]) : 1.0);
+      case "box":
+        if (p.length != 3) {
+          throw new IllegalArgumentException("box needs box:LO:HI, got " + spec);
+        }
+        return new Box(Double.parseDouble(p[1]), Double.parseDouble(p[2]));
+      case "simplex":
+        return new ProbabilitySimplex();
+      case "unconstrained":
+        return new Unconstrained(p.length > 1 ? Double.parseDouble(p[1]) : 2.0);
+      default:
+        throw new IllegalArgumentException("unknown domain '" + spec + "' (ball:R, box:LO:HI, simplex, unconstrained:D)");
+    }
+  }
+}

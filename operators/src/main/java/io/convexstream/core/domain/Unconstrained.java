@@ -1,0 +1,17 @@
+package io.convexstream.core.domain;
+
+/** All of ℝ^d; {@code referenceDiameter} stands in for D in step sizes. */
+public record Unconstrained(double referenceDiameter) implements Domain {
+  @Override
+  public void project(double[] x) {}
+
+  @Override
+  public double diameter(int dim) {
+    return referenceDiameter;
+  }
+
+  @Override
+  public double[] initialPoint(int dim) {
+    return new double[dim];
+  }
+}

@@ -1,0 +1,81 @@
+package io.convexstream.core.learn;
+
+import io.convexstream.core.domain.Domain;
+import io.convexstream.core.linalg.GradientVector;
+
+/**
+ * Diagonal AdaGrad (Duchi, Hazan, Singer 2011): per coordinate, x_i ← x_i − η g_i / √(Σ_s g_{s,i}²),
+ * then the Euclidean projection onto the domain (exact for boxes, where the diagonal-norm and
+ * Euclidean projections coincide; an approximation for balls and simplices). Sparse gradients cost
+ * O(non-zeros) plus the projection. Default η = D/√2.
+ */
+public final class AdaGrad implements OnlineLearner {
+  public static final String ID = "adagrad";
+  private final Domain domain;
+  private final double eta;
+  private final double[] x;
+  private final double[] sumSquares;
+  private long t;
+
+  AdaGrad(Domain domain, int dim, double eta, LearnerState s) {
+    this.domain = domain;
+    this.eta = eta;
+    this.x = s == null ? domain.initialPoint(dim) : s.array("x");
+    this.sumSquares = s == null ? new double[dim] : s.array("sumSquares");
+    this.t = s == null ? 0 : s.rounds;
+  }
+
+  @Override
+  public void update(GradientVector g) {
+    int[] idx = g.indices();
+    double[] v = g.values();
+    for (int k = 0; k < v.length; k++) {
+      int i = idx == null ? k : idx[k];
+      if (v[k] != 0) {
+        sumSquares[i] += v[k] * v[k];
+        x[i] -= eta * v[k] / Math.sqrt(sumSquares[i]);
+      }
+    }
+    domain.project(x);
+    t++;
+  }
+
+  @Override
+  public String algorithm() {
+    return ID;
+  }
+
+  @Override
+  public int dim() {
+    return x.length;
+  }
+
+  @Override
+  public double[] decision() {
+    return x;
+  }
+
+  @Override
+  public long rounds() {
+    return t;
+  }
+
+  /** The base rate η (each coordinate divides it by its own √Σg²). */
+  @Override
+  public double stepSize() {
+    return eta;
+  }
+
+  @Override
+  public double gradientVariation() {
+    return 0;
+  }
+
+  @Override
+  public LearnerState exportState() {
+    LearnerState s = new LearnerState(ID, t);
+    s.arrays.put("x", x.clone());
+    s.arrays.put("sumSquares", sumSquares.clone());
+    return s;
+  }
+}

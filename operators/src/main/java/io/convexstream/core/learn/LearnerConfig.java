@@ -1,0 +1,122 @@
+package io.convexstream.core.learn;
+
+import io.convexstream.core.domain.Domain;
+import io.convexstream.core.domain.L2Ball;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A learner's algorithm and hyper-parameters, from {@code key=value} pairs. Defaults (documented in
+ * docs/ALGORITHMS.md): domain ball:1, G=1, delta=1 (4 for oomd-ec), lambda=1, c=2, alpha=1, beta=½·min(1/(4GD), α),
+ * eta (AdaGrad) = D/√2, ftrl.alpha=0.1, ftrl.beta=1, l1=l2=0, N=10, etaMin=D/(1000G),
+ * etaMax=D/G, switchPenalty=G/D.
+ */
+public final class LearnerConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Set<String> KEYS = Set.of("algorithm", "domain", "G", "delta", "lambda", "c", "alpha",
+      "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty");
+
+  private final Map<String, String> values;
+
+  private LearnerConfig(Map<String, String> values) {
+    this.values = Map.copyOf(values);
+    for (String k : values.keySet()) {
+      if (!KEYS.contains(k)) {
+        throw new IllegalArgumentException("unknown learner parameter '" + k + "'; known: " + KEYS);
+      }
+    }
+    Algorithm.parse(algorithm());
+    domain();
+  }
+
+  public static LearnerConfig of(String algorithm, String... keyValues) {
+    Map<String, String> m = new HashMap<>();
+    m.put("algorithm", algorithm);
+    for (String kv : keyValues) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("expected key=value, got '" + kv + "'");
+      }
+      m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return new LearnerConfig(m);
+  }
+
+  public LearnerConfig with(String key, String value) {
+    Map<String, String> m = new HashMap<>(values);
+    m.put(key, value);
+    return new LearnerConfig(m);
+  }
+
+  public String algorithm() {
+    return values.getOrDefault("algorithm", Algorithm.OPTIMISTIC_OMD.id);
+  }
+
+  public Domain domain() {
+    return values.containsKey("domain") ? Domain.parse(values.get("domain")) : new L2Ball(1.0);
+  }
+
+  double number(String key, double orElse) {
+    String v = values.get(key);
+    if (v == null) {
+      return orElse;
+    }
+    double d = Double.parseDouble(v);
+    if (!Double.isFinite(d)) {
+      throw new IllegalArgumentException(key + " must be finite");
+    }
+    return d;
+  }
+
+  double gradientBound() {
+    return number("G", 1.0);
+  }
+
+  double delta() {
+    return number("delta", 1.0);
+  }
+
+  @Override
+  public String toString() {
+    return values.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LearnerConfig c && c.values.equals(values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
+  /** The algorithms, by id. */
+  public enum Algorithm {
+    OGD("ogd"),
+    OPTIMISTIC_OMD("oomd"),
+    STRONGLY_CONVEX_OMD("oomd-sc"),
+    EXP_CONCAVE_OMD("oomd-ec"),
+    OPTIMISTIC_HEDGE("opt-hedge"),
+    DYNAMIC_ENSEMBLE("ensemble"),
+    ADAGRAD("adagrad"),
+    FTRL_PROXIMAL("ftrl");
+
+    public final String id;
+
+    Algorithm(String id) {
+      this.id = id;
+    }
+
+    public static Algorithm parse(String id) {
+      for (Algorithm a : values()) {
+        if (a.id.equals(id)) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException("unknown algorithm '" + id + "'; known: ogd, oomd, oomd-sc, oomd-ec, opt-hedge, ensemble, adagrad, ftrl");
+    }
+  }
+}

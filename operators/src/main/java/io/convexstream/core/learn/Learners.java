@@ -1,0 +1,50 @@
+package io.convexstream.core.learn;
+
+/** Creates learners from a configuration, fresh or from exported state. */
+public final class Learners {
+  private Learners() {}
+
+  public static OnlineLearner create(LearnerConfig c, int dim) {
+    return build(c, dim, null);
+  }
+
+  /** A learner that continues exactly where the one that exported {@code state} stopped. */
+  public static OnlineLearner restore(LearnerConfig c, int dim, LearnerState state) {
+    if (!state.algorithm.equals(c.algorithm())) {
+      throw new IllegalStateException("state of " + state.algorithm + " cannot restore " + c.algorithm());
+    }
+    return build(c, dim, state);
+  }
+
+  private static OnlineLearner build(LearnerConfig c, int dim, LearnerState s) {
+    var domain = c.domain();
+    double d = domain.diameter(dim);
+    double g = c.gradientBound();
+    switch (LearnerConfig.Algorithm.parse(c.algorithm())) {
+      case OGD:
+        return new OnlineGradientDescent(domain, dim, g, s);
+      case OPTIMISTIC_OMD:
+        return new OptimisticOmd(domain, dim, c.delta(), g, s);
+      case STRONGLY_CONVEX_OMD:
+        return new StronglyConvexOptimisticOmd(domain, dim, c.number("lambda", 1.0), c.number("c", 2.0), s);
+      case EXP_CONCAVE_OMD: {
+        double alpha = c.number("alpha", 1.0);
+        double beta = c.number("beta", 0.5 * Math.min(1 / (4 * g * d), alpha));
+        // δ ≥ 4L keeps the first steps stable on L-smooth losses; 4 assumes L = 1
+        return new ExpConcaveOptimisticOmd(domain, dim, c.number("delta", 4.0), beta, s);
+      }
+      case OPTIMISTIC_HEDGE:
+        return new OptimisticHedge(domain, dim, c.delta(), s);
+      case DYNAMIC_ENSEMBLE:
+        return new DynamicOptimisticEnsemble(domain, dim, (int) c.number("N", 10),
+            c.number("etaMin", d / (1000 * g)), c.number("etaMax", d / g), c.number("switchPenalty", g / d), s);
+      case ADAGRAD:
+        return new AdaGrad(domain, dim, c.number("eta", d / Math.sqrt(2)), s);
+      case FTRL_PROXIMAL:
+        return new FtrlProximal(dim, c.number("ftrl.alpha", 0.1), c.number("ftrl.beta", 1.0),
+            c.number("l1", 0.0), c.number("l2", 0.0), s);
+      default:
+        throw new IllegalArgumentException(c.algorithm());
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.convexstream.core.learn;
+
+import io.convexstream.core.linalg.GradientVector;
+
+/**
+ * An online convex optimization learner: it plays {@link #decision()} x_t, is shown the gradient
+ * g_t = ∇f_t(x_t), and moves to x_{t+1}. Not thread-safe; one instance per model.
+ */
+public interface OnlineLearner {
+  String algorithm();
+
+  int dim();
+
+  /** x_t, the point to play this round (a live view: do not modify). */
+  double[] decision();
+
+  /** Observes g_t at {@link #decision()} and advances to the next round. */
+  void update(GradientVector g);
+
+  /** Rounds completed. */
+  long rounds();
+
+  /** Step size used by the last update. */
+  double stepSize();
+
+  /** Σ_s ||g_s − M_s||² over the rounds so far (M_s the optimistic hint; 0 hints for non-optimistic learners). */
+  double gradientVariation();
+
+  /** A copy of the full state, from which {@link Learners#restore} continues identically. */
+  LearnerState exportState();
+}

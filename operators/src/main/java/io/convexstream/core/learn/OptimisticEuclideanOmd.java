@@ -1,0 +1,92 @@
+package io.convexstream.core.learn;
+
+import io.convexstream.core.domain.Domain;
+import io.convexstream.core.linalg.GradientVector;
+
+/**
+ * Optimistic online mirror descent with the Euclidean mirror map, two-step form:
+ * x_t = Π(x̂_t − η_t M_t), x̂_{t+1} = Π(x̂_t − η_t g_t), hint M_t = g_{t−1} (M_1 = 0).
+ * Subclasses choose the step size η_t (computed before g_t is seen, used by both steps).
+ */
+abstract class OptimisticEuclideanOmd implements OnlineLearner {
+  /** η for round {@code round}, given Σ_{s<round} ||g_s − M_s||². */
+  @FunctionalInterface
+  interface StepSchedule {
+    double stepSize(long round, double variationSoFar);
+  }
+
+  private final Domain domain;
+  private final StepSchedule schedule;
+  private final double[] xHat;
+  private final double[] x;
+  private GradientVector hint;
+  private double variation;
+  private long t;
+  private double eta;
+
+  OptimisticEuclideanOmd(Domain domain, int dim, StepSchedule schedule, LearnerState s) {
+    this.domain = domain;
+    this.schedule = schedule;
+    if (s == null) {
+      xHat = domain.initialPoint(dim);
+      hint = GradientVector.zero(dim);
+    } else {
+      xHat = s.array("xHat");
+      hint = GradientVector.dense(s.array("hint"));
+      variation = s.scalar("variation", 0);
+      t = s.rounds;
+    }
+    x = xHat.clone();
+    eta = schedule.stepSize(t + 1, variation);
+    hint.addTo(x, -eta);
+    domain.project(x);
+  }
+
+  @Override
+  public void update(GradientVector g) {
+    variation += g.squaredDistance(hint);
+    g.addTo(xHat, -eta);
+    domain.project(xHat);
+    hint = g;
+    t++;
+    eta = schedule.stepSize(t + 1, variation);
+    System.arraycopy(xHat, 0, x, 0, x.length);
+    hint.addTo(x, -eta);
+    domain.project(x);
+  }
+
+  @Override
+  public int dim() {
+    return x.length;
+  }
+
+  @Override
+  public double[] decision() {
+    return x;
+  }
+
+  @Override
+  public long rounds() {
+    return t;
+  }
+
+  /** The step size of the coming round (the one used to form {@link #decision()}). */
+  @Override
+  public double stepSize() {
+    return eta;
+  }
+
+  @Override
+  public double gradientVariation() {
+    return variation;
+  }
+
+  @Override
+  public LearnerState exportState() {
+    LearnerState s = new LearnerState(algorithm(), t);
+    s.arrays.put("xHat", xHat.clone());
+    s.arrays.put("hint", hint.toDense());
+    s.scalars.put("variation", variation);
+    return s;
+  }
+}

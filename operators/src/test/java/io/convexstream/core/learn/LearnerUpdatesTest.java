@@ -1,0 +1,113 @@
+package io.convexstream.core.learn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.convexstream.core.linalg.GradientVector;
+import org.junit.jupiter.api.Test;
+
+/** Each update rule against hand-computed values. */
+class LearnerUpdatesTest {
+  private static OnlineLearner learner(String algorithm, int dim, String... kv) {
+    return Learners.create(LearnerConfig.of(algorithm, kv), dim);
+  }
+
+  @Test
+  void ogdStepsByDOverGSqrtTAndProjects() {
+    OnlineLearner ogd = learner("ogd", 2, "domain=ball:10", "G=4");
+    ogd.update(GradientVector.dense(1, 0)); // eta_1 = 20/4 = 5
+    assertThat(ogd.decision()).containsExactly(-5, 0);
+    ogd.update(GradientVector.dense(0, 2)); // eta_2 = 5/√2
+    assertThat(ogd.decision()[1]).isCloseTo(-10 / Math.sqrt(2), within(1e-12));
+    ogd.update(GradientVector.dense(-100, 0)); // leaves the ball, projected back
+    assertThat(Math.hypot(ogd.decision()[0], ogd.decision()[1])).isCloseTo(10, within(1e-12));
+  }
+
+  @Test
+  void optimisticOmdTwoStepWithAdaptiveStep() {
+    // D = 2, G = 1, delta = 1: eta_t = 2 / sqrt(5 + V_{t-1})
+    OnlineLearner oomd = learner("oomd", 1, "domain=ball:1");
+    assertThat(oomd.decision()).containsExactly(0); // M_1 = 0
+    double eta1 = 2 / Math.sqrt(5);
+    assertThat(oomd.stepSize()).isEqualTo(eta1);
+    oomd.update(GradientVector.dense(0.5));
+    // xHat_2 = -eta1*0.5; V = 0.25; eta2 = 2/sqrt(5.25); x_2 = xHat_2 - eta2*0.5
+    double eta2 = 2 / Math.sqrt(5.25);
+    assertThat(oomd.gradientVariation()).isEqualTo(0.25);
+    assertThat(oomd.stepSize()).isEqualTo(eta2);
+    assertThat(oomd.decision()[0]).isCloseTo(-eta1 * 0.5 - eta2 * 0.5, within(1e-15));
+    oomd.update(GradientVector.dense(0.5)); // perfectly predicted: no added variation
+    assertThat(oomd.gradientVariation()).isEqualTo(0.25);
+  }
+
+  @Test
+  void stronglyConvexStepIsCOverLambdaT() {
+    OnlineLearner sc = learner("oomd-sc", 1, "domain=unconstrained:1", "lambda=4", "c=2");
+    assertThat(sc.stepSize()).isEqualTo(0.5);
+    sc.update(GradientVector.dense(1)); // xHat = -0.5, eta_2 = 0.25, x = -0.5 - 0.25
+    assertThat(sc.decision()).containsExactly(-0.75);
+    assertThat(sc.stepSize()).isEqualTo(0.25);
+  }
+
+  @Test
+  void expConcaveUsesTheMatrixRegularizer() {
+    // d = 1, delta = 2, beta = 1: U_2 = 2 + 0.5*g², xHat_2 = -g/U_2, x_2 = xHat_2 - g/U_2
+    OnlineLearner ec = learner("oomd-ec", 1, "domain=unconstrained:1", "delta=2", "beta=1");
+    ec.update(GradientVector.dense(2));
+    double u2 = 2 + 0.5 * 4;
+    assertThat(ec.decision()[0]).isCloseTo(-2 / u2 - 2 / u2, within(1e-15));
+    assertThat(ec.stepSize()).isCloseTo(1 / u2, within(1e-15));
+    assertThatThrownBy(() -> learner("oomd-ec", 2, "domain=simplex")).hasMessageContaining("ball and unconstrained");
+  }
+
+  @Test
+  void optimisticHedgeIsExponentialWeightsWithAHint() {
+    OnlineLearner hedge = learner("opt-hedge", 2, "domain=simplex");
+    assertThat(hedge.decision()).containsExactly(0.5, 0.5);
+    double eta1 = Math.sqrt(Math.log(2) / 1);
+    hedge.update(GradientVector.dense(1, 0));
+    // logW = (-eta1, 0) -> (−eta1, 0) after max-shift; V = 1; eta2 = sqrt(ln2/2); x ∝ exp(logW − eta2*(1,0))
+    double eta2 = Math.sqrt(Math.log(2) / 2);
+    double a = Math.exp(-eta1 - eta2);
+    assertThat(hedge.decision()[0]).isCloseTo(a / (a + 1), within(1e-15));
+    assertThat(hedge.decision()[0] + hedge.decision()[1]).isCloseTo(1, within(1e-15));
+    assertThatThrownBy(() -> learner("opt-hedge", 2)).hasMessageContaining("simplex");
+  }
+
+  @Test
+  void adaGradScalesEachCoordinate() {
+    OnlineLearner ada = learner("adagrad", 2, "domain=unconstrained:1", "eta=1");
+    ada.update(GradientVector.dense(2, 0));
+    assertThat(ada.decision()).containsExactly(-1, 0); // 1*2/sqrt(4)
+    ada.update(GradientVector.dense(2, 1));
+    assertThat(ada.decision()[0]).isCloseTo(-1 - 2 / Math.sqrt(8), within(1e-15));
+    assertThat(ada.decision()[1]).isEqualTo(-1);
+  }
+
+  @Test
+  void ftrlProximalFollowsMcMahanAlgorithmOne() {
+    OnlineLearner ftrl = learner("ftrl", 2, "ftrl.alpha=0.5", "ftrl.beta=1", "l1=0.3", "l2=0.1");
+    ftrl.update(GradientVector.dense(1, 0.2));
+    // coordinate 0: sigma = (1 - 0)/0.5 = 2, z = 1 - 2*0 = 1, n = 1 -> w = -(1 - 0.3)/((1+1)/0.5 + 0.1)
+    assertThat(ftrl.decision()[0]).isCloseTo(-0.7 / 4.1, within(1e-15));
+    // coordinate 1: |z| = 0.2 <= l1 -> 0
+    assertThat(ftrl.decision()[1]).isEqualTo(0);
+  }
+
+  @Test
+  void ensembleOfOneStepIsOptimisticOgdWithThatStep() {
+    OnlineLearner one = learner("ensemble", 1, "domain=ball:10", "N=1", "etaMin=0.5", "etaMax=0.5");
+    one.update(GradientVector.dense(1)); // xHat = -0.5; x = xHat - 0.5*1
+    assertThat(one.decision()).containsExactly(-1.0);
+    DynamicOptimisticEnsemble grid = (DynamicOptimisticEnsemble) learner("ensemble", 3, "N=5", "etaMin=0.1", "etaMax=0.5");
+    assertThat(grid.stepSizes()).containsExactly(0.1, 0.2, 0.4, 0.5, 0.5);
+    assertThat(java.util.Arrays.stream(grid.metaWeights()).sum()).isCloseTo(1, within(1e-15));
+  }
+
+  @Test
+  void unknownParametersAreRejected() {
+    assertThatThrownBy(() -> LearnerConfig.of("oomd", "eta0=1")).hasMessageContaining("unknown learner parameter 'eta0'");
+    assertThatThrownBy(() -> LearnerConfig.of("sgd")).hasMessageContaining("unknown algorithm 'sgd'");
+  }
+}

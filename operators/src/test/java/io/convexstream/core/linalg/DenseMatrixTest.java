@@ -1,0 +1,79 @@
+package io.convexstream.core.linalg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class DenseMatrixTest {
+  private static double[] randomSpd(int d, SplittableRandom r) {
+    double[] a = DenseMatrix.scaledIdentity(d, 0.5);
+    for (int k = 0; k < 3; k++) {
+      double[] u = new double[d];
+      for (int i = 0; i < d; i++) {
+        u[i] = r.nextDouble() - 0.5;
+      }
+      DenseMatrix.addOuter(a, u, 1.0);
+    }
+    return a;
+  }
+
+  @Test
+  void shermanMorrisonMatchesADirectSolve() {
+    SplittableRandom r = new SplittableRandom(1);
+    int d = 6;
+    double[] a = randomSpd(d, r);
+    double[] aInv = new double[d * d];
+    for (int j = 0; j < d; j++) {
+      double[] e = new double[d];
+      e[j] = 1;
+      double[] col = DenseMatrix.solveShifted(a, 0, e);
+      for (int i = 0; i < d; i++) {
+        aInv[i * d + j] = col[i];
+      }
+    }
+    double[] u = {0.3, -0.1, 0.7, 0.2, -0.4, 0.05};
+    DenseMatrix.addOuter(a, u, 0.8);
+    DenseMatrix.shermanMorrison(aInv, u, 0.8);
+    double[] b = {1, 2, 3, 4, 5, 6};
+    double[] viaInverse = DenseMatrix.multiply(aInv, b);
+    double[] direct = DenseMatrix.solveShifted(a, 0, b);
+    for (int i = 0; i < d; i++) {
+      assertThat(viaInverse[i]).isCloseTo(direct[i], within(1e-10));
+    }
+  }
+
+  /** KKT of min (x−y)ᵀU(x−y) s.t. ||x|| ≤ R at the boundary: U(y − x) = μx with μ ≥ 0. */
+  @Test
+  void normProjectionOntoTheBallSatisfiesKkt() {
+    SplittableRandom r = new SplittableRandom(2);
+    int d = 5;
+    double[] u = randomSpd(d, r);
+    double[] y = {2, -1, 0.5, 3, 1};
+    double[] x = DenseMatrix.projectOntoBallInNorm(u, y, 1.0);
+    assertThat(Vectors.norm2(x)).isCloseTo(1.0, within(1e-9));
+    double[] diff = new double[d];
+    for (int i = 0; i < d; i++) {
+      diff[i] = y[i] - x[i];
+    }
+    double[] lhs = DenseMatrix.multiply(u, diff);
+    double mu = DenseMatrix.dot(lhs, x) / DenseMatrix.dot(x, x);
+    assertThat(mu).isPositive();
+    for (int i = 0; i < d; i++) {
+      assertThat(lhs[i]).isCloseTo(mu * x[i], within(1e-6));
+    }
+    double[] inside = {0.1, 0.2, 0, 0, 0};
+    assertThat(DenseMatrix.projectOntoBallInNorm(u, inside, 1.0)).containsExactly(inside);
+  }
+
+  @Test
+  void sparseAndDenseDotsAgree() {
+    GradientVector sparse = new GradientVector(6, new int[] {1, 4, 5}, new double[] {2, -1, 3});
+    GradientVector other = new GradientVector(6, new int[] {0, 4, 5}, new double[] {7, 5, 1});
+    assertThat(sparse.dot(other)).isEqualTo(-5 + 3);
+    assertThat(sparse.dot(GradientVector.dense(other.toDense()))).isEqualTo(-2.0);
+    assertThat(sparse.squaredDistance(other)).isCloseTo(
+        GradientVector.dense(sparse.toDense()).squaredDistance(GradientVector.dense(other.toDense())), within(1e-12));
+  }
+}
