@@ -1,6 +1,7 @@
 package io.convexstream.schemas.validate;
 
 import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.NumericVector;
 import java.util.List;
 
@@ -61,6 +62,28 @@ public final class RecordChecks {
     if (g.getLoss() != null && !Double.isFinite(g.getLoss())) {
       return "non-finite loss " + g.getLoss();
     }
+    if (g.getComparatorLoss() != null && !Double.isFinite(g.getComparatorLoss())) {
+      return "non-finite comparatorLoss " + g.getComparatorLoss();
+    }
     return vectorProblem("gradient", g.getGradient());
+  }
+
+  public static String exampleProblem(LabelledExample e) {
+    if (e.getModelId().isEmpty()) {
+      return "empty modelId";
+    }
+    if (e.getStep() < 1) {
+      return "step " + e.getStep() + " is not positive";
+    }
+    if (!Double.isFinite(e.getLabel())) {
+      return "non-finite label " + e.getLabel();
+    }
+    if (!(e.getWeight() > 0) || !Double.isFinite(e.getWeight())) {
+      return "weight " + e.getWeight() + " is not positive and finite";
+    }
+    if (e.getComparatorLoss() != null && !Double.isFinite(e.getComparatorLoss())) {
+      return "non-finite comparatorLoss " + e.getComparatorLoss();
+    }
+    return vectorProblem("features", e.getFeatures());
   }
 }

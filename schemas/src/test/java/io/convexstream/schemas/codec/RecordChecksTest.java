@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class RecordChecksTest {
   private static Gradient g(long step, NumericVector v) {
-    return new Gradient("m", step, "p", v, null, Instant.EPOCH);
+    return new Gradient("m", step, "p", v, null, null, Instant.EPOCH);
   }
 
   @Test

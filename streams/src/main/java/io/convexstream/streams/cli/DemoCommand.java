@@ -7,7 +7,8 @@ import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.streams.demo.GradientDemo;
-import io.convexstream.streams.jobs.GradientJob;
+import io.convexstream.streams.demo.DemoPipeline;
+import io.convexstream.streams.demo.SeaDemo;
 import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
 import io.convexstream.streams.local.LocalFlinkCluster;
@@ -47,6 +48,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "300", description = "Rounds per model in the gradient pipeline (default: ${DEFAULT-VALUE}).")
   int steps;
 
+  @Option(names = "--sea-steps", defaultValue = "1000", description = "Rounds per model in the SEA example pipeline (default: ${DEFAULT-VALUE}).")
+  int seaSteps;
+
   private final PrintStream console = System.out;
 
   @Override
@@ -66,48 +70,60 @@ final class DemoCommand implements Callable<Integer> {
       stack.flink = LocalFlinkCluster.start(uiPort, 4);
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
-      progress(3, "Submitting the gradient job");
-      JobSettings settings = JobSettings.defaults(stack.broker.bootstrapServers(), "convexstream-demo");
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-      Jobs.prepare(env, new GradientJob(), settings);
-      JobID job = stack.flink.submit(env, "convexstream " + GradientJob.NAME);
-      stack.jobs.add(job);
-      stack.flink.awaitRunning(job, 60_000);
-      console.println("      job " + job + " running");
+      List<DemoPipeline> pipelines = List.of(new GradientDemo(steps), new SeaDemo(seaSteps));
+      progress(3, "Submitting " + pipelines.size() + " jobs");
+      for (DemoPipeline p : pipelines) {
+        JobSettings settings = JobSettings.defaults(stack.broker.bootstrapServers(), "convexstream-demo-" + p.job().name())
+            .withOptions(p.options());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Jobs.prepare(env, p.job(), settings);
+        JobID job = stack.flink.submit(env, "convexstream " + p.job().name());
+        stack.jobs.add(job);
+        stack.flink.awaitRunning(job, 60_000);
+        console.println("      " + p.job().name() + ": " + p.job().description() + "  (job " + job + ")");
+      }
 
       progress(4, "Feeding bundled data");
-      GradientDemo gradients = new GradientDemo(steps);
+      int expectedOutputs = 0;
+      int expectedDeadLetters = 0;
       List<ParameterUpdate> updates;
       List<DeadLetter> deadLetters;
       try (TopicClient kafka = new TopicClient(stack.broker.bootstrapServers())) {
-        gradients.feed(kafka);
-        console.printf("      %d gradients for %d models + %d bad records -> %s%n",
-            gradients.expectedUpdates(), GradientDemo.MODELS.size(), GradientDemo.BAD_RECORDS, Topic.GRADIENTS.topicName());
+        for (DemoPipeline p : pipelines) {
+          p.feed(kafka);
+          expectedOutputs += p.expectedOutputs();
+          expectedDeadLetters += p.expectedDeadLetters();
+          console.printf("      %s: %d records expected to apply, %d bad records%n", p.job().name(), p.expectedOutputs(), p.expectedDeadLetters());
+        }
         progress(5, "Waiting for results (exactly-once: outputs appear as checkpoints complete)");
-        updates = kafka.read(Topic.PARAMETERS, ParameterUpdate.class, gradients.expectedUpdates(), Duration.ofSeconds(120));
-        deadLetters = kafka.read(Topic.DEAD_LETTERS, DeadLetter.class, GradientDemo.BAD_RECORDS, Duration.ofSeconds(30));
+        updates = kafka.read(Topic.PARAMETERS, ParameterUpdate.class, expectedOutputs, Duration.ofSeconds(180));
+        deadLetters = kafka.read(Topic.DEAD_LETTERS, DeadLetter.class, expectedDeadLetters, Duration.ofSeconds(30));
       }
 
-      Path plot = gradients.report(updates, deadLetters, out, console);
+      List<Path> plots = new java.util.ArrayList<>();
+      StringBuilder md = new StringBuilder("# convexstream demo\n");
+      for (DemoPipeline p : pipelines) {
+        List<ParameterUpdate> own = updates.stream().filter(p::owns).toList();
+        List<DeadLetter> ownDead = deadLetters.stream().filter(d -> d.getJob().equals(p.job().name())).toList();
+        List<Path> written = p.report(own, ownDead, out, console);
+        plots.addAll(written);
+        md.append("\n## ").append(p.job().name()).append("\n\n")
+            .append(String.format("%d parameter updates (expected %d); %d dead letters (expected %d).%n%n",
+                own.size(), p.expectedOutputs(), ownDead.size(), p.expectedDeadLetters()));
+        written.forEach(w -> md.append("![").append(w.getFileName()).append("](").append(w.getFileName()).append(")\n\n"));
+      }
       Path summary = out.resolve("summary.md");
-      Files.writeString(summary, String.join("\n",
-          "# convexstream demo",
-          "",
-          "## Gradient pipeline",
-          "",
-          String.format("%d parameter updates for %d models; %d dead letters.", updates.size(), GradientDemo.MODELS.size(), deadLetters.size()),
-          "",
-          "![regret](" + plot.getFileName() + ")",
-          ""));
+      Files.writeString(summary, md.toString());
       console.println();
       console.println("Where to look");
       console.println("  Flink web UI:   " + stack.flink.restAddress() + (hold ? "" : "  (up while the demo runs; use --hold to browse it)"));
       console.println("  output topics:  " + Topic.PARAMETERS.topicName() + ", " + Topic.DEAD_LETTERS.topicName() + " on " + stack.broker.bootstrapServers());
-      console.println("  plots:          " + plot.toAbsolutePath());
+      plots.forEach(p -> console.println("  plot:           " + p.toAbsolutePath()));
       console.println("  summary:        " + summary.toAbsolutePath());
-      boolean complete = updates.size() == gradients.expectedUpdates() && deadLetters.size() == GradientDemo.BAD_RECORDS;
+      boolean complete = updates.size() == expectedOutputs && deadLetters.size() == expectedDeadLetters;
       if (!complete) {
-        console.printf("INCOMPLETE: expected %d updates and %d dead letters%n", gradients.expectedUpdates(), GradientDemo.BAD_RECORDS);
+        console.printf("INCOMPLETE: got %d of %d updates and %d of %d dead letters%n",
+            updates.size(), expectedOutputs, deadLetters.size(), expectedDeadLetters);
       }
       if (hold) {
         console.println();

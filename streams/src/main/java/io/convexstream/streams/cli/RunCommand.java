@@ -59,11 +59,15 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--create-topics", description = "Create the catalogue's topics first (replication 1) if missing.")
   boolean createTopics;
 
+  @Option(names = "--set", description = {"Job option KEY=VALUE (repeatable), e.g. learner=oomd, learner.domain=ball:1,",
+      "learner.G=3, loss=logistic, emitEvery=10, override.ogd/=ogd;G=3. See docs/ALGORITHMS.md."})
+  java.util.Map<String, String> options = new java.util.HashMap<>();
+
   @Override
   public Integer call() throws Exception {
     StreamJob streamJob = Jobs.byName(job);
     JobSettings settings = new JobSettings(bootstrap, groupId != null ? groupId : "convexstream-" + job,
-        bounded, delivery, checkpointInterval, parallelism);
+        bounded, delivery, checkpointInterval, parallelism, options);
     if (createTopics) {
       System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
     }

@@ -7,6 +7,8 @@ import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.streams.jobs.LearnerJob;
+import io.convexstream.streams.jobs.StreamJob;
 import io.convexstream.streams.report.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,15 +25,16 @@ import java.util.stream.Collectors;
 
 /**
  * The gradient pipeline's demo data and report: seeded stochastic linear losses for a few models
- * (so regret is exact), plus deliberately bad records that must end up as dead letters.
+ * (so regret is exact; a linear loss's gradient does not depend on the point, so workers can send
+ * them ahead), plus deliberately bad records that must end up as dead letters.
  */
-public final class GradientDemo {
+public final class GradientDemo implements DemoPipeline {
   /** One demo model: its id, dimension and gradient noise. */
   public record Model(String id, int dim, double noise) {}
 
   public static final List<Model> MODELS = List.of(
       new Model("quiet-8", 8, 0.2), new Model("noisy-64", 64, 0.5), new Model("wide-512", 512, 0.8));
-  /** The decision set radius R that {@link io.convexstream.streams.jobs.GradientJob} uses by default. */
+  /** The decision set: the ball of radius R. */
   public static final double RADIUS = 1.0;
   /** Bad records injected: undecodable bytes, a NaN, a wrong dimension, a duplicate step. */
   public static final int BAD_RECORDS = 4;
@@ -43,11 +46,33 @@ public final class GradientDemo {
     this.steps = steps;
   }
 
-  public int expectedUpdates() {
+  @Override
+  public StreamJob job() {
+    return LearnerJob.gradients();
+  }
+
+  @Override
+  public Map<String, String> options() {
+    return Map.of("learner", "oomd", "learner.domain", "ball:" + RADIUS, "learner.G", "1");
+  }
+
+  @Override
+  public int expectedOutputs() {
     return MODELS.size() * steps;
   }
 
+  @Override
+  public int expectedDeadLetters() {
+    return BAD_RECORDS;
+  }
+
+  @Override
+  public boolean owns(ParameterUpdate u) {
+    return sent.containsKey(u.getModelId());
+  }
+
   /** Sends every model's gradients (round-robin over models) and the bad records to Kafka. */
+  @Override
   public void feed(TopicClient kafka) {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     Map<String, LinearLossStream> streams = new LinkedHashMap<>();
@@ -129,10 +154,11 @@ public final class GradientDemo {
   }
 
   /** Prints the per-model table and the dead letters, and plots regret vs t. */
-  public Path report(List<ParameterUpdate> updates, List<DeadLetter> deadLetters, Path outDir, PrintStream out) throws IOException {
+  @Override
+  public List<Path> report(List<ParameterUpdate> updates, List<DeadLetter> deadLetters, Path outDir, PrintStream out) throws IOException {
     Map<String, double[]> regret = regret(updates);
     out.println();
-    out.println("Gradient pipeline: projected online gradient descent, one learner per model");
+    out.println("Gradient pipeline (gradient mode): optimistic OMD on stochastic linear losses, one learner per model");
     out.printf("  %-10s %5s %8s %12s %12s%n", "model", "dim", "updates", "regret(T)", "regret/sqrtT");
     Map<String, double[][]> series = new LinkedHashMap<>();
     for (Model m : MODELS) {
@@ -150,7 +176,7 @@ public final class GradientDemo {
     for (DeadLetter dl : deadLetters) {
       out.printf("    [%s] %s-%d@%d: %s%n", dl.getStage(), dl.getSourceTopic(), dl.getPartition(), dl.getOffset(), dl.getReason());
     }
-    return Plots.lines(outDir.resolve("gradients-regret.png"), "Regret of online gradient descent (stochastic linear losses)",
-        "round t", "regret vs best fixed point", false, series);
+    return List.of(Plots.lines(outDir.resolve("gradients-regret.png"), "Regret of optimistic OMD (stochastic linear losses, gradient mode)",
+        "round t", "regret vs best fixed point", false, series));
   }
 }

@@ -2,6 +2,7 @@ package io.convexstream.streams.jobs;
 
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 /**
@@ -13,6 +14,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  * @param delivery Kafka sink guarantee; EXACTLY_ONCE needs checkpoints and makes outputs visible per checkpoint
  * @param checkpointInterval how often to checkpoint
  * @param parallelism default operator parallelism
+ * @param options job-specific options (key=value), e.g. the learner and its hyper-parameters
  */
 public record JobSettings(
     String bootstrapServers,
@@ -20,21 +22,22 @@ public record JobSettings(
     boolean bounded,
     DeliveryGuarantee delivery,
     Duration checkpointInterval,
-    int parallelism) implements Serializable {
+    int parallelism,
+    Map<String, String> options) implements Serializable {
+
+  public JobSettings {
+    options = Map.copyOf(options);
+  }
 
   public static JobSettings defaults(String bootstrapServers, String groupId) {
-    return new JobSettings(bootstrapServers, groupId, false, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofSeconds(2), 2);
+    return new JobSettings(bootstrapServers, groupId, false, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofSeconds(2), 2, Map.of());
   }
 
-  public JobSettings withBounded(boolean b) {
-    return new JobSettings(bootstrapServers, groupId, b, delivery, checkpointInterval, parallelism);
+  public JobSettings withOptions(Map<String, String> o) {
+    return new JobSettings(bootstrapServers, groupId, bounded, delivery, checkpointInterval, parallelism, o);
   }
 
-  public JobSettings withDelivery(DeliveryGuarantee d) {
-    return new JobSettings(bootstrapServers, groupId, bounded, d, checkpointInterval, parallelism);
-  }
-
-  public JobSettings withParallelism(int p) {
-    return new JobSettings(bootstrapServers, groupId, bounded, delivery, checkpointInterval, p);
+  public String option(String key, String orElse) {
+    return options.getOrDefault(key, orElse);
   }
 }

@@ -52,7 +52,7 @@ class CliIT {
       io.convexstream.connectors.kafka.TopicAdmin.createAll(bootstrap);
       try (TopicClient kafka = new TopicClient(bootstrap)) {
         for (int t = 1; t <= 5; t++) {
-          kafka.send(Topic.GRADIENTS, "cli", new Gradient("cli", (long) t, "w", new NumericVector(1, null, List.of(0.1 * t)), null, Instant.EPOCH));
+          kafka.send(Topic.GRADIENTS, "cli", new Gradient("cli", (long) t, "w", new NumericVector(1, null, List.of(0.1 * t)), null, null, Instant.EPOCH));
         }
         kafka.flush();
       }

@@ -6,7 +6,10 @@ import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
-import io.convexstream.core.omd.OnlineGradientDescent;
+import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.Learners;
+import io.convexstream.core.learn.OnlineLearner;
+import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
@@ -58,7 +61,7 @@ class GradientPipelineIT {
   }
 
   private static Gradient gradient(String model, long step, double... g) {
-    return new Gradient(model, step, "w", new NumericVector(g.length, null, Arrays.stream(g).boxed().toList()), 0.5, Instant.ofEpochMilli(1000 * step));
+    return new Gradient(model, step, "w", new NumericVector(g.length, null, Arrays.stream(g).boxed().toList()), 0.5, null, Instant.ofEpochMilli(1000 * step));
   }
 
   @Test
@@ -93,8 +96,9 @@ class GradientPipelineIT {
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     JobSettings settings = new JobSettings(broker.bootstrapServers(), "it-gradients", true,
-        org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(300), 2);
-    Jobs.prepare(env, new GradientJob(), settings);
+        org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(300), 2,
+        Map.of("learner", "oomd", "learner.domain", "ball:1", "learner.G", "1"));
+    Jobs.prepare(env, LearnerJob.gradients(), settings);
     JobID id = flink.submit(env, "it-gradients");
     flink.awaitFinished(id, 180_000);
 
@@ -115,12 +119,11 @@ class GradientPipelineIT {
         List<ParameterUpdate> us = byModel.get(e.getKey());
         assertThat(us).extracting(ParameterUpdate::getVersion)
             .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, STEPS).boxed().toList()); // in order, per key
-        double[] x = new double[e.getValue().get(0).length];
-        OnlineGradientDescent ogd = new OnlineGradientDescent(1.0, 1.0);
+        OnlineLearner core = Learners.create(LearnerConfig.of("oomd", "domain=ball:1", "G=1"), e.getValue().get(0).length);
         for (int t = 0; t < STEPS; t++) {
-          ogd.update(x, t + 1, null, e.getValue().get(t));
+          core.update(GradientVector.dense(e.getValue().get(t)));
         }
-        assertThat(us.get(STEPS - 1).getParameters().getValues()).containsExactlyElementsOf(Arrays.stream(x).boxed().toList());
+        assertThat(us.get(STEPS - 1).getParameters().getValues()).containsExactlyElementsOf(Arrays.stream(core.decision()).boxed().toList());
         assertThat(us.get(STEPS - 1).getMetrics()).containsEntry("loss", 0.5);
       }
 
@@ -133,12 +136,12 @@ class GradientPipelineIT {
           Map.entry("null value (tombstone) where a Gradient was expected", "decode"),
           Map.entry("gradient has non-finite value Infinity at position 0", "validate"),
           Map.entry("dimension mismatch", "apply"),
-          Map.entry("stale step 3", "apply"));
+          Map.entry("duplicate step 3 of model m-3 from w", "apply"));
       Map<String, ConsumerRecord<byte[], byte[]>> inputByPosition = kafka.readRaw(Topic.GRADIENTS, inputs, Duration.ofSeconds(30)).stream()
           .collect(Collectors.toMap(r -> r.partition() + "@" + r.offset(), Function.identity()));
       for (DeadLetter d : dead) {
         assertThat(d.getSourceTopic()).isEqualTo(Topic.GRADIENTS.topicName());
-        assertThat(d.getJob()).isEqualTo(GradientJob.NAME);
+        assertThat(d.getJob()).isEqualTo("gradients");
         ConsumerRecord<byte[], byte[]> original = inputByPosition.get(d.getPartition() + "@" + d.getOffset());
         assertThat(original).as("origin of " + d.getReason()).isNotNull();
         assertThat(bytes(d.getKey())).isEqualTo(original.key());

@@ -1,0 +1,236 @@
+package io.convexstream.flink.omd;
+
+import io.convexstream.connectors.flink.DeadLetters;
+import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.LearnerState;
+import io.convexstream.core.learn.Learners;
+import io.convexstream.core.learn.OnlineLearner;
+import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.core.linalg.Vectors;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.codec.AvroCodec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * One online learner per model id (the key), fed gradients or examples, publishing versioned
+ * parameters. Steps are applied in order: early steps wait in a buffer (up to {@code
+ * maxBufferedSteps}, for up to {@code gapTimeoutMillis}) and a missing step is then skipped and
+ * counted; steps at or below the last applied one (duplicates, late arrivals), wrong dimensions
+ * and unknown models are dead-lettered with a reason. Nothing is dropped silently.
+ */
+public final class LearnerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ParameterUpdate> {
+  private static final long serialVersionUID = 1L;
+
+  private final String job;
+  private final LearnerSettings settings;
+  private final RoundReader<T> reader;
+  private final Class<T> type;
+  private transient AvroCodec<T> codec;
+  private transient ValueState<LearnerState> learnerState;
+  private transient ValueState<ModelProgress> progressState;
+  private transient MapState<Long, Decoded<T>> buffer;
+  private transient Counter applied;
+  private transient Counter deadLettered;
+  private transient Counter skipped;
+
+  public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type) {
+    this.job = job;
+    this.settings = settings;
+    this.reader = reader;
+    this.type = type;
+  }
+
+  @Override
+  public void open(OpenContext ctx) {
+    codec = AvroCodec.of(type);
+    learnerState = getRuntimeContext().getState(new ValueStateDescriptor<>("learner", LearnerState.class));
+    progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));
+    TypeInformation<Decoded<T>> decodedType = Decoded.typeInfo(type);
+    buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
+    applied = getRuntimeContext().getMetricGroup().counter("applied");
+    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
+    skipped = getRuntimeContext().getMetricGroup().counter("skippedSteps");
+  }
+
+  @Override
+  public void processElement(Decoded<T> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    T r = in.value;
+    String model = reader.modelId(r);
+    long step = reader.step(r);
+    ModelProgress p = progressState.value();
+    if (p == null) {
+      if (!settings.autoCreate() && !settings.knownModels().contains(model)) {
+        reject(in, ctx, "unknown model " + model + " (auto-creation is off)");
+        return;
+      }
+      p = new ModelProgress();
+      p.dim = reader.dim(r);
+    }
+    if (reader.dim(r) != p.dim) {
+      reject(in, ctx, "dimension mismatch: model " + model + " has dimension " + p.dim + ", record has " + reader.dim(r));
+      return;
+    }
+    if (step <= p.lastStep) {
+      boolean duplicate = step == p.lastStep && reader.producerId(r).equals(p.lastProducer);
+      reject(in, ctx, (duplicate ? "duplicate" : "late") + " step " + step + " of model " + model
+          + " from " + reader.producerId(r) + ": step " + p.lastStep + " already applied");
+      return;
+    }
+    if (step == p.lastStep + 1) {
+      apply(in, p, ctx, out);
+      drain(p, ctx, out);
+    } else if (buffer.contains(step)) {
+      reject(in, ctx, "duplicate step " + step + " of model " + model + ": already waiting for step " + (p.lastStep + 1));
+    } else {
+      buffer.put(step, in);
+      p.buffered++;
+      if (p.buffered > settings.maxBufferedSteps()) {
+        skipGap(p);
+        drain(p, ctx, out);
+      } else if (p.gapTimer == 0) {
+        p.gapTimer = ctx.timerService().currentProcessingTime() + settings.gapTimeoutMillis();
+        ctx.timerService().registerProcessingTimeTimer(p.gapTimer);
+      }
+    }
+    progressState.update(p);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<ParameterUpdate> out) throws Exception {
+    ModelProgress p = progressState.value();
+    if (p == null) {
+      return;
+    }
+    if (timestamp == p.gapTimer) {
+      p.gapTimer = 0;
+      if (!buffer.isEmpty()) {
+        skipGap(p);
+        drain(p, ctx, out);
+      }
+    }
+    if (timestamp == p.emitTimer) {
+      p.emitTimer = 0;
+      if (p.updates > p.lastEmittedVersion) {
+        emit(p, out, Learners.restore(settings.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
+      }
+    }
+    progressState.update(p);
+  }
+
+  /** Gives up on the missing steps before the earliest buffered one. */
+  private void skipGap(ModelProgress p) throws Exception {
+    long first = Long.MAX_VALUE;
+    for (Long s : buffer.keys()) {
+      first = Math.min(first, s);
+    }
+    long missing = first - p.lastStep - 1;
+    p.missingSteps += missing;
+    skipped.inc(missing);
+    p.lastStep = first - 1;
+  }
+
+  private void drain(ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    Decoded<T> next;
+    while ((next = buffer.get(p.lastStep + 1)) != null) {
+      buffer.remove(p.lastStep + 1);
+      p.buffered--;
+      apply(next, p, ctx, out);
+    }
+    if (buffer.isEmpty() && p.gapTimer != 0) {
+      ctx.timerService().deleteProcessingTimeTimer(p.gapTimer);
+      p.gapTimer = 0;
+    }
+  }
+
+  private void apply(Decoded<T> in, ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    T r = in.value;
+    LearnerState saved = learnerState.value();
+    LearnerConfig config = settings.learnerFor(ctx.getCurrentKey());
+    OnlineLearner learner = saved == null ? Learners.create(config, p.dim) : Learners.restore(config, p.dim, saved);
+    double[] x = learner.decision();
+    double loss = reader.loss(r, x);
+    GradientVector g = reader.gradient(r, x);
+    double comparator = reader.comparatorLoss(r);
+    learner.update(g);
+    learnerState.update(learner.exportState());
+
+    p.lastStep = reader.step(r);
+    p.lastProducer = reader.producerId(r);
+    p.updates = learner.rounds();
+    p.lastEventTime = eventTimeOf(r);
+    if (!Double.isNaN(loss)) {
+      p.lastLoss = loss;
+      p.cumulativeLoss += loss;
+      p.lossCount++;
+      if (!Double.isNaN(comparator)) {
+        p.regret += loss - comparator;
+        p.regretCount++;
+      }
+    }
+    applied.inc();
+    if (p.updates - p.lastEmittedVersion >= settings.emitEvery()) {
+      emit(p, out, learner, ctx.getCurrentKey());
+    } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
+      p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();
+      ctx.timerService().registerProcessingTimeTimer(p.emitTimer);
+    }
+  }
+
+  private void emit(ModelProgress p, Collector<ParameterUpdate> out, OnlineLearner learner, String model) {
+    double[] x = learner.decision();
+    List<Double> params = new ArrayList<>(x.length);
+    for (double e : x) {
+      params.add(e);
+    }
+    Map<String, Double> m = new HashMap<>();
+    m.put("updates", (double) p.updates);
+    m.put("stepSize", learner.stepSize());
+    m.put("gradientVariation", learner.gradientVariation());
+    m.put("parameterNorm", Vectors.norm2(x));
+    m.put("missingSteps", (double) p.missingSteps);
+    if (p.lossCount > 0) {
+      m.put("loss", p.lastLoss);
+      m.put("cumulativeLoss", p.cumulativeLoss);
+      m.put("meanLoss", p.cumulativeLoss / p.lossCount);
+    }
+    if (p.regretCount > 0) {
+      m.put("regret", p.regret);
+    }
+    out.collect(ParameterUpdate.newBuilder()
+        .setModelId(model)
+        .setVersion(p.updates)
+        .setStep(p.lastStep)
+        .setParameters(new NumericVector(x.length, null, params))
+        .setMetrics(m)
+        .setEventTime(Instant.ofEpochMilli(p.lastEventTime))
+        .build());
+    p.lastEmittedVersion = p.updates;
+  }
+
+  private long eventTimeOf(T r) {
+    Object v = r.get(r.getSchema().getField("eventTime").pos());
+    return v instanceof Instant i ? i.toEpochMilli() : 0L;
+  }
+
+  private void reject(Decoded<T> in, Context ctx, String reason) {
+    deadLettered.inc();
+    ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
+  }
+}

@@ -1,0 +1,54 @@
+package io.convexstream.flink.omd;
+
+import io.convexstream.core.learn.LearnerConfig;
+import java.io.Serializable;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How the learner operator treats its stream.
+ *
+ * @param learner algorithm and hyper-parameters of every model without an override
+ * @param overrides per model-id prefix, another learner (the longest matching prefix wins)
+ * @param emitEvery publish parameters after every k-th update (1: every update)
+ * @param emitIntervalMillis also publish pending parameters after this long without a publication (0: off)
+ * @param maxBufferedSteps out-of-order steps held per model while waiting for a missing one
+ * @param gapTimeoutMillis how long a missing step is waited for before it is skipped
+ * @param autoCreate whether an unknown model id starts a new learner (else it is dead-lettered)
+ * @param knownModels model ids accepted when autoCreate is off
+ */
+public record LearnerSettings(
+    LearnerConfig learner,
+    Map<String, LearnerConfig> overrides,
+    int emitEvery,
+    long emitIntervalMillis,
+    int maxBufferedSteps,
+    long gapTimeoutMillis,
+    boolean autoCreate,
+    Set<String> knownModels) implements Serializable {
+
+  public LearnerSettings {
+    if (emitEvery < 1 || maxBufferedSteps < 0 || gapTimeoutMillis < 0 || emitIntervalMillis < 0) {
+      throw new IllegalArgumentException("emitEvery ≥ 1; buffer, timeouts ≥ 0");
+    }
+    knownModels = Set.copyOf(knownModels);
+    overrides = Map.copyOf(overrides);
+  }
+
+  public static LearnerSettings defaults(LearnerConfig learner) {
+    return new LearnerSettings(learner, Map.of(), 1, 0, 1000, 10_000, true, Set.of());
+  }
+
+  /** The learner configuration of one model. */
+  public LearnerConfig learnerFor(String modelId) {
+    LearnerConfig best = learner;
+    int bestLength = -1;
+    for (Map.Entry<String, LearnerConfig> e : overrides.entrySet()) {
+      if (modelId.startsWith(e.getKey()) && e.getKey().length() > bestLength) {
+        best = e.getValue();
+        bestLength = e.getKey().length();
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,28 @@
+package io.convexstream.flink.omd;
+
+/** Per-model bookkeeping of the learner operator (a Flink POJO: new fields can be added). */
+public class ModelProgress {
+  public int dim;
+  /** Last step applied; the next step to apply is lastStep + 1. */
+  public long lastStep;
+  public String lastProducer;
+  /** Updates applied: the parameters' version. */
+  public long updates;
+  public long lastEmittedVersion;
+  public double lastLoss = Double.NaN;
+  public double cumulativeLoss;
+  public long lossCount;
+  public double regret;
+  public long regretCount;
+  /** Steps skipped because they never arrived within the gap timeout or buffer. */
+  public long missingSteps;
+  /** Steps waiting in the buffer. */
+  public int buffered;
+  /** Processing time of the pending gap timer (0: none). */
+  public long gapTimer;
+  /** Processing time of the pending emission timer (0: none). */
+  public long emitTimer;
+  public long lastEventTime;
+
+  public ModelProgress() {}
+}

@@ -1,0 +1,134 @@
+package io.convexstream.flink.omd;
+
+import io.convexstream.core.learn.Loss;
+import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.NumericVector;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * How one input record becomes a round of the online game: gradient mode takes the worker's
+ * gradient; example mode computes loss and gradient at the current decision (test-then-train).
+ */
+public interface RoundReader<T> extends Serializable {
+  String modelId(T record);
+
+  long step(T record);
+
+  String producerId(T record);
+
+  /** Dimension of the record's vector. */
+  int dim(T record);
+
+  /** f_t(x_t), or NaN when unknown. */
+  double loss(T record, double[] x);
+
+  /** f_t(u) of a known comparator, or NaN. */
+  double comparatorLoss(T record);
+
+  /** g_t = ∇f_t(x_t). */
+  GradientVector gradient(T record, double[] x);
+
+  static GradientVector toVector(NumericVector v) {
+    List<Double> values = v.getValues();
+    double[] vals = new double[values.size()];
+    for (int k = 0; k < vals.length; k++) {
+      vals[k] = values.get(k);
+    }
+    int[] idx = null;
+    if (v.getIndices() != null) {
+      idx = new int[vals.length];
+      for (int k = 0; k < idx.length; k++) {
+        idx[k] = v.getIndices().get(k);
+      }
+    }
+    return new GradientVector(v.getDim(), idx, vals);
+  }
+
+  /** Gradient mode. */
+  final class Gradients implements RoundReader<Gradient> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String modelId(Gradient r) {
+      return r.getModelId();
+    }
+
+    @Override
+    public long step(Gradient r) {
+      return r.getStep();
+    }
+
+    @Override
+    public String producerId(Gradient r) {
+      return r.getProducerId();
+    }
+
+    @Override
+    public int dim(Gradient r) {
+      return r.getGradient().getDim();
+    }
+
+    @Override
+    public double loss(Gradient r, double[] x) {
+      return r.getLoss() == null ? Double.NaN : r.getLoss();
+    }
+
+    @Override
+    public double comparatorLoss(Gradient r) {
+      return r.getComparatorLoss() == null ? Double.NaN : r.getComparatorLoss();
+    }
+
+    @Override
+    public GradientVector gradient(Gradient r, double[] x) {
+      return toVector(r.getGradient());
+    }
+  }
+
+  /** Example mode with a built-in loss. */
+  final class Examples implements RoundReader<LabelledExample> {
+    private static final long serialVersionUID = 1L;
+    private final Loss loss;
+
+    public Examples(Loss loss) {
+      this.loss = loss;
+    }
+
+    @Override
+    public String modelId(LabelledExample r) {
+      return r.getModelId();
+    }
+
+    @Override
+    public long step(LabelledExample r) {
+      return r.getStep();
+    }
+
+    @Override
+    public String producerId(LabelledExample r) {
+      return r.getProducerId();
+    }
+
+    @Override
+    public int dim(LabelledExample r) {
+      return r.getFeatures().getDim();
+    }
+
+    @Override
+    public double loss(LabelledExample r, double[] x) {
+      return loss.value(x, toVector(r.getFeatures()), r.getLabel(), r.getWeight());
+    }
+
+    @Override
+    public double comparatorLoss(LabelledExample r) {
+      return r.getComparatorLoss() == null ? Double.NaN : r.getComparatorLoss();
+    }
+
+    @Override
+    public GradientVector gradient(LabelledExample r, double[] x) {
+      return loss.gradient(x, toVector(r.getFeatures()), r.getLabel(), r.getWeight());
+    }
+  }
+}

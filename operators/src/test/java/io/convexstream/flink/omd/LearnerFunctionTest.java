@@ -1,0 +1,216 @@
+package io.convexstream.flink.omd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.connectors.flink.DeadLetters;
+import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.flink.RawRecord;
+import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.Learners;
+import io.convexstream.core.learn.Loss;
+import io.convexstream.core.learn.OnlineLearner;
+import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.schemas.DeadLetter;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class LearnerFunctionTest {
+  private static final LearnerConfig OOMD = LearnerConfig.of("oomd", "domain=ball:1");
+  private long offset;
+
+  private Decoded<Gradient> grad(String model, long step, String producer, double... g) {
+    Gradient r = new Gradient(model, step, producer, new NumericVector(g.length, null, Arrays.stream(g).boxed().toList()),
+        null, null, Instant.ofEpochMilli(step));
+    return new Decoded<>(r, new RawRecord("convexstream.gradients", 0, offset++, 0, model.getBytes(), null));
+  }
+
+  private static double[] g(long step) {
+    return new double[] {Math.sin(step), Math.cos(3 * step)};
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, Decoded<Gradient>, ParameterUpdate> harness(LearnerSettings s) throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new LearnerFunction<>("test", s, new RoundReader.Gradients(), Gradient.class)),
+        (Decoded<Gradient> d) -> d.value.getModelId(), Types.STRING);
+    return h;
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, Decoded<Gradient>, ParameterUpdate> open(LearnerSettings s) throws Exception {
+    var h = harness(s);
+    h.open();
+    return h;
+  }
+
+  private void send(KeyedOneInputStreamOperatorTestHarness<String, Decoded<Gradient>, ParameterUpdate> h, long... steps) throws Exception {
+    for (long s : steps) {
+      h.processElement(new StreamRecord<>(grad("m", s, "w", g(s))));
+    }
+  }
+
+  private static List<String> reasons(KeyedOneInputStreamOperatorTestHarness<String, ?, ?> h) {
+    return h.getSideOutput(DeadLetters.TAG) == null ? List.of()
+        : h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).map(DeadLetter::getReason).toList();
+  }
+
+  private static double[] params(ParameterUpdate u) {
+    return u.getParameters().getValues().stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  @Test
+  void appliesInStepOrderExactlyAsTheCore() throws Exception {
+    try (var h = open(LearnerSettings.defaults(OOMD))) {
+      send(h, 1, 3, 2, 5, 4);
+      List<ParameterUpdate> out = h.extractOutputValues();
+      assertThat(out).extracting(ParameterUpdate::getVersion).containsExactly(1L, 2L, 3L, 4L, 5L);
+      assertThat(out).extracting(ParameterUpdate::getStep).containsExactly(1L, 2L, 3L, 4L, 5L);
+      OnlineLearner core = Learners.create(OOMD, 2);
+      for (long s = 1; s <= 5; s++) {
+        core.update(GradientVector.dense(g(s)));
+      }
+      assertThat(params(out.get(4))).containsExactly(core.decision());
+      assertThat(out.get(4).getMetrics()).containsEntry("gradientVariation", core.gradientVariation())
+          .containsEntry("stepSize", core.stepSize()).containsEntry("missingSteps", 0.0);
+      assertThat(reasons(h)).isEmpty();
+    }
+  }
+
+  @Test
+  void deadLettersDuplicatesLateStepsWrongDimensionsAndUnknownModels() throws Exception {
+    LearnerSettings closed = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 100, 10_000, false, Set.of("m"));
+    try (var h = open(closed)) {
+      send(h, 1, 2);
+      h.processElement(new StreamRecord<>(grad("m", 2, "w", g(2))));
+      h.processElement(new StreamRecord<>(grad("m", 1, "other", g(1))));
+      h.processElement(new StreamRecord<>(grad("m", 3, "w", 1, 2, 3)));
+      send(h, 5);
+      h.processElement(new StreamRecord<>(grad("m", 5, "w", g(5))));
+      h.processElement(new StreamRecord<>(grad("stranger", 1, "w", g(1))));
+      assertThat(h.extractOutputValues()).hasSize(2);
+      assertThat(reasons(h)).containsExactly(
+          "duplicate step 2 of model m from w: step 2 already applied",
+          "late step 1 of model m from other: step 2 already applied",
+          "dimension mismatch: model m has dimension 2, record has 3",
+          "duplicate step 5 of model m: already waiting for step 3",
+          "unknown model stranger (auto-creation is off)");
+    }
+  }
+
+  @Test
+  void missingStepIsSkippedAfterTheGapTimeoutAndArrivesLateAfterwards() throws Exception {
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 100, 1_000, true, Set.of());
+    try (var h = open(s)) {
+      h.setProcessingTime(0);
+      send(h, 1, 3, 4);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.setProcessingTime(999);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.setProcessingTime(1_000);
+      List<ParameterUpdate> out = h.extractOutputValues();
+      assertThat(out).extracting(ParameterUpdate::getStep).containsExactly(1L, 3L, 4L);
+      assertThat(out.get(2).getMetrics()).containsEntry("missingSteps", 1.0);
+      send(h, 2);
+      assertThat(reasons(h)).containsExactly("late step 2 of model m from w: step 4 already applied");
+    }
+  }
+
+  @Test
+  void fullBufferSkipsAheadAtOnce() throws Exception {
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 2, 60_000, true, Set.of());
+    try (var h = open(s)) {
+      send(h, 1, 4, 5, 6);
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getStep).containsExactly(1L, 4L, 5L, 6L);
+      assertThat(h.extractOutputValues().get(3).getMetrics()).containsEntry("missingSteps", 2.0);
+    }
+  }
+
+  @Test
+  void emitsEveryKUpdatesAndFlushesTheRestOnTheInterval() throws Exception {
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 3, 500, 100, 60_000, true, Set.of());
+    try (var h = open(s)) {
+      h.setProcessingTime(0);
+      send(h, 1, 2, 3, 4, 5, 6, 7);
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getVersion).containsExactly(3L, 6L);
+      h.setProcessingTime(500);
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getVersion).containsExactly(3L, 6L, 7L);
+    }
+  }
+
+  @Test
+  void modelPrefixesChooseTheirOwnLearner() throws Exception {
+    LearnerConfig ogd = LearnerConfig.of("ogd", "domain=ball:1");
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of("ogd/", ogd), 1, 0, 100, 1000, true, Set.of());
+    assertThat(s.learnerFor("ogd/a")).isEqualTo(ogd);
+    assertThat(s.learnerFor("other")).isEqualTo(OOMD);
+    try (var h = open(s)) {
+      h.processElement(new StreamRecord<>(grad("ogd/a", 1, "w", 0.5, 0.5)));
+      OnlineLearner core = Learners.create(ogd, 2);
+      core.update(GradientVector.dense(0.5, 0.5));
+      assertThat(params(h.extractOutputValues().get(0))).containsExactly(core.decision());
+    }
+  }
+
+  @Test
+  void restoreMidStreamWithBufferedStepsGivesIdenticalOutputs() throws Exception {
+    LearnerSettings s = LearnerSettings.defaults(OOMD);
+    List<ParameterUpdate> straight;
+    try (var h = open(s)) {
+      send(h, 1, 2, 4, 3, 5, 7, 6, 8);
+      straight = h.extractOutputValues();
+    }
+    OperatorSubtaskState snapshot;
+    List<ParameterUpdate> before;
+    try (var h = open(s)) {
+      send(h, 1, 2, 4); // step 4 is buffered at the snapshot
+      before = h.extractOutputValues();
+      snapshot = h.snapshot(1, 1);
+    }
+    try (var h = harness(s)) {
+      h.setup();
+      h.initializeState(snapshot);
+      h.open();
+      send(h, 3, 5, 7, 6, 8);
+      List<ParameterUpdate> after = h.extractOutputValues();
+      assertThat(before.size() + after.size()).isEqualTo(straight.size());
+      assertThat(after).isEqualTo(straight.subList(before.size(), straight.size()));
+    }
+  }
+
+  @Test
+  void exampleModeReportsProgressiveLossAndRegret() throws Exception {
+    LearnerSettings s = LearnerSettings.defaults(LearnerConfig.of("ogd", "domain=ball:5", "G=2"));
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new LearnerFunction<>("test", s, new RoundReader.Examples(Loss.LOGISTIC), LabelledExample.class)),
+        (Decoded<LabelledExample> d) -> d.value.getModelId(), Types.STRING);
+    h.open();
+    double lossSum = 0;
+    OnlineLearner core = Learners.create(s.learner(), 2);
+    for (long t = 1; t <= 6; t++) {
+      double y = t % 2 == 0 ? 1 : -1;
+      GradientVector a = GradientVector.dense(y * 1.0, 0.5);
+      double loss = Loss.LOGISTIC.value(core.decision(), a, y, 1.0);
+      lossSum += loss;
+      core.update(Loss.LOGISTIC.gradient(core.decision(), a, y, 1.0));
+      LabelledExample e = LabelledExample.newBuilder().setModelId("clf").setStep(t).setProducerId("p")
+          .setFeatures(new NumericVector(2, null, List.of(y * 1.0, 0.5))).setLabel(y).setComparatorLoss(0.1)
+          .setEventTime(Instant.EPOCH).build();
+      h.processElement(new StreamRecord<>(new Decoded<>(e, new RawRecord("convexstream.examples", 0, t, 0, null, null))));
+    }
+    ParameterUpdate last = h.extractOutputValues().get(5);
+    assertThat(last.getMetrics().get("cumulativeLoss")).isEqualTo(lossSum);
+    assertThat(last.getMetrics().get("regret")).isEqualTo(lossSum - 6 * 0.1, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(params(last)).containsExactly(core.decision());
+    h.close();
+  }
+}
