@@ -2,6 +2,8 @@ package io.convexstream.schemas.validate;
 
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.RouterLoadReport;
+import io.convexstream.schemas.RouterScoreBatch;
 import io.convexstream.schemas.NumericVector;
 import java.util.List;
 
@@ -85,5 +87,56 @@ public final class RecordChecks {
       return "non-finite comparatorLoss " + e.getComparatorLoss();
     }
     return vectorProblem("features", e.getFeatures());
+  }
+
+  public static String loadReportProblem(RouterLoadReport r) {
+    String common = routingProblem(r.getModelId(), r.getLayer(), r.getGlobalStep(), r.getRank(), r.getExpectedRanks());
+    if (common != null) {
+      return common;
+    }
+    if (r.getTokensPerExpert().isEmpty()) {
+      return "no experts in tokensPerExpert";
+    }
+    for (int i = 0; i < r.getTokensPerExpert().size(); i++) {
+      if (r.getTokensPerExpert().get(i) < 0) {
+        return "negative token count " + r.getTokensPerExpert().get(i) + " for expert " + i;
+      }
+    }
+    return null;
+  }
+
+  public static String scoreBatchProblem(RouterScoreBatch b) {
+    String common = routingProblem(b.getModelId(), b.getLayer(), b.getGlobalStep(), b.getRank(), b.getExpectedRanks());
+    if (common != null) {
+      return common;
+    }
+    if (b.getNumTokens() < 0 || b.getNumExperts() < 1) {
+      return "invalid shape " + b.getNumTokens() + " x " + b.getNumExperts();
+    }
+    if ((long) b.getNumTokens() * b.getNumExperts() != b.getScores().size()) {
+      return "scores hold " + b.getScores().size() + " values, not " + b.getNumTokens() + " x " + b.getNumExperts();
+    }
+    for (int k = 0; k < b.getScores().size(); k++) {
+      if (!Float.isFinite(b.getScores().get(k))) {
+        return "non-finite score " + b.getScores().get(k) + " at position " + k;
+      }
+    }
+    return null;
+  }
+
+  private static String routingProblem(String model, int layer, long step, int rank, int expectedRanks) {
+    if (model.isEmpty()) {
+      return "empty modelId";
+    }
+    if (layer < 0) {
+      return "negative layer " + layer;
+    }
+    if (step < 0) {
+      return "negative globalStep " + step;
+    }
+    if (expectedRanks < 1 || rank < 0 || rank >= expectedRanks) {
+      return "rank " + rank + " outside 0.." + (expectedRanks - 1);
+    }
+    return null;
   }
 }

@@ -1,0 +1,48 @@
+package io.convexstream.flink.moe;
+
+import io.convexstream.core.moe.LoadBalancer;
+import io.convexstream.core.moe.Router;
+import java.io.Serializable;
+
+/**
+ * How the expert balancer treats its stream.
+ *
+ * @param variant SIGN (default) or RAW update
+ * @param centred subtract the mean of each update
+ * @param rate u_0 (default 1e-3)
+ * @param decaySteps n_0 of u_n = u_0/(1 + n/n_0); 0 keeps u constant
+ * @param stepTimeoutMillis a step closes this long after its first report even if ranks are missing
+ * @param window steps in MaxVio_global
+ * @param topK K, for routing score batches
+ * @param scoring router scoring for score batches
+ * @param groups expert groups for group-limited routing (1: none)
+ * @param topGroups groups kept per token
+ */
+public record BalancerSettings(
+    LoadBalancer.Variant variant,
+    boolean centred,
+    float rate,
+    double decaySteps,
+    long stepTimeoutMillis,
+    int window,
+    int topK,
+    Router.Scoring scoring,
+    int groups,
+    int topGroups) implements Serializable {
+
+  public static BalancerSettings defaults() {
+    return new BalancerSettings(LoadBalancer.Variant.SIGN, false, 1e-3f, 0, 10_000, 100, 8, Router.Scoring.SIGMOID, 1, 1);
+  }
+
+  public BalancerSettings withRate(float u) {
+    return new BalancerSettings(variant, centred, u, decaySteps, stepTimeoutMillis, window, topK, scoring, groups, topGroups);
+  }
+
+  public BalancerSettings withTopK(int k) {
+    return new BalancerSettings(variant, centred, rate, decaySteps, stepTimeoutMillis, window, k, scoring, groups, topGroups);
+  }
+
+  public BalancerSettings withTimeout(long millis) {
+    return new BalancerSettings(variant, centred, rate, decaySteps, millis, window, topK, scoring, groups, topGroups);
+  }
+}

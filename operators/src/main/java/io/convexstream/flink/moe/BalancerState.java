@@ -1,0 +1,15 @@
+package io.convexstream.flink.moe;
+
+/** Keyed state of one (model, layer): the biases and the balance window (a Flink POJO). */
+public class BalancerState {
+  public float[] biases;
+  public long updates;
+  /** Last global step closed; reports for it or earlier are late. */
+  public long lastClosedStep;
+  /** Loads of the last closed steps, oldest first (the MaxVio_global window). */
+  public long[][] window;
+  public long missingRanks;
+  public long skippedSteps;
+
+  public BalancerState() {}
+}

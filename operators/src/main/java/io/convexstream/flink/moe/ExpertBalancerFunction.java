@@ -1,0 +1,240 @@
+package io.convexstream.flink.moe;
+
+import io.convexstream.connectors.flink.DeadLetters;
+import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.core.moe.BalanceMetrics;
+import io.convexstream.core.moe.BalanceWindow;
+import io.convexstream.core.moe.LoadBalancer;
+import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.codec.AvroCodec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * ALF-LB for one (model, layer) per key: collects each global step's tokens per expert from all
+ * ranks, closes the step when every expected rank reported (or {@code stepTimeoutMillis} after its
+ * first report, counting the missing ranks), updates the biases once per step, in step order, and
+ * publishes them versioned by step with balance metrics. Score batches are routed with the biases
+ * of the step before theirs (batches of later steps wait). Late reports for closed steps,
+ * duplicate ranks and wrong expert counts are dead-lettered, never merged.
+ */
+public final class ExpertBalancerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ExpertBiasUpdate> {
+  private static final long serialVersionUID = 1L;
+
+  private final String job;
+  private final BalancerSettings settings;
+  private final LoadSource<T> source;
+  private final Class<T> type;
+  private transient AvroCodec<T> codec;
+  private transient ValueState<BalancerState> state;
+  private transient MapState<Long, OpenStep> open;
+  private transient MapState<Long, List<Decoded<T>>> waiting;
+  private transient Counter closedSteps;
+  private transient Counter deadLettered;
+  private transient Counter missingRanks;
+
+  public ExpertBalancerFunction(String job, BalancerSettings settings, LoadSource<T> source, Class<T> type) {
+    this.job = job;
+    this.settings = settings;
+    this.source = source;
+    this.type = type;
+  }
+
+  @Override
+  public void open(OpenContext ctx) {
+    codec = AvroCodec.of(type);
+    state = getRuntimeContext().getState(new ValueStateDescriptor<>("balancer", BalancerState.class));
+    open = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-steps", Types.LONG, TypeInformation.of(OpenStep.class)));
+    waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-batches", Types.LONG, Types.LIST(Decoded.typeInfo(type))));
+    closedSteps = getRuntimeContext().getMetricGroup().counter("closedSteps");
+    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
+    missingRanks = getRuntimeContext().getMetricGroup().counter("missingRanks");
+  }
+
+  @Override
+  public void processElement(Decoded<T> in, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
+    T r = in.value;
+    long step = source.step(r);
+    BalancerState s = state.value();
+    if (s == null) {
+      s = new BalancerState();
+      s.biases = new float[source.experts(r)];
+      s.lastClosedStep = step - 1; // a balancer starts at the first step it sees
+      s.window = new long[0][];
+    }
+    if (source.experts(r) != s.biases.length) {
+      reject(in, ctx, "expert count mismatch: " + ctx.getCurrentKey() + " has " + s.biases.length + " experts, record has " + source.experts(r));
+      return;
+    }
+    if (step <= s.lastClosedStep) {
+      reject(in, ctx, "late report of rank " + source.rank(r) + " for step " + step + " of " + ctx.getCurrentKey()
+          + ": steps up to " + s.lastClosedStep + " are closed");
+      return;
+    }
+    if (source.routesWithBiases() && step > s.lastClosedStep + 1) {
+      List<Decoded<T>> batches = waiting.get(step);
+      batches = batches == null ? new ArrayList<>() : new ArrayList<>(batches);
+      batches.add(in);
+      waiting.put(step, batches);
+      ensureStepTimer(step, in, s, ctx);
+    } else {
+      accumulate(in, s, ctx);
+    }
+    closeReadySteps(s, ctx, out);
+    state.update(s);
+  }
+
+  /** Adds a record's loads to its open step. */
+  private void accumulate(Decoded<T> in, BalancerState s, Context ctx) throws Exception {
+    T r = in.value;
+    long step = source.step(r);
+    OpenStep st = open.get(step);
+    if (st == null) {
+      st = new OpenStep(s.biases.length, source.expectedRanks(r));
+      st.timer = ctx.timerService().currentProcessingTime() + settings.stepTimeoutMillis();
+      ctx.timerService().registerProcessingTimeTimer(st.timer);
+    }
+    int rank = source.rank(r);
+    if (source.expectedRanks(r) != st.expectedRanks) {
+      reject(in, ctx, "rank " + rank + " expects " + source.expectedRanks(r) + " ranks for step " + step + ", earlier reports said " + st.expectedRanks);
+      return;
+    }
+    if (st.reported[rank]) {
+      reject(in, ctx, "duplicate report of rank " + rank + " for step " + step + " of " + ctx.getCurrentKey());
+      return;
+    }
+    long[] loads = source.loads(r, s.biases);
+    for (int i = 0; i < loads.length; i++) {
+      st.loads[i] += loads[i];
+    }
+    st.reported[rank] = true;
+    st.reports++;
+    st.latestEventTime = Math.max(st.latestEventTime, source.eventTime(r));
+    open.put(step, st);
+  }
+
+  /** A waiting score batch's step still needs a timeout, though it is not open yet. */
+  private void ensureStepTimer(long step, Decoded<T> in, BalancerState s, Context ctx) throws Exception {
+    if (!open.contains(step)) {
+      OpenStep st = new OpenStep(s.biases.length, source.expectedRanks(in.value));
+      st.timer = ctx.timerService().currentProcessingTime() + settings.stepTimeoutMillis();
+      ctx.timerService().registerProcessingTimeTimer(st.timer);
+      open.put(step, st);
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<ExpertBiasUpdate> out) throws Exception {
+    BalancerState s = state.value();
+    if (s == null) {
+      return;
+    }
+    for (Map.Entry<Long, OpenStep> e : open.entries()) {
+      if (e.getValue().timer == timestamp && !e.getValue().timedOut) {
+        e.getValue().timedOut = true;
+        open.put(e.getKey(), e.getValue());
+      }
+    }
+    closeReadySteps(s, ctx, out);
+    state.update(s);
+  }
+
+  /** Closes, in step order, every step that is complete or timed out at the head of the queue. */
+  private void closeReadySteps(BalancerState s, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
+    while (true) {
+      long head = Long.MAX_VALUE;
+      for (Long step : open.keys()) {
+        head = Math.min(head, step);
+      }
+      if (head == Long.MAX_VALUE) {
+        return;
+      }
+      OpenStep st = open.get(head);
+      if (!st.complete() && !st.timedOut) {
+        return;
+      }
+      open.remove(head);
+      ctx.timerService().deleteProcessingTimeTimer(st.timer);
+      s.skippedSteps += head - s.lastClosedStep - 1;
+      close(head, st, s, ctx, out);
+      admitWaitingBatches(head + 1, s, ctx);
+    }
+  }
+
+  /** Routes the score batches of the step that just became current. */
+  private void admitWaitingBatches(long step, BalancerState s, Context ctx) throws Exception {
+    List<Decoded<T>> batches = waiting.get(step);
+    if (batches == null) {
+      return;
+    }
+    waiting.remove(step);
+    for (Decoded<T> b : batches) {
+      accumulate(b, s, ctx);
+    }
+  }
+
+  private void close(long step, OpenStep st, BalancerState s, Context ctx, Collector<ExpertBiasUpdate> out) {
+    int missing = st.expectedRanks - st.reports;
+    s.missingRanks += missing;
+    missingRanks.inc(missing);
+    double maxVio = BalanceMetrics.maxViolation(st.loads);
+    LoadBalancer balancer = new LoadBalancer(s.biases, s.updates, settings.variant(), settings.centred(), settings.rate(), settings.decaySteps());
+    float rate = balancer.currentRate();
+    balancer.update(st.loads);
+    s.biases = balancer.biases().clone();
+    s.updates = balancer.updates();
+    s.lastClosedStep = step;
+    BalanceWindow window = BalanceWindow.of(settings.window(), s.biases.length, s.window);
+    window.add(st.loads);
+    s.window = window.steps();
+    closedSteps.inc();
+
+    BalanceMetrics m = BalanceMetrics.of(st.loads, s.biases);
+    Map<String, Double> metrics = new HashMap<>();
+    metrics.put("maxVioGlobal", window.maxViolation());
+    metrics.put("minLoad", (double) m.minLoad());
+    metrics.put("maxLoad", (double) m.maxLoad());
+    metrics.put("meanLoad", m.meanLoad());
+    metrics.put("stdLoad", m.stdLoad());
+    metrics.put("idleExperts", (double) m.idleExperts());
+    metrics.put("biasMean", m.biasMean());
+    metrics.put("biasSpread", m.biasSpread());
+    metrics.put("missingRanks", (double) missing);
+    metrics.put("rate", (double) rate);
+    List<Float> biases = new ArrayList<>(s.biases.length);
+    for (float b : s.biases) {
+      biases.add(b);
+    }
+    String key = ctx.getCurrentKey();
+    int slash = key.lastIndexOf('/');
+    out.collect(ExpertBiasUpdate.newBuilder()
+        .setModelId(key.substring(0, slash))
+        .setLayer(Integer.parseInt(key.substring(slash + 1)))
+        .setStep(step)
+        .setBiases(biases)
+        .setMaxViolation(maxVio)
+        .setMetrics(metrics)
+        .setEventTime(Instant.ofEpochMilli(st.latestEventTime))
+        .build());
+    ctx.output(StepLoads.TAG, new StepLoads(key, step, st.loads.clone()));
+  }
+
+  private void reject(Decoded<T> in, Context ctx, String reason) {
+    deadLettered.inc();
+    ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
+  }
+}

@@ -1,0 +1,77 @@
+package io.convexstream.core.moe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class LoadBalancerTest {
+  @Test
+  void signUpdateRaisesUnderloadedAndLowersOverloadedExperts() {
+    LoadBalancer lb = new LoadBalancer(4, LoadBalancer.Variant.SIGN, false, 1e-3f, 0);
+    lb.update(new long[] {10, 30, 20, 20}); // mean 20
+    assertThat(lb.biases()).containsExactly(1e-3f, -1e-3f, 0f, 0f);
+    lb.update(new long[] {10, 30, 20, 20});
+    assertThat(lb.biases()).containsExactly(1e-3f + 1e-3f, -1e-3f - 1e-3f, 0f, 0f); // float32 arithmetic
+    assertThat(lb.updates()).isEqualTo(2);
+  }
+
+  @Test
+  void rawUpdateIsProportionalToTheRelativeError() {
+    LoadBalancer lb = new LoadBalancer(2, LoadBalancer.Variant.RAW, false, 0.5f, 0);
+    lb.update(new long[] {10, 30}); // mean 20: e = (10, -10), e/mean = (0.5, -0.5)
+    assertThat(lb.biases()).containsExactly(0.25f, -0.25f);
+  }
+
+  @Test
+  void centringKeepsTheMeanBiasAtZero() {
+    LoadBalancer centred = new LoadBalancer(3, LoadBalancer.Variant.SIGN, true, 1e-3f, 0);
+    LoadBalancer plain = new LoadBalancer(3, LoadBalancer.Variant.SIGN, false, 1e-3f, 0);
+    for (int i = 0; i < 100; i++) {
+      centred.update(new long[] {1, 1, 10}); // two under, one over: plain sign drifts upwards
+      plain.update(new long[] {1, 1, 10});
+    }
+    double meanCentred = (centred.biases()[0] + centred.biases()[1] + centred.biases()[2]) / 3.0;
+    double meanPlain = (plain.biases()[0] + plain.biases()[1] + plain.biases()[2]) / 3.0;
+    assertThat(meanCentred).isCloseTo(0, within(1e-6));
+    assertThat(meanPlain).isCloseTo(100 * 1e-3 / 3, within(1e-5));
+  }
+
+  @Test
+  void primalDualScheduleDecays() {
+    LoadBalancer lb = new LoadBalancer(2, LoadBalancer.Variant.SIGN, false, 1e-2f, 10);
+    assertThat(lb.currentRate()).isEqualTo(1e-2f);
+    for (int i = 0; i < 10; i++) {
+      lb.update(new long[] {1, 3});
+    }
+    assertThat(lb.currentRate()).isEqualTo((float) (1e-2 / 2));
+  }
+
+  @Test
+  void metricsAndWindow() {
+    BalanceMetrics m = BalanceMetrics.of(new long[] {0, 10, 20, 30}, new float[] {-1f, 1f, 0f, 0f});
+    assertThat(m.maxViolation()).isEqualTo((30 - 15) / 15.0);
+    assertThat(m.idleExperts()).isEqualTo(1);
+    assertThat(m.biasSpread()).isEqualTo(2.0);
+    BalanceWindow w = new BalanceWindow(2, 2);
+    w.add(new long[] {4, 0});
+    w.add(new long[] {0, 2});
+    w.add(new long[] {0, 2}); // the first step leaves the window
+    assertThat(w.totals()).containsExactly(0, 4);
+    assertThat(w.steps()).hasDimensions(2, 2);
+    assertThat(BalanceWindow.of(2, 2, w.steps()).totals()).containsExactly(0, 4);
+  }
+
+  @Test
+  void placementReplicatesHotExpertsAndLowersTheHeaviestGpu() {
+    long[] loads = {100, 10, 10, 10, 10, 10, 10, 40};
+    ExpertPlacement.Plan plan = ExpertPlacement.plan(loads, 12, 4);
+    assertThat(plan.replicas()[0]).isGreaterThan(1);
+    assertThat(plan.physicalToLogical()).hasSize(12);
+    assertThat(java.util.Arrays.stream(plan.replicas()).sum()).isEqualTo(12);
+    assertThat(plan.maxAfter()).isLessThan(plan.maxBefore());
+    assertThat(java.util.Arrays.stream(plan.gpuLoadAfter()).sum()).isCloseTo(200, within(1e-9));
+    // every logical expert is served somewhere
+    assertThat(java.util.Arrays.stream(plan.physicalToLogical()).distinct().count()).isEqualTo(8);
+  }
+}
