@@ -153,7 +153,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     state.update(s);
   }
 
-  /** Closes, in step order, every step that is complete or timed out at the head of the queue. */
+  /** Closes, in step order, the steps at the head of the queue that are ready. */
   private void closeReadySteps(BalancerState s, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
     while (true) {
       long head = Long.MAX_VALUE;
@@ -164,7 +164,10 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
         return;
       }
       OpenStep st = open.get(head);
-      if (!st.complete() && !st.timedOut) {
+      // the next step closes when complete or timed out; a later one (the steps between have no
+      // report at all) only after its timeout, so the missing steps get a chance to arrive
+      boolean ready = head == s.lastClosedStep + 1 ? st.complete() || st.timedOut : st.timedOut;
+      if (!ready) {
         return;
       }
       open.remove(head);

@@ -1,0 +1,223 @@
+package io.convexstream.flink.moe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.connectors.flink.DeadLetters;
+import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.flink.RawRecord;
+import io.convexstream.core.moe.LoadBalancer;
+import io.convexstream.core.moe.Router;
+import io.convexstream.schemas.DeadLetter;
+import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.RouterLoadReport;
+import io.convexstream.schemas.RouterScoreBatch;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class ExpertBalancerFunctionTest {
+  private static final BalancerSettings SETTINGS = BalancerSettings.defaults().withTopK(2).withTimeout(1_000);
+  private long offset;
+
+  private Decoded<RouterLoadReport> report(long step, int rank, int ranks, long... loads) {
+    RouterLoadReport r = new RouterLoadReport("moe", 3, step, rank, ranks, Arrays.stream(loads).boxed().toList(), -1L, Instant.ofEpochMilli(step));
+    return new Decoded<>(r, new RawRecord("convexstream.router-loads", 0, offset++, 0, null, null));
+  }
+
+  private static <T extends SpecificRecord> KeyedOneInputStreamOperatorTestHarness<String, Decoded<T>, ExpertBiasUpdate> harness(
+      LoadSource<T> source, Class<T> type) throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new ExpertBalancerFunction<>("test", SETTINGS, source, type)),
+        (Decoded<T> d) -> source.key(d.value), Types.STRING);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, Decoded<RouterLoadReport>, ExpertBiasUpdate> reports() throws Exception {
+    var h = harness(new LoadSource.Reports(), RouterLoadReport.class);
+    h.open();
+    return h;
+  }
+
+  private static List<String> reasons(KeyedOneInputStreamOperatorTestHarness<String, ?, ?> h) {
+    var side = h.getSideOutput(DeadLetters.TAG);
+    return side == null ? List.of() : side.stream().map(StreamRecord::getValue).map(DeadLetter::getReason).toList();
+  }
+
+  private static float[] biases(ExpertBiasUpdate u) {
+    float[] b = new float[u.getBiases().size()];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = u.getBiases().get(i);
+    }
+    return b;
+  }
+
+  @Test
+  void closesAStepWhenAllRanksReportedAndUpdatesLikeTheCore() throws Exception {
+    try (var h = reports()) {
+      h.processElement(new StreamRecord<>(report(7, 0, 2, 5, 1, 2, 0)));
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement(new StreamRecord<>(report(7, 1, 2, 5, 3, 2, 2)));
+      List<ExpertBiasUpdate> out = h.extractOutputValues();
+      assertThat(out).hasSize(1);
+      ExpertBiasUpdate u = out.get(0);
+      assertThat(u.getModelId()).isEqualTo("moe");
+      assertThat(u.getLayer()).isEqualTo(3);
+      assertThat(u.getStep()).isEqualTo(7);
+      LoadBalancer core = new LoadBalancer(4, LoadBalancer.Variant.SIGN, false, 1e-3f, 0);
+      core.update(new long[] {10, 4, 4, 2});
+      assertThat(biases(u)).containsExactly(core.biases());
+      assertThat(u.getMaxViolation()).isEqualTo((10 - 5) / 5.0);
+      assertThat(u.getMetrics()).containsEntry("missingRanks", 0.0).containsEntry("idleExperts", 0.0);
+    }
+  }
+
+  @Test
+  void theSplitAcrossRanksDoesNotMatter() throws Exception {
+    List<ExpertBiasUpdate> one;
+    try (var h = reports()) {
+      h.processElement(new StreamRecord<>(report(1, 0, 1, 8, 4, 4, 0)));
+      h.processElement(new StreamRecord<>(report(2, 0, 1, 1, 2, 3, 10)));
+      one = h.extractOutputValues();
+    }
+    try (var h = reports()) {
+      h.processElement(new StreamRecord<>(report(1, 2, 3, 3, 0, 1, 0)));
+      h.processElement(new StreamRecord<>(report(1, 0, 3, 5, 4, 3, 0)));
+      h.processElement(new StreamRecord<>(report(1, 1, 3, 0, 0, 0, 0)));
+      h.processElement(new StreamRecord<>(report(2, 1, 2, 1, 2, 3, 4)));
+      h.processElement(new StreamRecord<>(report(2, 0, 2, 0, 0, 0, 6)));
+      List<ExpertBiasUpdate> four = h.extractOutputValues();
+      assertThat(four).hasSize(2);
+      for (int i = 0; i < 2; i++) {
+        assertThat(biases(four.get(i))).containsExactly(biases(one.get(i)));
+      }
+    }
+  }
+
+  @Test
+  void timeoutClosesWithMissingRanksAndLateReportsAreDeadLettered() throws Exception {
+    try (var h = reports()) {
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(report(1, 0, 3, 4, 0, 0, 0)));
+      h.setProcessingTime(999);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.setProcessingTime(1_000);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      assertThat(h.extractOutputValues().get(0).getMetrics()).containsEntry("missingRanks", 2.0);
+      h.processElement(new StreamRecord<>(report(1, 1, 3, 0, 4, 0, 0)));
+      h.processElement(new StreamRecord<>(report(2, 0, 1, 1, 1, 1, 1)));
+      h.processElement(new StreamRecord<>(report(3, 0, 2, 1, 1, 1, 1)));
+      h.processElement(new StreamRecord<>(report(3, 0, 2, 1, 1, 1, 1)));
+      h.processElement(new StreamRecord<>(report(3, 1, 2, 1, 1, 1)));
+      assertThat(reasons(h)).containsExactly(
+          "late report of rank 1 for step 1 of moe/3: steps up to 1 are closed",
+          "duplicate report of rank 0 for step 3 of moe/3",
+          "expert count mismatch: moe/3 has 4 experts, record has 3");
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
+  void stepsCloseInOrder() throws Exception {
+    try (var h = reports()) {
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(report(1, 0, 2, 1, 1, 1, 1)));
+      h.processElement(new StreamRecord<>(report(2, 0, 1, 2, 0, 0, 2))); // complete, but step 1 is open
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement(new StreamRecord<>(report(1, 1, 2, 1, 1, 1, 1)));
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
+  void scoreBatchesAreRoutedWithTheBiasesOfThePreviousStep() throws Exception {
+    var h = harness(new LoadSource.Scores(SETTINGS), RouterScoreBatch.class);
+    h.open();
+    float[][] batches = {{3f, 2f, 1f, 0f, 3f, 2f, 1f, 0f}, {0f, 0f, 0f, 0f, 1f, 1f, 0f, 0f}};
+    // step 2 arrives first: it must wait for step 1's biases
+    h.processElement(new StreamRecord<>(scores(2, batches[1])));
+    h.processElement(new StreamRecord<>(scores(1, batches[0])));
+    List<ExpertBiasUpdate> out = h.extractOutputValues();
+    h.close();
+    // the first record seen (step 2) starts the balancer, so step 1 is late
+    assertThat(out).extracting(ExpertBiasUpdate::getStep).containsExactly(2L);
+    var h2 = harness(new LoadSource.Scores(SETTINGS), RouterScoreBatch.class);
+    h2.open();
+    h2.processElement(new StreamRecord<>(scores(1, batches[0], 0, 2)));
+    h2.processElement(new StreamRecord<>(scores(2, batches[1], 0, 1))); // waits: step 1 is open
+    h2.processElement(new StreamRecord<>(scores(1, batches[0], 1, 2)));
+    List<ExpertBiasUpdate> out2 = h2.extractOutputValues();
+    assertThat(out2).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 2L);
+    Router router = new Router(4, 2);
+    LoadBalancer core = new LoadBalancer(4, LoadBalancer.Variant.SIGN, false, 1e-3f, 0);
+    long[] step1 = new long[4];
+    router.countLoads(batches[0], 2, core.biases(), step1);
+    router.countLoads(batches[0], 2, core.biases(), step1);
+    core.update(step1);
+    long[] step2 = new long[4];
+    router.countLoads(batches[1], 2, core.biases(), step2);
+    core.update(step2);
+    assertThat(biases(out2.get(1))).containsExactly(core.biases());
+    h2.close();
+  }
+
+  private Decoded<RouterScoreBatch> scores(long step, float[] logits) {
+    return scores(step, logits, 0, 1);
+  }
+
+  private Decoded<RouterScoreBatch> scores(long step, float[] logits, int rank, int ranks) {
+    List<Float> s = new ArrayList<>();
+    for (float f : logits) {
+      s.add(f);
+    }
+    RouterScoreBatch b = new RouterScoreBatch("moe", 3, step, rank, ranks, logits.length / 4, 4, s, Instant.ofEpochMilli(step));
+    return new Decoded<>(b, new RawRecord("convexstream.router-scores", 0, offset++, 0, null, null));
+  }
+
+  @Test
+  void restoredBalancerContinuesWithIdenticalBiases() throws Exception {
+    List<ExpertBiasUpdate> straight;
+    try (var h = reports()) {
+      for (long s = 1; s <= 6; s++) {
+        h.processElement(new StreamRecord<>(report(s, 0, 1, s, 2 * s % 5, 3, 1)));
+      }
+      straight = h.extractOutputValues();
+    }
+    OperatorSubtaskState snapshot;
+    try (var h = reports()) {
+      for (long s = 1; s <= 3; s++) {
+        h.processElement(new StreamRecord<>(report(s, 0, 1, s, 2 * s % 5, 3, 1)));
+      }
+      h.processElement(new StreamRecord<>(report(5, 0, 1, 5, 0, 3, 1))); // open at the snapshot
+      snapshot = h.snapshot(1, 1);
+    }
+    var h = harness(new LoadSource.Reports(), RouterLoadReport.class);
+    h.setup();
+    h.initializeState(snapshot);
+    h.open();
+    h.processElement(new StreamRecord<>(report(4, 0, 1, 4, 3, 3, 1)));
+    h.processElement(new StreamRecord<>(report(6, 0, 1, 6, 2, 3, 1)));
+    assertThat(h.extractOutputValues()).isEqualTo(straight.subList(3, 6));
+    h.close();
+  }
+
+  @Test
+  void aStepWithNoReportIsSkippedAfterTheNextStepsTimeout() throws Exception {
+    try (var h = reports()) {
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(report(1, 0, 1, 1, 1, 1, 1)));
+      h.processElement(new StreamRecord<>(report(3, 0, 1, 2, 2, 0, 0))); // complete, but step 2 never came
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L);
+      h.setProcessingTime(1_000);
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 3L);
+      h.processElement(new StreamRecord<>(report(2, 0, 1, 1, 1, 1, 1)));
+      assertThat(reasons(h)).containsExactly("late report of rank 0 for step 2 of moe/3: steps up to 3 are closed");
+    }
+  }
+}
