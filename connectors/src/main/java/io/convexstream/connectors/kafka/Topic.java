@@ -7,6 +7,7 @@ import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
@@ -24,6 +25,7 @@ public enum Topic {
   ROUTER_LOADS("convexstream.router-loads", RouterLoadReport.class, "modelId/layer", Kind.INPUT),
   ROUTER_SCORES("convexstream.router-scores", RouterScoreBatch.class, "modelId/layer", Kind.INPUT),
   EXPERT_BIASES("convexstream.expert-biases", ExpertBiasUpdate.class, "modelId/layer", Kind.OUTPUT),
+  PLACEMENT_PLANS("convexstream.placement-plans", PlacementPlan.class, "modelId/layer", Kind.OUTPUT),
   MARKET_TICKS("convexstream.market-ticks", MarketTick.class, "asset", Kind.INPUT),
   MARKET_BARS("convexstream.market-bars", MarketBar.class, "asset", Kind.INPUT),
   PORTFOLIO_DECISIONS("convexstream.portfolio-decisions", PortfolioDecision.class, "portfolioId", Kind.OUTPUT),

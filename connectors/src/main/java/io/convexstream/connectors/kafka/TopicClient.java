@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class TopicClient implements AutoCloseable {
   private final String bootstrapServers;
   private final KafkaProducer<byte[], byte[]> producer;
+  private final java.util.concurrent.atomic.AtomicReference<Exception> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
   public TopicClient(String bootstrapServers) {
     this.bootstrapServers = bootstrapServers;
@@ -45,23 +46,27 @@ public final class TopicClient implements AutoCloseable {
 
   /** Sends arbitrary bytes (possibly malformed, on purpose). */
   public void sendRaw(Topic topic, String key, byte[] value) {
-    producer.send(new ProducerRecord<>(topic.topicName(), key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
+    producer.send(new ProducerRecord<>(topic.topicName(), key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
+        (metadata, error) -> {
+          if (error != null) {
+            sendFailure.compareAndSet(null, error);
+          }
+        });
   }
 
+  /** Waits until everything sent is acknowledged; throws if any send failed. */
   public void flush() {
     producer.flush();
+    Exception e = sendFailure.get();
+    if (e != null) {
+      throw new IllegalStateException("a send to Kafka failed: " + e.getMessage(), e);
+    }
   }
 
   /** Reads a topic from the beginning until {@code expected} records arrived or {@code timeout}. */
   public List<ConsumerRecord<byte[], byte[]>> readRaw(Topic topic, int expected, Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
       consumer.subscribe(List.of(topic.topicName()));
       long deadline = System.nanoTime() + timeout.toNanos();
       while (out.size() < expected && System.nanoTime() < deadline) {
@@ -71,6 +76,40 @@ public final class TopicClient implements AutoCloseable {
       consumer.poll(Duration.ofMillis(500)).forEach(out::add);
     }
     return out;
+  }
+
+  /**
+   * Reads a topic from the beginning until {@code expected} records matching {@code filter} arrived
+   * (or {@code timeout}), and returns the matching ones, decoded.
+   */
+  public <T extends SpecificRecord> List<T> read(Topic topic, Class<T> type, java.util.function.Predicate<T> filter,
+      int expected, Duration timeout) {
+    AvroCodec<T> codec = AvroCodec.of(type);
+    List<T> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+      consumer.subscribe(List.of(topic.topicName()));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          T v = codec.decode(r.value());
+          if (filter.test(v)) {
+            out.add(v);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private KafkaConsumer<byte[], byte[]> consumer() {
+    return new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Reads and decodes a topic's records (see {@link #readRaw}). */

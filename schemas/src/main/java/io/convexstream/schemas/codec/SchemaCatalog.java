@@ -7,6 +7,7 @@ import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
@@ -45,6 +46,7 @@ public final class SchemaCatalog {
           RouterLoadReport.class,
           RouterScoreBatch.class,
           ExpertBiasUpdate.class,
+          PlacementPlan.class,
           MarketTick.class,
           MarketBar.class,
           PortfolioDecision.class,

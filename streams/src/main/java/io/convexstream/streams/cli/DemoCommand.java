@@ -8,6 +8,7 @@ import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.streams.demo.GradientDemo;
 import io.convexstream.streams.demo.DemoPipeline;
+import io.convexstream.streams.demo.MoeDemo;
 import io.convexstream.streams.demo.SeaDemo;
 import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
@@ -51,6 +52,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--sea-steps", defaultValue = "1000", description = "Rounds per model in the SEA example pipeline (default: ${DEFAULT-VALUE}).")
   int seaSteps;
 
+  @Option(names = "--moe-steps", defaultValue = "150", description = "Global steps of the simulated MoE workers (default: ${DEFAULT-VALUE}).")
+  int moeSteps;
+
   private final PrintStream console = System.out;
 
   @Override
@@ -67,10 +71,10 @@ final class DemoCommand implements Callable<Integer> {
       console.println("      topics: " + List.of(Topic.values()).stream().map(Topic::topicName).toList());
 
       progress(2, "Starting Flink MiniCluster with web UI");
-      stack.flink = LocalFlinkCluster.start(uiPort, 4);
+      stack.flink = LocalFlinkCluster.start(uiPort, 8); // 3 jobs at parallelism 2, with room to spare
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
-      List<DemoPipeline> pipelines = List.of(new GradientDemo(steps), new SeaDemo(seaSteps));
+      List<DemoPipeline> pipelines = List.of(new GradientDemo(steps), new SeaDemo(seaSteps), new MoeDemo(moeSteps));
       progress(3, "Submitting " + pipelines.size() + " jobs");
       for (DemoPipeline p : pipelines) {
         JobSettings settings = JobSettings.defaults(stack.broker.bootstrapServers(), "convexstream-demo-" + p.job().name())
@@ -79,51 +83,47 @@ final class DemoCommand implements Callable<Integer> {
         Jobs.prepare(env, p.job(), settings);
         JobID job = stack.flink.submit(env, "convexstream " + p.job().name());
         stack.jobs.add(job);
-        stack.flink.awaitRunning(job, 60_000);
+        stack.flink.awaitRunning(job, 120_000);
         console.println("      " + p.job().name() + ": " + p.job().description() + "  (job " + job + ")");
       }
 
       progress(4, "Feeding bundled data");
-      int expectedOutputs = 0;
-      int expectedDeadLetters = 0;
-      List<ParameterUpdate> updates;
-      List<DeadLetter> deadLetters;
+      List<DemoPipeline.Report> reports = new java.util.ArrayList<>();
       try (TopicClient kafka = new TopicClient(stack.broker.bootstrapServers())) {
         for (DemoPipeline p : pipelines) {
           p.feed(kafka);
-          expectedOutputs += p.expectedOutputs();
-          expectedDeadLetters += p.expectedDeadLetters();
-          console.printf("      %s: %d records expected to apply, %d bad records%n", p.job().name(), p.expectedOutputs(), p.expectedDeadLetters());
+          console.printf("      %s: fed %s%n", p.job().name(), p.job().description());
         }
         progress(5, "Waiting for results (exactly-once: outputs appear as checkpoints complete)");
-        updates = kafka.read(Topic.PARAMETERS, ParameterUpdate.class, expectedOutputs, Duration.ofSeconds(180));
-        deadLetters = kafka.read(Topic.DEAD_LETTERS, DeadLetter.class, expectedDeadLetters, Duration.ofSeconds(30));
+        for (DemoPipeline p : pipelines) {
+          reports.add(p.report(kafka, out, console));
+        }
       }
-
       List<Path> plots = new java.util.ArrayList<>();
       StringBuilder md = new StringBuilder("# convexstream demo\n");
-      for (DemoPipeline p : pipelines) {
-        List<ParameterUpdate> own = updates.stream().filter(p::owns).toList();
-        List<DeadLetter> ownDead = deadLetters.stream().filter(d -> d.getJob().equals(p.job().name())).toList();
-        List<Path> written = p.report(own, ownDead, out, console);
-        plots.addAll(written);
-        md.append("\n## ").append(p.job().name()).append("\n\n")
-            .append(String.format("%d parameter updates (expected %d); %d dead letters (expected %d).%n%n",
-                own.size(), p.expectedOutputs(), ownDead.size(), p.expectedDeadLetters()));
-        written.forEach(w -> md.append("![").append(w.getFileName()).append("](").append(w.getFileName()).append(")\n\n"));
+      for (DemoPipeline.Report r : reports) {
+        plots.addAll(r.plots());
+        md.append("\n## ").append(r.job()).append("\n\n")
+            .append(String.format("%d outputs (expected %d); %d dead letters (expected %d).%n%n",
+                r.outputs(), r.expectedOutputs(), r.deadLetters(), r.expectedDeadLetters()));
+        r.plots().forEach(w -> md.append("![").append(w.getFileName()).append("](").append(w.getFileName()).append(")\n\n"));
       }
       Path summary = out.resolve("summary.md");
       Files.writeString(summary, md.toString());
       console.println();
       console.println("Where to look");
       console.println("  Flink web UI:   " + stack.flink.restAddress() + (hold ? "" : "  (up while the demo runs; use --hold to browse it)"));
-      console.println("  output topics:  " + Topic.PARAMETERS.topicName() + ", " + Topic.DEAD_LETTERS.topicName() + " on " + stack.broker.bootstrapServers());
+      console.println("  output topics:  " + Topic.PARAMETERS.topicName() + ", " + Topic.EXPERT_BIASES.topicName() + ", "
+          + Topic.PLACEMENT_PLANS.topicName() + ", " + Topic.DEAD_LETTERS.topicName() + " on " + stack.broker.bootstrapServers());
       plots.forEach(p -> console.println("  plot:           " + p.toAbsolutePath()));
       console.println("  summary:        " + summary.toAbsolutePath());
-      boolean complete = updates.size() == expectedOutputs && deadLetters.size() == expectedDeadLetters;
-      if (!complete) {
-        console.printf("INCOMPLETE: got %d of %d updates and %d of %d dead letters%n",
-            updates.size(), expectedOutputs, deadLetters.size(), expectedDeadLetters);
+      boolean complete = true;
+      for (DemoPipeline.Report r : reports) {
+        if (!r.complete()) {
+          complete = false;
+          console.printf("INCOMPLETE %s: %d of %d outputs, %d of %d dead letters%n",
+              r.job(), r.outputs(), r.expectedOutputs(), r.deadLetters(), r.expectedDeadLetters());
+        }
       }
       if (hold) {
         console.println();

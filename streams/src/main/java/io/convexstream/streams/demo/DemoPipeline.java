@@ -1,12 +1,13 @@
 package io.convexstream.streams.demo;
 
+import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.DeadLetter;
-import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.streams.jobs.StreamJob;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -19,15 +20,25 @@ public interface DemoPipeline {
   /** Sends the bundled data to the job's input topic. */
   void feed(TopicClient kafka);
 
-  /** Parameter updates the job must publish for the data fed. */
-  int expectedOutputs();
+  /** Waits for the job's outputs, prints the results and writes plots. */
+  Report report(TopicClient kafka, Path outDir, PrintStream out) throws IOException;
 
-  /** Bad records in the data, which must come back as dead letters. */
-  int expectedDeadLetters();
+  /** What came out against what had to. */
+  record Report(String job, int expectedOutputs, int outputs, int expectedDeadLetters, int deadLetters, List<Path> plots) {
+    public boolean complete() {
+      return outputs == expectedOutputs && deadLetters == expectedDeadLetters;
+    }
+  }
 
-  /** Whether an output belongs to this pipeline's models. */
-  boolean owns(ParameterUpdate update);
+  /** This job's dead letters (waits for {@code expected}, then a little longer for any extra). */
+  static List<DeadLetter> deadLetters(TopicClient kafka, String job, int expected) {
+    return kafka.read(Topic.DEAD_LETTERS, DeadLetter.class, d -> d.getJob().equals(job), expected, Duration.ofSeconds(expected == 0 ? 2 : 30));
+  }
 
-  /** Prints results and writes plots; returns the plots written. */
-  List<Path> report(List<ParameterUpdate> outputs, List<DeadLetter> deadLetters, Path outDir, PrintStream out) throws IOException;
+  static void printDeadLetters(List<DeadLetter> deadLetters, PrintStream out) {
+    out.printf("  dead letters: %d%n", deadLetters.size());
+    for (DeadLetter dl : deadLetters) {
+      out.printf("    [%s] %s-%d@%d: %s%n", dl.getStage(), dl.getSourceTopic(), dl.getPartition(), dl.getOffset(), dl.getReason());
+    }
+  }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,19 +57,8 @@ public final class GradientDemo implements DemoPipeline {
     return Map.of("learner", "oomd", "learner.domain", "ball:" + RADIUS, "learner.G", "1");
   }
 
-  @Override
-  public int expectedOutputs() {
+  private int expectedOutputs() {
     return MODELS.size() * steps;
-  }
-
-  @Override
-  public int expectedDeadLetters() {
-    return BAD_RECORDS;
-  }
-
-  @Override
-  public boolean owns(ParameterUpdate u) {
-    return sent.containsKey(u.getModelId());
   }
 
   /** Sends every model's gradients (round-robin over models) and the bad records to Kafka. */
@@ -155,7 +145,10 @@ public final class GradientDemo implements DemoPipeline {
 
   /** Prints the per-model table and the dead letters, and plots regret vs t. */
   @Override
-  public List<Path> report(List<ParameterUpdate> updates, List<DeadLetter> deadLetters, Path outDir, PrintStream out) throws IOException {
+  public Report report(TopicClient kafka, Path outDir, PrintStream out) throws IOException {
+    List<ParameterUpdate> updates = kafka.read(Topic.PARAMETERS, ParameterUpdate.class, u -> sent.containsKey(u.getModelId()),
+        expectedOutputs(), Duration.ofSeconds(120));
+    List<DeadLetter> deadLetters = DemoPipeline.deadLetters(kafka, job().name(), BAD_RECORDS);
     Map<String, double[]> regret = regret(updates);
     out.println();
     out.println("Gradient pipeline (gradient mode): optimistic OMD on stochastic linear losses, one learner per model");
@@ -172,11 +165,9 @@ public final class GradientDemo implements DemoPipeline {
       }
       series.put(m.id(), new double[][] {ts, r});
     }
-    out.printf("  dead letters: %d%n", deadLetters.size());
-    for (DeadLetter dl : deadLetters) {
-      out.printf("    [%s] %s-%d@%d: %s%n", dl.getStage(), dl.getSourceTopic(), dl.getPartition(), dl.getOffset(), dl.getReason());
-    }
-    return List.of(Plots.lines(outDir.resolve("gradients-regret.png"), "Regret of optimistic OMD (stochastic linear losses, gradient mode)",
-        "round t", "regret vs best fixed point", false, series));
+    DemoPipeline.printDeadLetters(deadLetters, out);
+    Path plot = Plots.lines(outDir.resolve("gradients-regret.png"), "Regret of optimistic OMD (stochastic linear losses, gradient mode)",
+        "round t", "regret vs best fixed point", false, series);
+    return new Report(job().name(), expectedOutputs(), updates.size(), BAD_RECORDS, deadLetters.size(), List.of(plot));
   }
 }

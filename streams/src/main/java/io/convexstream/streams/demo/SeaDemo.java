@@ -14,6 +14,7 @@ import io.convexstream.streams.report.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -80,23 +81,15 @@ public final class SeaDemo implements DemoPipeline {
     kafka.flush();
   }
 
-  @Override
-  public int expectedOutputs() {
+  private int expectedOutputs() {
     return SCENARIOS.size() * LEARNERS.size() * steps;
   }
 
   @Override
-  public int expectedDeadLetters() {
-    return 0;
-  }
-
-  @Override
-  public boolean owns(ParameterUpdate u) {
-    return u.getModelId().contains("/");
-  }
-
-  @Override
-  public List<Path> report(List<ParameterUpdate> outputs, List<DeadLetter> deadLetters, Path outDir, PrintStream out) throws IOException {
+  public Report report(TopicClient kafka, Path outDir, PrintStream out) throws IOException {
+    List<ParameterUpdate> outputs = kafka.read(Topic.PARAMETERS, ParameterUpdate.class,
+        u -> LEARNERS.stream().anyMatch(l -> u.getModelId().startsWith(l + "/")), expectedOutputs(), Duration.ofSeconds(120));
+    List<DeadLetter> deadLetters = DemoPipeline.deadLetters(kafka, job().name(), 0);
     out.println();
     out.println("Example pipeline (example mode): SEA streams, OGD vs optimistic OMD on the same data");
     out.printf("  %-16s %8s %14s %16s %16s%n", "model", "updates", "static regret", "tracking regret", "operator regret");
@@ -134,10 +127,12 @@ public final class SeaDemo implements DemoPipeline {
     }
     out.println("  (static: vs the best fixed point in hindsight; tracking: vs each round's optimum c_t;");
     out.println("   operator regret: the job's own running regret metric against the c_t the producer sent)");
-    return List.of(
+    DemoPipeline.printDeadLetters(deadLetters, out);
+    List<Path> plots = List.of(
         Plots.lines(outDir.resolve("sea-static-regret.png"), "SEA stream, fixed centre, noise 0.05: regret vs best fixed point",
             "round t", "regret", false, staticSeries),
         Plots.lines(outDir.resolve("sea-tracking-regret.png"), "SEA stream, centre switches every 200 rounds: regret vs moving optimum",
             "round t", "tracking (dynamic) regret", false, trackingSeries));
+    return new Report(job().name(), expectedOutputs(), outputs.size(), 0, deadLetters.size(), plots);
   }
 }

@@ -55,16 +55,23 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
   }
 
-  /** Waits until the job runs (all its tasks deployed is not required). */
+  /** Waits until every task of the job runs (a job short of task slots would wait forever). */
   public void awaitRunning(JobID id, long timeoutMillis) throws Exception {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (true) {
-      JobStatus status = cluster.getJobStatus(id).get(10, TimeUnit.SECONDS);
-      if (status == JobStatus.RUNNING || status.isGloballyTerminalState()) {
+      var graph = cluster.getExecutionGraph(id).get(10, TimeUnit.SECONDS);
+      if (graph.getState().isGloballyTerminalState()) {
+        throw new IllegalStateException("job " + id + " ended " + graph.getState() + " while starting");
+      }
+      boolean allRunning = true;
+      for (var vertex : graph.getAllExecutionVertices()) {
+        allRunning &= vertex.getExecutionState() == org.apache.flink.runtime.execution.ExecutionState.RUNNING;
+      }
+      if (allRunning) {
         return;
       }
       if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException("job " + id + " still " + status);
+        throw new IllegalStateException("job " + id + " has tasks not running after " + timeoutMillis + " ms (enough task slots?)");
       }
       Thread.sleep(100);
     }

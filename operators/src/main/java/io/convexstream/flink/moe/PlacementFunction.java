@@ -1,0 +1,67 @@
+package io.convexstream.flink.moe;
+
+import io.convexstream.core.moe.BalanceWindow;
+import io.convexstream.core.moe.ExpertPlacement;
+import io.convexstream.schemas.PlacementPlan;
+import java.time.Instant;
+import java.util.Arrays;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The slower companion of the balancer: keeps the loads of the last {@code window} closed steps per
+ * (model, layer) and every {@code every} steps publishes an expert-parallel placement plan for
+ * {@code slots} physical slots on {@code gpus} GPUs ({@link ExpertPlacement}).
+ */
+public final class PlacementFunction extends KeyedProcessFunction<String, StepLoads, PlacementPlan> {
+  private static final long serialVersionUID = 1L;
+  private final int slots;
+  private final int gpus;
+  private final int window;
+  private final int every;
+  private transient ValueState<long[][]> steps;
+
+  public PlacementFunction(int slots, int gpus, int window, int every) {
+    if (every < 1 || window < 1) {
+      throw new IllegalArgumentException("window and every must be positive");
+    }
+    this.slots = slots;
+    this.gpus = gpus;
+    this.window = window;
+    this.every = every;
+  }
+
+  @Override
+  public void open(OpenContext ctx) {
+    steps = getRuntimeContext().getState(new ValueStateDescriptor<>("load-window", long[][].class));
+  }
+
+  @Override
+  public void processElement(StepLoads in, Context ctx, Collector<PlacementPlan> out) throws Exception {
+    long[][] saved = steps.value();
+    BalanceWindow w = BalanceWindow.of(window, in.loads.length, saved == null ? new long[0][] : saved);
+    w.add(in.loads);
+    long[][] now = w.steps();
+    steps.update(now);
+    if (in.step % every != 0) {
+      return;
+    }
+    ExpertPlacement.Plan plan = ExpertPlacement.plan(w.totals(), slots, gpus);
+    int slash = in.key.lastIndexOf('/');
+    out.collect(PlacementPlan.newBuilder()
+        .setModelId(in.key.substring(0, slash))
+        .setLayer(Integer.parseInt(in.key.substring(slash + 1)))
+        .setStep(in.step)
+        .setWindowSteps(now.length)
+        .setGpus(gpus)
+        .setPhysicalToLogical(Arrays.stream(plan.physicalToLogical()).boxed().toList())
+        .setReplicas(Arrays.stream(plan.replicas()).boxed().toList())
+        .setGpuLoadBefore(Arrays.stream(plan.gpuLoadBefore()).boxed().toList())
+        .setGpuLoadAfter(Arrays.stream(plan.gpuLoadAfter()).boxed().toList())
+        .setEventTime(Instant.ofEpochMilli(ctx.timerService().currentProcessingTime()))
+        .build());
+  }
+}

@@ -1,0 +1,30 @@
+package io.convexstream.flink.moe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.core.moe.ExpertPlacement;
+import io.convexstream.schemas.PlacementPlan;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class PlacementFunctionTest {
+  @Test
+  void plansEveryKStepsFromTheWindowedLoads() throws Exception {
+    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(6, 2, 2, 2), (StepLoads s) -> s.key, Types.STRING)) {
+      h.processElement(new StreamRecord<>(new StepLoads("moe/0", 1, new long[] {90, 10, 10, 10})));
+      h.processElement(new StreamRecord<>(new StepLoads("moe/0", 2, new long[] {70, 10, 10, 30})));
+      h.processElement(new StreamRecord<>(new StepLoads("moe/0", 3, new long[] {10, 10, 10, 10})));
+      h.processElement(new StreamRecord<>(new StepLoads("moe/0", 4, new long[] {10, 10, 10, 10})));
+      List<PlacementPlan> plans = h.extractOutputValues();
+      assertThat(plans).extracting(PlacementPlan::getStep).containsExactly(2L, 4L);
+      ExpertPlacement.Plan expected = ExpertPlacement.plan(new long[] {160, 20, 20, 40}, 6, 2);
+      assertThat(plans.get(0).getReplicas()).containsExactly(expected.replicas()[0], expected.replicas()[1], expected.replicas()[2], expected.replicas()[3]);
+      assertThat(plans.get(0).getLayer()).isEqualTo(0);
+      assertThat(plans.get(1).getWindowSteps()).isEqualTo(2); // steps 3 and 4 only
+      assertThat(plans.get(1).getGpuLoadBefore()).containsExactly(40.0, 40.0);
+    }
+  }
+}
