@@ -113,12 +113,8 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
       metaLogWeights[i] -= eps * loss;
     }
     metaVariation += worst * worst;
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : metaLogWeights) {
-      max = Math.max(max, v);
-    }
+    OptimisticHedge.shiftMaxToZero(metaLogWeights);
     for (int i = 0; i < n; i++) {
-      metaLogWeights[i] -= max;
       g.addTo(xHat[i], -etas[i]);
       domain.project(xHat[i]);
       previousBase[i] = base[i];

@@ -47,6 +47,17 @@ public final class OptimisticHedge implements OnlineLearner {
     softmax(z, x);
   }
 
+  /** Subtracts the largest entry from every entry: log-weights keep their ratios and stay bounded. */
+  static void shiftMaxToZero(double[] logWeights) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : logWeights) {
+      max = Math.max(max, v);
+    }
+    for (int i = 0; i < logWeights.length; i++) {
+      logWeights[i] -= max;
+    }
+  }
+
   /** out = exp(z) / Σ exp(z), computed stably. */
   static void softmax(double[] z, double[] out) {
     double max = Double.NEGATIVE_INFINITY;
@@ -73,13 +84,7 @@ public final class OptimisticHedge implements OnlineLearner {
     }
     variation += diff * diff;
     g.addTo(logWeights, -eta);
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : logWeights) {
-      max = Math.max(max, v);
-    }
-    for (int i = 0; i < logWeights.length; i++) {
-      logWeights[i] -= max; // keep the largest log-weight at 0
-    }
+    shiftMaxToZero(logWeights);
     hint = g;
     t++;
     play();
