@@ -1,0 +1,28 @@
+package io.convexstream.core.portfolio;
+
+/** Uniform buy-and-hold: invest 1/m in each asset once and let the weights drift with prices. */
+public final class Ubah implements PortfolioStrategy {
+  private final double[] b;
+
+  public Ubah(int m) {
+    b = Simplex.uniform(m);
+  }
+
+  @Override
+  public String name() {
+    return "ubah";
+  }
+
+  @Override
+  public double[] weights() {
+    return b;
+  }
+
+  @Override
+  public void observe(double[] x) {
+    double r = Simplex.dot(b, x);
+    for (int i = 0; i < b.length; i++) {
+      b[i] = b[i] * x[i] / r;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.convexstream.core.portfolio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Reproduces the OLPS toolbox's final wealth figures (../shared/data/olps/reference_wealth.tsv)
+ * for every deterministic strategy implemented here, to 1e-6 relative.
+ */
+class ReferenceWealthTest {
+  static final Path DATA = Path.of("..", "..", "shared", "data", "olps");
+
+  /** Price relatives: x_1 = row 1, x_t = row_t / row_{t−1}. */
+  static double[][] relatives(String dataset) throws IOException {
+    List<String> lines = Files.readAllLines(DATA.resolve(dataset + ".csv"));
+    List<double[]> rows = new ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      if (!line.isBlank()) {
+        rows.add(java.util.Arrays.stream(line.split(",")).mapToDouble(Double::parseDouble).toArray());
+      }
+    }
+    double[][] x = new double[rows.size()][];
+    for (int t = 0; t < x.length; t++) {
+      double[] row = rows.get(t);
+      x[t] = row.clone();
+      if (t > 0) {
+        double[] prev = rows.get(t - 1);
+        for (int i = 0; i < row.length; i++) {
+          x[t][i] = row[i] / prev[i];
+        }
+      }
+    }
+    return x;
+  }
+
+  static final Map<String, BiFunction<double[][], double[], PortfolioStrategy>> STRATEGIES = Map.of(
+      "ubah", (x, p) -> new Ubah(x[0].length),
+      "best", (x, p) -> Best.of(x),
+      "ucrp", (x, p) -> new Ucrp(x[0].length),
+      "bcrp", (x, p) -> Bcrp.of(x),
+      "eg", (x, p) -> new ExponentiatedGradient(x[0].length, p[0]),
+      "olmar1", (x, p) -> Olmar.movingAverage(x[0].length, p[0], (int) p[1]),
+      "olmar2", (x, p) -> Olmar.exponential(x[0].length, p[0], p[1]),
+      "pamr", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR, p[0], 500),
+      "pamr_1", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR_1, p[0], p[1]),
+      "pamr_2", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR_2, p[0], p[1]));
+
+  @TestFactory
+  List<DynamicTest> reproducesTheReferenceFinalWealth() throws IOException {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String line : Files.readAllLines(DATA.resolve("reference_wealth.tsv"))) {
+      String[] f = line.split("\t");
+      if (f[0].equals("dataset") || !STRATEGIES.containsKey(f[1])) {
+        continue;
+      }
+      double[] params = java.util.Arrays.stream(f[2].replace("[", "").replace("]", "").trim().split("\\s+"))
+          .mapToDouble(Double::parseDouble).toArray();
+      double cost = params[params.length - 1];
+      double expected = Double.parseDouble(f[3]);
+      tests.add(DynamicTest.dynamicTest(f[0] + " " + f[1] + " " + f[2], () -> {
+        double[][] x = relatives(f[0]);
+        double wealth = Backtest.run(STRATEGIES.get(f[1]).apply(x, params), x, cost).finalWealth();
+        assertThat(wealth).as("%s %s %s: ours %s, reference %s", f[0], f[1], f[2], wealth, expected).isCloseTo(expected, within(1e-6 * expected));
+      }));
+    }
+    return tests;
+  }
+}
