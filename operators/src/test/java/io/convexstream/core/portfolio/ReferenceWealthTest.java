@@ -3,6 +3,7 @@ package io.convexstream.core.portfolio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.convexstream.connectors.marketdata.PriceRelativesCsv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,27 +21,8 @@ import org.junit.jupiter.api.TestFactory;
 class ReferenceWealthTest {
   static final Path DATA = Path.of("..", "..", "shared", "data", "olps");
 
-  /** Price relatives: x_1 = row 1, x_t = row_t / row_{t−1}. */
   static double[][] relatives(String dataset) throws IOException {
-    List<String> lines = Files.readAllLines(DATA.resolve(dataset + ".csv"));
-    List<double[]> rows = new ArrayList<>();
-    for (String line : lines.subList(1, lines.size())) {
-      if (!line.isBlank()) {
-        rows.add(java.util.Arrays.stream(line.split(",")).mapToDouble(Double::parseDouble).toArray());
-      }
-    }
-    double[][] x = new double[rows.size()][];
-    for (int t = 0; t < x.length; t++) {
-      double[] row = rows.get(t);
-      x[t] = row.clone();
-      if (t > 0) {
-        double[] prev = rows.get(t - 1);
-        for (int i = 0; i < row.length; i++) {
-          x[t][i] = row[i] / prev[i];
-        }
-      }
-    }
-    return x;
+    return PriceRelativesCsv.read(DATA.resolve(dataset + ".csv")).relatives();
   }
 
   static final Map<String, BiFunction<double[][], double[], PortfolioStrategy>> STRATEGIES = Map.of(

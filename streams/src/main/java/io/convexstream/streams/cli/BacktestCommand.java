@@ -1,0 +1,89 @@
+package io.convexstream.streams.cli;
+
+import io.convexstream.connectors.marketdata.PriceRelativesCsv;
+import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.Performance;
+import io.convexstream.core.portfolio.PortfolioStrategy;
+import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.streams.report.Plots;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "backtest",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Backtest portfolio strategies and combiners on a CSV of prices.",
+        "",
+        "The CSV has a header of asset names, then one row per period of prices relative to the",
+        "price before the first row (the OLPS benchmark format). Prints final wealth, annualised",
+        "return, Sharpe ratio, maximum drawdown and turnover, and writes wealth curves to a PNG.",
+        ""})
+final class BacktestCommand implements Callable<Integer> {
+  @Option(names = "--data", required = true, description = "Price CSV (OLPS format).")
+  Path data;
+
+  @Option(names = "--strategies", split = ",", defaultValue = "ubah,ucrp,eg,olmar1,olmar2,pamr",
+      description = "Component strategies: ubah, best, ucrp, bcrp, eg, olmar1, olmar2, pamr, pamr_1, pamr_2 (default: ${DEFAULT-VALUE}).")
+  List<String> strategies;
+
+  @Option(names = "--combiners", split = ",", defaultValue = "",
+      description = "Combiners over the non-hindsight strategies: bah, universal, accelerated, eg.")
+  List<String> combiners = List.of();
+
+  @Option(names = "--cost", defaultValue = "0", description = "Proportional transaction cost rate c (default: ${DEFAULT-VALUE}).")
+  double cost;
+
+  @Option(names = "--periods-per-year", defaultValue = "252", description = "For annualised figures (default: ${DEFAULT-VALUE}).")
+  double periodsPerYear;
+
+  @Option(names = "--plot", description = "PNG file for the wealth curves (log scale).")
+  Path plot;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    PriceRelativesCsv.Data d = PriceRelativesCsv.read(data);
+    double[][] x = d.relatives();
+    int m = x[0].length;
+    List<PortfolioStrategy> runs = new ArrayList<>();
+    for (String s : strategies) {
+      runs.add(Strategies.create(s, m, x));
+    }
+    List<String> online = strategies.stream().filter(s -> !s.equals("best") && !s.equals("bcrp")).toList();
+    for (String c : combiners) {
+      if (!c.isBlank()) {
+        runs.add(Strategies.combiner(c, online, m, x));
+      }
+    }
+    out.printf("%s: %d periods x %d assets, cost rate %s%n", data.getFileName(), x.length, m, cost);
+    out.printf("%-22s %14s %12s %8s %8s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "MaxDD", "turnover");
+    Map<String, double[][]> curves = new LinkedHashMap<>();
+    for (PortfolioStrategy s : runs) {
+      Backtest.Result r = Backtest.run(s, x, cost);
+      Performance p = Performance.of(r, periodsPerYear);
+      out.printf("%-22s %14.4f %11.2f%% %8.2f %7.1f%% %9.3f%n", s.name(), p.finalWealth(),
+          100 * p.annualisedReturn(), p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover());
+      double[] t = new double[r.wealth().length];
+      for (int i = 0; i < t.length; i++) {
+        t[i] = i + 1;
+      }
+      curves.put(s.name(), new double[][] {t, r.wealth()});
+    }
+    if (plot != null) {
+      Plots.lines(plot, "Wealth of " + data.getFileName() + " (cost " + cost + ")", "period", "wealth (log scale)", true, curves);
+      out.println("plot: " + plot.toAbsolutePath());
+    }
+    out.flush();
+    return 0;
+  }
+}
