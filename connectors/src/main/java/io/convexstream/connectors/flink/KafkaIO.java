@@ -1,6 +1,7 @@
 package io.convexstream.connectors.flink;
 
 import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.schemas.codec.AvroCodec;
 import io.convexstream.schemas.codec.AvroFlinkSchema;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,27 @@ public final class KafkaIO {
    */
   public static KafkaSource<RawRecord> rawSource(
       String bootstrapServers, String groupId, boolean bounded, Topic... topics) {
+    return rawSource(bootstrapServers, groupId, bounded, new RawDeserializer(), topics);
+  }
+
+  /** Event time of a record, read from its decoded value. */
+  @FunctionalInterface
+  public interface EventTimeOf<T> extends Serializable {
+    long millis(T record);
+  }
+
+  /**
+   * Like {@link #rawSource(String, String, boolean, Topic...)}, but each raw record's timestamp is
+   * the event time of its value (the Kafka timestamp when the value does not decode), so a
+   * watermark strategy given to {@code fromSource} tracks event time per partition.
+   */
+  public static <T extends SpecificRecord> KafkaSource<RawRecord> rawSource(
+      String bootstrapServers, String groupId, boolean bounded, Class<T> type, EventTimeOf<T> eventTime, Topic... topics) {
+    return rawSource(bootstrapServers, groupId, bounded, new EventTimeDeserializer<>(AvroCodec.of(type), eventTime), topics);
+  }
+
+  private static KafkaSource<RawRecord> rawSource(
+      String bootstrapServers, String groupId, boolean bounded, KafkaRecordDeserializationSchema<RawRecord> deserializer, Topic... topics) {
     var builder = KafkaSource.<RawRecord>builder()
         .setBootstrapServers(bootstrapServers)
         .setGroupId(groupId)
@@ -43,7 +65,7 @@ public final class KafkaIO {
         .setStartingOffsets(OffsetsInitializer.committedOffsets(
             org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
         .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
-        .setDeserializer(new RawDeserializer());
+        .setDeserializer(deserializer);
     if (bounded) {
       builder.setBounded(OffsetsInitializer.latest());
     }
@@ -81,6 +103,34 @@ public final class KafkaIO {
       builder.setTransactionalIdPrefix(transactionalIdPrefix);
     }
     return builder.build();
+  }
+
+  /** Keeps every record, whatever its bytes, stamped with its value's event time when it decodes. */
+  static final class EventTimeDeserializer<T extends SpecificRecord> implements KafkaRecordDeserializationSchema<RawRecord> {
+    private static final long serialVersionUID = 1L;
+    private final AvroCodec<T> codec;
+    private final EventTimeOf<T> eventTime;
+
+    EventTimeDeserializer(AvroCodec<T> codec, EventTimeOf<T> eventTime) {
+      this.codec = codec;
+      this.eventTime = eventTime;
+    }
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
+      long time = r.timestamp();
+      try {
+        time = eventTime.millis(codec.decode(r.value()));
+      } catch (RuntimeException undecodable) {
+        // the decode step downstream dead-letters it; keep the Kafka timestamp meanwhile
+      }
+      out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), time, r.key(), r.value()));
+    }
+
+    @Override
+    public TypeInformation<RawRecord> getProducedType() {
+      return TypeInformation.of(RawRecord.class);
+    }
   }
 
   /** Keeps every record, whatever its bytes. */

@@ -32,12 +32,30 @@ public final class TopicAdmin {
       }
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
+        awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
       }
       return missing.stream().map(NewTopic::name).collect(java.util.stream.Collectors.toSet());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create topics on " + bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
     } catch (Exception e) {
       throw new IllegalStateException("cannot create topics on " + bootstrapServers + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits until every partition of the new topics has a leader, so producers can use them at once. */
+  private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      var descriptions = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+      boolean ready = descriptions.values().stream()
+          .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+      if (ready) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("partitions of " + topics + " still without a leader");
+      }
+      Thread.sleep(50);
     }
   }
 

@@ -12,8 +12,8 @@ import java.util.List;
  * x_1 = row_1, x_t = row_t / row_{t−1}. Non-positive or non-finite prices are rejected.
  */
 public final class PriceRelativesCsv {
-  /** Asset names and the price relatives, one row per period. */
-  public record Data(List<String> assets, double[][] relatives) {}
+  /** Asset names, the prices as read (one row per period), and the price relatives. */
+  public record Data(List<String> assets, double[][] prices, double[][] relatives) {}
 
   private PriceRelativesCsv() {}
 
@@ -53,6 +53,6 @@ public final class PriceRelativesCsv {
         }
       }
     }
-    return new Data(assets, x);
+    return new Data(assets, rows.toArray(double[][]::new), x);
   }
 }

@@ -6,7 +6,7 @@ package io.convexstream.core.portfolio;
  * toolbox that produced the reference figures, b̃_t = b_t⊙x_t / s_t (divided by the net return, so
  * with costs b̃_t sums to slightly more than 1; with c = 0 it is b_t⊙x_t/(b_t·x_t)).
  */
-public final class Backtest {
+public final class Backtest implements java.io.Serializable {
   /** Wealth after each period (S_0 = 1 is not included), period returns, and turnover. */
   public record Result(String strategy, double[] wealth, double[] returns, double[] turnover) {
     public double finalWealth() {

@@ -4,7 +4,7 @@ package io.convexstream.core.portfolio;
  * An online portfolio selection strategy over m assets. Conventions (those of the OLPS benchmark):
  * b_1 is uniform, and b_{t+1} is computed from the price relatives x_1..x_t only.
  */
-public interface PortfolioStrategy {
+public interface PortfolioStrategy extends java.io.Serializable {
   String name();
 
   /** b_t, the weights for the coming period (non-negative, summing to 1; a live view). */

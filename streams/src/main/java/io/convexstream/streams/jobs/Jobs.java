@@ -12,7 +12,7 @@ public final class Jobs {
 
   public static Map<String, StreamJob> all() {
     Map<String, StreamJob> jobs = new LinkedHashMap<>();
-    for (StreamJob j : List.<StreamJob>of(LearnerJob.gradients(), LearnerJob.examples(), BalancerJob.loadReports(), BalancerJob.scoreBatches())) {
+    for (StreamJob j : List.<StreamJob>of(LearnerJob.gradients(), LearnerJob.examples(), BalancerJob.loadReports(), BalancerJob.scoreBatches(), new PortfolioJob())) {
       jobs.put(j.name(), j);
     }
     return jobs;

@@ -1,0 +1,198 @@
+package io.convexstream.flink.portfolio;
+
+import io.convexstream.connectors.flink.DeadLetters;
+import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.PortfolioStrategy;
+import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.codec.AvroCodec;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Market bars → per-period closing prices → price relatives → every strategy of the portfolio.
+ * A period (event time) closes when the watermark passes its end; an asset without a bar in it
+ * carries its last price; the first period in which every asset has a price sets p_0. For each
+ * closed period t it publishes every strategy's weights b_{t+1}, wealth S_t and return s_t — the
+ * same objects and arithmetic as {@code convexstream backtest}, so the weights agree bit for bit.
+ * Bars of unknown assets and bars of closed periods are dead-lettered.
+ */
+public final class PortfolioFunction extends KeyedProcessFunction<String, Decoded<MarketBar>, PortfolioDecision> {
+  private static final long serialVersionUID = 1L;
+  private final String job;
+  private final PortfolioSettings settings;
+  private transient AvroCodec<MarketBar> codec;
+  private transient ValueState<PortfolioState> state;
+  private transient MapState<Long, double[]> pending;
+  private transient Counter deadLettered;
+  private transient Counter periods;
+
+  public PortfolioFunction(String job, PortfolioSettings settings) {
+    this.job = job;
+    this.settings = settings;
+  }
+
+  /** What the function keeps per strategy: the strategy and the cost-aware wealth tracker. */
+  private record Runner(PortfolioStrategy strategy, Backtest backtest) implements java.io.Serializable {}
+
+  @Override
+  public void open(OpenContext ctx) {
+    codec = AvroCodec.of(MarketBar.class);
+    state = getRuntimeContext().getState(new ValueStateDescriptor<>("portfolio", PortfolioState.class));
+    pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-periods", Types.LONG,
+        PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
+    periods = getRuntimeContext().getMetricGroup().counter("closedPeriods");
+  }
+
+  @Override
+  public void processElement(Decoded<MarketBar> in, Context ctx, Collector<PortfolioDecision> out) throws Exception {
+    MarketBar bar = in.value;
+    int asset = settings.assets().indexOf(bar.getAsset());
+    if (asset < 0) {
+      reject(in, ctx, "asset " + bar.getAsset() + " is not in portfolio " + settings.id());
+      return;
+    }
+    long period = settings.periodOf(bar.getEventTime().toEpochMilli());
+    PortfolioState s = state.value();
+    if (s != null && period <= s.lastClosedPeriod) {
+      reject(in, ctx, "bar of " + bar.getAsset() + " for closed period " + period + " (periods up to " + s.lastClosedPeriod + " are closed)");
+      return;
+    }
+    double[] prices = pending.get(period);
+    if (prices == null) {
+      prices = new double[settings.assets().size()];
+      Arrays.fill(prices, Double.NaN);
+      ctx.timerService().registerEventTimeTimer((period + 1) * settings.periodMillis() - 1);
+    }
+    prices[asset] = bar.getClose();
+    pending.put(period, prices);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
+    long period = settings.periodOf(timestamp);
+    double[] prices = pending.get(period);
+    if (prices == null) {
+      return;
+    }
+    pending.remove(period);
+    PortfolioState s = state.value();
+    if (s == null) {
+      s = new PortfolioState();
+      s.lastClose = new double[settings.assets().size()];
+      Arrays.fill(s.lastClose, Double.NaN);
+    }
+    double[] close = s.lastClose.clone();
+    for (int i = 0; i < close.length; i++) {
+      if (!Double.isNaN(prices[i])) {
+        close[i] = prices[i];
+      }
+    }
+    boolean complete = Arrays.stream(close).noneMatch(Double::isNaN);
+    Instant end = Instant.ofEpochMilli(timestamp + 1);
+    if (complete && s.closes == 0) {
+      List<Runner> runners = newRunners();
+      s.runners = serialize(runners);
+      emit(runners, 0, null, end, ctx.getCurrentKey(), out);
+    } else if (complete) {
+      double[] x = new double[close.length];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = close[i] / s.lastClose[i];
+      }
+      List<Runner> runners = deserialize(s.runners);
+      double[] returns = new double[runners.size()];
+      for (int k = 0; k < runners.size(); k++) {
+        Runner r = runners.get(k);
+        double[] b = r.strategy().weights().clone();
+        returns[k] = r.backtest().step(b, x);
+        r.strategy().observe(x, returns[k]);
+      }
+      s.runners = serialize(runners);
+      emit(runners, s.closes, returns, end, ctx.getCurrentKey(), out);
+    }
+    if (complete) {
+      s.closes++;
+    }
+    s.lastClose = close;
+    s.lastClosedPeriod = period;
+    periods.inc();
+    state.update(s);
+  }
+
+  private List<Runner> newRunners() {
+    int m = settings.assets().size();
+    List<Runner> runners = new ArrayList<>();
+    for (String name : settings.strategies()) {
+      runners.add(new Runner(Strategies.create(name, m, null), new Backtest(settings.costRate())));
+    }
+    for (String name : settings.combiners()) {
+      runners.add(new Runner(Strategies.combiner(name, settings.strategies(), m, null), new Backtest(settings.costRate())));
+    }
+    return runners;
+  }
+
+  private void emit(List<Runner> runners, long period, double[] returns, Instant end, String key, Collector<PortfolioDecision> out) {
+    for (int k = 0; k < runners.size(); k++) {
+      Runner r = runners.get(k);
+      List<Double> w = new ArrayList<>();
+      for (double v : r.strategy().weights()) {
+        w.add(v);
+      }
+      out.collect(PortfolioDecision.newBuilder()
+          .setPortfolioId(key)
+          .setStrategy(r.strategy().name())
+          .setPeriod(period)
+          .setAssets(settings.assets())
+          .setWeights(w)
+          .setWealth(r.backtest().wealth())
+          .setPeriodReturn(returns == null ? 1.0 : returns[k])
+          .setEventTime(end)
+          .build());
+    }
+  }
+
+  private static byte[] serialize(List<Runner> runners) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
+      o.writeObject(new ArrayList<>(runners));
+    }
+    return bytes.toByteArray();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Runner> deserialize(byte[] bytes) throws IOException, ClassNotFoundException {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
+      @Override
+      protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+        return Class.forName(desc.getName(), false, PortfolioFunction.class.getClassLoader());
+      }
+    }) {
+      return (List<Runner>) in.readObject();
+    }
+  }
+
+  private void reject(Decoded<MarketBar> in, Context ctx, String reason) {
+    deadLettered.inc();
+    ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
+  }
+}

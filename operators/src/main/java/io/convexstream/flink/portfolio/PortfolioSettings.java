@@ -1,0 +1,27 @@
+package io.convexstream.flink.portfolio;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * One portfolio: its id, universe, component strategies, combiners over them, cost rate, and the
+ * period calendar (fixed-length periods of event time, aligned to the epoch).
+ */
+public record PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners,
+    double costRate, long periodMillis) implements Serializable {
+  public PortfolioSettings {
+    assets = List.copyOf(assets);
+    strategies = List.copyOf(strategies);
+    combiners = List.copyOf(combiners);
+    if (assets.isEmpty() || strategies.isEmpty() || periodMillis <= 0 || costRate < 0) {
+      throw new IllegalArgumentException("a portfolio needs assets, strategies, a positive period and a cost rate ≥ 0");
+    }
+    if (strategies.contains("best") || strategies.contains("bcrp")) {
+      throw new IllegalArgumentException("best and bcrp look at the whole history: backtest only");
+    }
+  }
+
+  public long periodOf(long eventTimeMillis) {
+    return Math.floorDiv(eventTimeMillis, periodMillis);
+  }
+}
