@@ -31,11 +31,15 @@ public enum Topic {
   PORTFOLIO_DECISIONS("convexstream.portfolio-decisions", PortfolioDecision.class, "portfolioId", Kind.OUTPUT),
   DEAD_LETTERS("convexstream.dead-letters", DeadLetter.class, "sourceTopic", Kind.DEAD_LETTER);
 
-  /** Role of a topic; it sets the default retention. */
+  /**
+   * Role of a topic; it sets the default retention. Outputs and dead letters are stamped with the
+   * broker's append time: jobs write event-time timestamps, which for replayed or simulated data
+   * lie far in the past or future (the broker would reject the future ones and expire the past ones).
+   */
   public enum Kind {
     INPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
-    OUTPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
-    DEAD_LETTER(Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000)));
+    OUTPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000), "message.timestamp.type", "LogAppendTime")),
+    DEAD_LETTER(Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), "message.timestamp.type", "LogAppendTime"));
 
     final Map<String, String> configs;
 

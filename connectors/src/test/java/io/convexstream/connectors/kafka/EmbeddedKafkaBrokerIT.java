@@ -37,6 +37,7 @@ class EmbeddedKafkaBrokerIT {
         ConfigResource dlq = new ConfigResource(ConfigResource.Type.TOPIC, Topic.DEAD_LETTERS.topicName());
         Config config = admin.describeConfigs(List.of(dlq)).all().get(30, TimeUnit.SECONDS).get(dlq);
         assertThat(config.get("retention.ms").value()).isEqualTo(Topic.DEAD_LETTERS.configs().get("retention.ms"));
+        assertThat(config.get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
       }
 
       try (TopicClient client = new TopicClient(broker.bootstrapServers())) {

@@ -9,6 +9,7 @@ import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.streams.demo.GradientDemo;
 import io.convexstream.streams.demo.DemoPipeline;
 import io.convexstream.streams.demo.MoeDemo;
+import io.convexstream.streams.demo.PortfolioDemo;
 import io.convexstream.streams.demo.SeaDemo;
 import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
@@ -55,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--moe-steps", defaultValue = "150", description = "Global steps of the simulated MoE workers (default: ${DEFAULT-VALUE}).")
   int moeSteps;
 
+  @Option(names = "--portfolio-days", defaultValue = "500", description = "Days of the synthetic market (default: ${DEFAULT-VALUE}).")
+  int portfolioDays;
+
   private final PrintStream console = System.out;
 
   @Override
@@ -71,10 +75,11 @@ final class DemoCommand implements Callable<Integer> {
       console.println("      topics: " + List.of(Topic.values()).stream().map(Topic::topicName).toList());
 
       progress(2, "Starting Flink MiniCluster with web UI");
-      stack.flink = LocalFlinkCluster.start(uiPort, 8); // 3 jobs at parallelism 2, with room to spare
+      stack.flink = LocalFlinkCluster.start(uiPort, 10); // 4 jobs at parallelism 2, with room to spare
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
-      List<DemoPipeline> pipelines = List.of(new GradientDemo(steps), new SeaDemo(seaSteps), new MoeDemo(moeSteps));
+      List<DemoPipeline> pipelines = List.of(new GradientDemo(steps), new SeaDemo(seaSteps), new MoeDemo(moeSteps),
+          new PortfolioDemo(portfolioDays));
       progress(3, "Submitting " + pipelines.size() + " jobs");
       for (DemoPipeline p : pipelines) {
         JobSettings settings = JobSettings.defaults(stack.broker.bootstrapServers(), "convexstream-demo-" + p.job().name())
@@ -114,7 +119,8 @@ final class DemoCommand implements Callable<Integer> {
       console.println("Where to look");
       console.println("  Flink web UI:   " + stack.flink.restAddress() + (hold ? "" : "  (up while the demo runs; use --hold to browse it)"));
       console.println("  output topics:  " + Topic.PARAMETERS.topicName() + ", " + Topic.EXPERT_BIASES.topicName() + ", "
-          + Topic.PLACEMENT_PLANS.topicName() + ", " + Topic.DEAD_LETTERS.topicName() + " on " + stack.broker.bootstrapServers());
+          + Topic.PLACEMENT_PLANS.topicName() + ", " + Topic.PORTFOLIO_DECISIONS.topicName() + ", " + Topic.DEAD_LETTERS.topicName()
+          + " on " + stack.broker.bootstrapServers());
       plots.forEach(p -> console.println("  plot:           " + p.toAbsolutePath()));
       console.println("  summary:        " + summary.toAbsolutePath());
       boolean complete = true;
