@@ -28,7 +28,7 @@ public class PortfolioBenchmark {
   @Param({"30", "500"})
   int m;
 
-  @Param({"ucrp", "eg", "olmar1", "olmar2", "pamr", "accelerated"})
+  @Param({"ucrp", "eg", "ons", "olmar1", "olmar2", "pamr", "accelerated"})
   String strategy;
 
   private PortfolioStrategy s;

@@ -7,7 +7,7 @@ import java.util.Locale;
 /** Strategies and combiners by name, with the reference defaults. */
 public final class Strategies {
   /** Component strategies available by name. */
-  public static final List<String> NAMES = List.of("ubah", "best", "ucrp", "bcrp", "eg", "olmar1", "olmar2", "pamr", "pamr_1", "pamr_2");
+  public static final List<String> NAMES = List.of("ubah", "best", "ucrp", "bcrp", "eg", "ons", "olmar1", "olmar2", "pamr", "pamr_1", "pamr_2");
   /** Combiners available by name. */
   public static final List<String> COMBINERS = List.of("bah", "universal", "accelerated", "eg");
 
@@ -29,6 +29,8 @@ public final class Strategies {
         return Bcrp.of(history);
       case "eg":
         return new ExponentiatedGradient(m, 0.05);
+      case "ons":
+        return new OnlineNewtonStep(m, 0, 1, 0.125);
       case "olmar1":
         return Olmar.movingAverage(m, 10, 5);
       case "olmar2":

@@ -25,17 +25,18 @@ class ReferenceWealthTest {
     return PriceRelativesCsv.read(DATA.resolve(dataset + ".csv")).relatives();
   }
 
-  static final Map<String, BiFunction<double[][], double[], PortfolioStrategy>> STRATEGIES = Map.of(
-      "ubah", (x, p) -> new Ubah(x[0].length),
-      "best", (x, p) -> Best.of(x),
-      "ucrp", (x, p) -> new Ucrp(x[0].length),
-      "bcrp", (x, p) -> Bcrp.of(x),
-      "eg", (x, p) -> new ExponentiatedGradient(x[0].length, p[0]),
-      "olmar1", (x, p) -> Olmar.movingAverage(x[0].length, p[0], (int) p[1]),
-      "olmar2", (x, p) -> Olmar.exponential(x[0].length, p[0], p[1]),
-      "pamr", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR, p[0], 500),
-      "pamr_1", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR_1, p[0], p[1]),
-      "pamr_2", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR_2, p[0], p[1]));
+  static final Map<String, BiFunction<double[][], double[], PortfolioStrategy>> STRATEGIES = Map.ofEntries(
+      Map.entry("ons", (x, p) -> new OnlineNewtonStep(x[0].length, p[0], p[1], p[2])),
+      Map.entry("ubah", (x, p) -> new Ubah(x[0].length)),
+      Map.entry("best", (x, p) -> Best.of(x)),
+      Map.entry("ucrp", (x, p) -> new Ucrp(x[0].length)),
+      Map.entry("bcrp", (x, p) -> Bcrp.of(x)),
+      Map.entry("eg", (x, p) -> new ExponentiatedGradient(x[0].length, p[0])),
+      Map.entry("olmar1", (x, p) -> Olmar.movingAverage(x[0].length, p[0], (int) p[1])),
+      Map.entry("olmar2", (x, p) -> Olmar.exponential(x[0].length, p[0], p[1])),
+      Map.entry("pamr", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR, p[0], 500)),
+      Map.entry("pamr_1", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR_1, p[0], p[1])),
+      Map.entry("pamr_2", (x, p) -> new Pamr(x[0].length, Pamr.Variant.PAMR_2, p[0], p[1])));
 
   @TestFactory
   List<DynamicTest> reproducesTheReferenceFinalWealth() throws IOException {
