@@ -72,7 +72,7 @@ public final class Bcrp implements PortfolioStrategy {
       // d = H⁻¹(g − ν1), ν = (1ᵀH⁻¹g)/(1ᵀH⁻¹1); ν is the face's Lagrange multiplier
       double[] hg = DenseMatrix.solveShifted(h, 1e-12, g);
       double[] h1 = DenseMatrix.solveShifted(h, 1e-12, ones);
-      double nu = sum(hg) / sum(h1);
+      double nu = Simplex.sum(hg) / Simplex.sum(h1);
       double[] d = new double[k];
       double decrement = 0;
       for (int a = 0; a < k; a++) {
@@ -120,7 +120,7 @@ public final class Bcrp implements PortfolioStrategy {
       if (blocking >= 0) {
         free[blocking] = false;
       }
-      double total = sum(b);
+      double total = Simplex.sum(b);
       for (int i = 0; i < m; i++) {
         b[i] /= total;
       }
@@ -128,11 +128,4 @@ public final class Bcrp implements PortfolioStrategy {
     return b;
   }
 
-  private static double sum(double[] v) {
-    double s = 0;
-    for (double e : v) {
-      s += e;
-    }
-    return s;
-  }
 }

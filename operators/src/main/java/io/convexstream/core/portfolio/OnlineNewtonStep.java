@@ -92,7 +92,7 @@ public final class OnlineNewtonStep implements PortfolioStrategy {
       }
       double[] s1 = DenseMatrix.solveShifted(sub, 0, rhs);
       double[] s2 = DenseMatrix.solveShifted(sub, 0, ones);
-      double nu = (1 - sum(s1)) / sum(s2);
+      double nu = (1 - Simplex.sum(s1)) / Simplex.sum(s2);
       double[] target = new double[m];
       for (int u = 0; u < k; u++) {
         target[f[u]] = s1[u] + nu * s2[u];
@@ -141,11 +141,4 @@ public final class OnlineNewtonStep implements PortfolioStrategy {
     return y;
   }
 
-  private static double sum(double[] v) {
-    double s = 0;
-    for (double e : v) {
-      s += e;
-    }
-    return s;
-  }
 }

@@ -25,11 +25,15 @@ final class Simplex {
     return s;
   }
 
-  static double mean(double[] v) {
+  static double sum(double[] v) {
     double s = 0;
     for (double e : v) {
       s += e;
     }
-    return s / v.length;
+    return s;
+  }
+
+  static double mean(double[] v) {
+    return sum(v) / v.length;
   }
 }
