@@ -7,7 +7,8 @@ import java.util.Locale;
 /** Strategies and combiners by name, with the reference defaults. */
 public final class Strategies {
   /** Component strategies available by name. */
-  public static final List<String> NAMES = List.of("ubah", "best", "ucrp", "bcrp", "eg", "ons", "olmar1", "olmar2", "pamr", "pamr_1", "pamr_2");
+  public static final List<String> NAMES = List.of("ubah", "best", "ucrp", "bcrp", "eg", "ons", "olmar1", "olmar2", "pamr", "pamr_1", "pamr_2",
+      "cwmr_var", "cwmr_stdev");
   /** Combiners available by name. */
   public static final List<String> COMBINERS = List.of("bah", "universal", "accelerated", "eg");
 
@@ -41,6 +42,10 @@ public final class Strategies {
         return new Pamr(m, Pamr.Variant.PAMR_1, 0.5, 500);
       case "pamr_2":
         return new Pamr(m, Pamr.Variant.PAMR_2, 0.5, 500);
+      case "cwmr_var":
+        return new Cwmr(m, Cwmr.Variant.VAR, 2, 0.5);
+      case "cwmr_stdev":
+        return new Cwmr(m, Cwmr.Variant.STDEV, 2, 0.5);
       default:
         throw new IllegalArgumentException("unknown strategy '" + name + "'; known: " + NAMES);
     }
