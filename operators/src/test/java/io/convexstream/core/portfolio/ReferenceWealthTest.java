@@ -27,6 +27,7 @@ class ReferenceWealthTest {
 
   static final Map<String, BiFunction<double[][], double[], PortfolioStrategy>> STRATEGIES = Map.ofEntries(
       Map.entry("ons", (x, p) -> new OnlineNewtonStep(x[0].length, p[0], p[1], p[2])),
+      Map.entry("rmr", (x, p) -> new Rmr(x[0].length, p[0], (int) p[1])),
       Map.entry("cwmr_var", (x, p) -> new Cwmr(x[0].length, Cwmr.Variant.VAR, p[0], p[1])),
       Map.entry("cwmr_stdev", (x, p) -> new Cwmr(x[0].length, Cwmr.Variant.STDEV, p[0], p[1])),
       Map.entry("ubah", (x, p) -> new Ubah(x[0].length)),
