@@ -1,0 +1,151 @@
+package io.convexstream.core.portfolio;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Anticor (Borodin, El-Yaniv, Gogan 2004) as BAH(Anticor): experts for every window w = 2..W move
+ * wealth from asset i to asset j when, over the last two windows of log relatives, i outperformed j
+ * in the latest window (μ2_i ≥ μ2_j) and i's earlier returns correlate positively with j's later
+ * ones (claim = corr + max(0, −corr_ii) + max(0, −corr_jj)); the experts are combined
+ * buy-and-hold, weighted by their (normalised) wealth. Default W = 30.
+ */
+public final class Anticor implements PortfolioStrategy {
+  private final int maxWindow;
+  private final int m;
+  private final double[][] experts;
+  private final double[] expertWealth;
+  private final List<double[]> logRelatives = new ArrayList<>();
+  private final double[] b;
+
+  public Anticor(int m, int maxWindow) {
+    this.m = m;
+    this.maxWindow = maxWindow;
+    this.experts = new double[maxWindow - 1][];
+    for (int k = 0; k < experts.length; k++) {
+      experts[k] = Simplex.uniform(m);
+    }
+    this.expertWealth = new double[maxWindow - 1];
+    java.util.Arrays.fill(expertWealth, 1.0);
+    this.b = Simplex.uniform(m);
+  }
+
+  @Override
+  public String name() {
+    return "anticor";
+  }
+
+  @Override
+  public double[] weights() {
+    return b;
+  }
+
+  @Override
+  public void observe(double[] x) {
+    // wealth of each expert over this period, with the weights it held
+    double total = 0;
+    for (int k = 0; k < experts.length; k++) {
+      expertWealth[k] *= Simplex.dot(x, experts[k]);
+      total += expertWealth[k];
+    }
+    for (int k = 0; k < experts.length; k++) {
+      expertWealth[k] /= total;
+    }
+    double[] lx = new double[m];
+    for (int i = 0; i < m; i++) {
+      lx[i] = Math.log(x[i]);
+    }
+    logRelatives.add(lx);
+    if (logRelatives.size() > 2 * maxWindow) {
+      logRelatives.remove(0);
+    }
+    for (int k = 0; k < experts.length; k++) {
+      experts[k] = expert(experts[k], k + 2);
+    }
+    java.util.Arrays.fill(b, 0);
+    double denominator = 0;
+    for (int k = 0; k < experts.length; k++) {
+      denominator += expertWealth[k];
+      for (int i = 0; i < m; i++) {
+        b[i] += expertWealth[k] * experts[k][i];
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      b[i] /= denominator;
+    }
+  }
+
+  /** One Anticor step with window w from the expert's previous weights. */
+  private double[] expert(double[] previous, int w) {
+    int t = logRelatives.size();
+    if (t < 2 * w) {
+      return previous;
+    }
+    double[] mu1 = new double[m];
+    double[] mu2 = new double[m];
+    for (int s = 0; s < w; s++) {
+      double[] a = logRelatives.get(t - 2 * w + s);
+      double[] c = logRelatives.get(t - w + s);
+      for (int i = 0; i < m; i++) {
+        mu1[i] += a[i];
+        mu2[i] += c[i];
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      mu1[i] /= w;
+      mu2[i] /= w;
+    }
+    double[][] d1 = new double[w][m];
+    double[][] d2 = new double[w][m];
+    double[] var1 = new double[m];
+    double[] var2 = new double[m];
+    for (int s = 0; s < w; s++) {
+      double[] a = logRelatives.get(t - 2 * w + s);
+      double[] c = logRelatives.get(t - w + s);
+      for (int i = 0; i < m; i++) {
+        d1[s][i] = a[i] - mu1[i];
+        d2[s][i] = c[i] - mu2[i];
+        var1[i] += d1[s][i] * d1[s][i];
+        var2[i] += d2[s][i] * d2[s][i];
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      var1[i] /= w - 1;
+      var2[i] /= w - 1;
+    }
+    double[][] cor = new double[m][m];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < m; j++) {
+        double v = var1[i] * var2[j];
+        if (v != 0) {
+          double cov = 0;
+          for (int s = 0; s < w; s++) {
+            cov += d1[s][i] * d2[s][j];
+          }
+          cor[i][j] = cov / (w - 1) / Math.sqrt(v);
+        }
+      }
+    }
+    double[][] claim = new double[m][m];
+    double[] claimSum = new double[m];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < m; j++) {
+        if (mu2[i] >= mu2[j] && cor[i][j] > 0) {
+          claim[i][j] = cor[i][j] + Math.max(0, -cor[i][i]) + Math.max(0, -cor[j][j]);
+        }
+        claimSum[i] += claim[i][j];
+      }
+    }
+    double[] weight = previous.clone();
+    for (int i = 0; i < m; i++) {
+      if (Math.abs(claimSum[i]) > 0) {
+        for (int j = 0; j < m; j++) {
+          double transfer = previous[i] * claim[i][j] / claimSum[i];
+          weight[i] -= transfer;
+          weight[j] += transfer;
+        }
+      }
+    }
+    return weight;
+  }
+}
