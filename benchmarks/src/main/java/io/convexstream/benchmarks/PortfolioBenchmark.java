@@ -28,7 +28,7 @@ public class PortfolioBenchmark {
   @Param({"30", "500"})
   int m;
 
-  @Param({"ucrp", "eg", "ons", "olmar1", "olmar2", "pamr", "accelerated"})
+  @Param({"ucrp", "eg", "ons", "olmar1", "olmar2", "pamr", "cwmr_var", "cwmr_stdev", "rmr", "anticor", "accelerated"})
   String strategy;
 
   private PortfolioStrategy s;
