@@ -60,7 +60,7 @@ public final class Anticor implements PortfolioStrategy {
       logRelatives.remove(0);
     }
     for (int k = 0; k < experts.length; k++) {
-      experts[k] = expert(experts[k], k + 2);
+      experts[k] = expert(logRelatives, experts[k], k + 2);
     }
     java.util.Arrays.fill(b, 0);
     double denominator = 0;
@@ -75,8 +75,12 @@ public final class Anticor implements PortfolioStrategy {
     }
   }
 
-  /** One Anticor step with window w from the expert's previous weights. */
-  private double[] expert(double[] previous, int w) {
+  /**
+   * One Anticor step with window w from the expert's previous weights, given the log relatives
+   * observed so far (at least the last 2w).
+   */
+  static double[] expert(List<double[]> logRelatives, double[] previous, int w) {
+    int m = previous.length;
     int t = logRelatives.size();
     if (t < 2 * w) {
       return previous;

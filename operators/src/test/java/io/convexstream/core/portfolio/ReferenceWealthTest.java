@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  * its claims switch on the sign of correlations (cor > 0) that are often within rounding of zero,
  * and the toolbox computes them with a BLAS product summed in another order, so a few claims flip
  * and the wealth paths drift apart slightly (measured: 1.8e-5 to 4.3e-4 relative; MSCI exact).
+ * Anticor of Anticors compounds this over two folds: 5e-3 (measured up to 3.9e-3, on SP500).
  */
 class ReferenceWealthTest {
   static final Path DATA = Path.of("..", "..", "shared", "data", "olps");
@@ -31,6 +32,7 @@ class ReferenceWealthTest {
   static final Map<String, BiFunction<double[][], double[], PortfolioStrategy>> STRATEGIES = Map.ofEntries(
       Map.entry("ons", (x, p) -> new OnlineNewtonStep(x[0].length, p[0], p[1], p[2])),
       Map.entry("anticor", (x, p) -> new Anticor(x[0].length, (int) p[0])),
+      Map.entry("anticor_anticor", (x, p) -> new AnticorOfAnticors(x[0].length, (int) p[0])),
       Map.entry("rmr", (x, p) -> new Rmr(x[0].length, p[0], (int) p[1])),
       Map.entry("cwmr_var", (x, p) -> new Cwmr(x[0].length, Cwmr.Variant.VAR, p[0], p[1])),
       Map.entry("cwmr_stdev", (x, p) -> new Cwmr(x[0].length, Cwmr.Variant.STDEV, p[0], p[1])),
@@ -60,7 +62,7 @@ class ReferenceWealthTest {
       tests.add(DynamicTest.dynamicTest(f[0] + " " + f[1] + " " + f[2], () -> {
         double[][] x = relatives(f[0]);
         double wealth = Backtest.run(STRATEGIES.get(f[1]).apply(x, params), x, cost).finalWealth();
-        double tolerance = f[1].equals("anticor") ? 1e-3 : 1e-6;
+        double tolerance = f[1].equals("anticor") ? 1e-3 : f[1].equals("anticor_anticor") ? 5e-3 : 1e-6;
         assertThat(wealth).as("%s %s %s: ours %s, reference %s", f[0], f[1], f[2], wealth, expected)
             .isCloseTo(expected, within(tolerance * expected));
       }));
