@@ -42,10 +42,17 @@ public final class Bcrp implements PortfolioStrategy {
   }
 
   static double[] optimise(double[][] x) {
+    return optimise(x, Simplex.uniform(x[0].length));
+  }
+
+  /** As {@link #optimise(double[][])}, warm-started from {@code start} (its support is the first face). */
+  static double[] optimise(double[][] x, double[] start) {
     int m = x[0].length;
-    double[] b = Simplex.uniform(m);
+    double[] b = start.clone();
     boolean[] free = new boolean[m];
-    Arrays.fill(free, true);
+    for (int i = 0; i < m; i++) {
+      free[i] = b[i] > 0;
+    }
     for (int iter = 0; iter < 5000; iter++) {
       double[] grad = new double[m];
       double[] hess = new double[m * m];

@@ -8,7 +8,7 @@ import java.util.Locale;
 public final class Strategies {
   /** Component strategies available by name. */
   public static final List<String> NAMES = List.of("ubah", "best", "ucrp", "bcrp", "eg", "ons", "olmar1", "olmar2", "pamr", "pamr_1", "pamr_2",
-      "cwmr_var", "cwmr_stdev", "rmr", "anticor", "anticor_anticor");
+      "cwmr_var", "cwmr_stdev", "rmr", "anticor", "anticor_anticor", "corn");
   /** Combiners available by name. */
   public static final List<String> COMBINERS = List.of("bah", "universal", "accelerated", "eg");
 
@@ -44,6 +44,8 @@ public final class Strategies {
         return new Pamr(m, Pamr.Variant.PAMR_2, 0.5, 500);
       case "anticor":
         return new Anticor(m, 30);
+      case "corn":
+        return new Corn(m, 5, 0.1);
       case "anticor_anticor":
         return new AnticorOfAnticors(m, 30);
       case "rmr":
