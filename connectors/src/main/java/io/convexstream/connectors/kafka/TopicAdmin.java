@@ -42,7 +42,11 @@ public final class TopicAdmin {
     }
   }
 
-  /** Waits until every partition of the new topics has a leader, so producers can use them at once. */
+  /**
+   * Waits until every partition of the new topics has a leader whose broker holds its log, so
+   * producers can use them at once (the metadata names a leader a moment before the broker has
+   * created the partition, and early writes get NOT_LEADER_OR_FOLLOWER).
+   */
   private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
@@ -50,7 +54,18 @@ public final class TopicAdmin {
       boolean ready = descriptions.values().stream()
           .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
       if (ready) {
-        return;
+        java.util.Set<Integer> brokers = new java.util.HashSet<>();
+        java.util.Set<org.apache.kafka.common.TopicPartition> expected = new java.util.HashSet<>();
+        descriptions.values().forEach(d -> d.partitions().forEach(p -> {
+          brokers.add(p.leader().id());
+          expected.add(new org.apache.kafka.common.TopicPartition(d.name(), p.partition()));
+        }));
+        java.util.Set<org.apache.kafka.common.TopicPartition> present = new java.util.HashSet<>();
+        admin.describeLogDirs(brokers).allDescriptions().get(30, TimeUnit.SECONDS).values()
+            .forEach(dirs -> dirs.values().forEach(dir -> present.addAll(dir.replicaInfos().keySet())));
+        if (present.containsAll(expected)) {
+          return;
+        }
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("partitions of " + topics + " still without a leader");
