@@ -4,7 +4,6 @@ import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.connectors.flink.RawRecord;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.core.moe.Router;
@@ -13,7 +12,6 @@ import io.convexstream.flink.moe.ExpertBalancerFunction;
 import io.convexstream.flink.moe.LoadSource;
 import io.convexstream.flink.moe.PlacementFunction;
 import io.convexstream.flink.moe.StepLoads;
-import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.RouterLoadReport;
@@ -23,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -92,13 +89,8 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
   public void build(StreamExecutionEnvironment env, JobSettings s) {
     BalancerSettings settings = settings(s.options());
     LoadSource<T> source = source(settings);
-    DataStream<RawRecord> raw = env
-        .fromSource(KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input), WatermarkStrategy.noWatermarks(), name + "-source")
-        .uid(name + "-source");
-    SingleOutputStreamOperator<Decoded<T>> decoded = raw
-        .process(new DecodeFunction<>(type, check, name), Decoded.typeInfo(type))
-        .name("decode-" + name)
-        .uid("decode-" + name);
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name,
+        KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input), WatermarkStrategy.noWatermarks(), type, check);
     SingleOutputStreamOperator<ExpertBiasUpdate> biases = decoded
         .keyBy(d -> source.key(d.value))
         .process(new ExpertBalancerFunction<>(name, settings, source, type))
@@ -124,11 +116,6 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
           .uid("placement-sink");
     }
 
-    DataStream<DeadLetter> deadLetters = decoded.getSideOutput(DeadLetters.TAG).union(biases.getSideOutput(DeadLetters.TAG));
-    deadLetters
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.DEAD_LETTERS, DeadLetter.class,
-            DeadLetter::getSourceTopic, s.delivery(), "convexstream-" + name + "-dead-letters"))
-        .name("dead-letter-sink")
-        .uid("dead-letter-sink");
+    Jobs.sinkDeadLetters(s, name, decoded.getSideOutput(DeadLetters.TAG), biases.getSideOutput(DeadLetters.TAG));
   }
 }

@@ -4,14 +4,12 @@ import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.connectors.flink.RawRecord;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Loss;
 import io.convexstream.flink.omd.LearnerFunction;
 import io.convexstream.flink.omd.LearnerSettings;
 import io.convexstream.flink.omd.RoundReader;
-import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.ParameterUpdate;
@@ -24,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -105,15 +102,8 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     LearnerSettings learnerSettings = settings(s.options());
     RoundReader<T> reader = reader(s.options());
 
-    DataStream<RawRecord> raw = env
-        .fromSource(KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input),
-            WatermarkStrategy.noWatermarks(), name + "-source")
-        .uid(name + "-source");
-
-    SingleOutputStreamOperator<Decoded<T>> decoded = raw
-        .process(new DecodeFunction<>(type, check, name), Decoded.typeInfo(type))
-        .name("decode-" + name)
-        .uid("decode-" + name);
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name,
+        KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input), WatermarkStrategy.noWatermarks(), type, check);
 
     SingleOutputStreamOperator<ParameterUpdate> parameters = decoded
         .keyBy(d -> reader.modelId(d.value))
@@ -127,12 +117,6 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
         .name("parameters-sink")
         .uid("parameters-sink");
 
-    DataStream<DeadLetter> deadLetters = decoded.getSideOutput(DeadLetters.TAG)
-        .union(parameters.getSideOutput(DeadLetters.TAG));
-    deadLetters
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.DEAD_LETTERS, DeadLetter.class,
-            DeadLetter::getSourceTopic, s.delivery(), "convexstream-" + name + "-dead-letters"))
-        .name("dead-letter-sink")
-        .uid("dead-letter-sink");
+    Jobs.sinkDeadLetters(s, name, decoded.getSideOutput(DeadLetters.TAG), parameters.getSideOutput(DeadLetters.TAG));
   }
 }

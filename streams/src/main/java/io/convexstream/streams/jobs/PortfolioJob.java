@@ -1,14 +1,12 @@
 package io.convexstream.streams.jobs;
 
 import io.convexstream.connectors.flink.DeadLetters;
-import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.connectors.flink.RawRecord;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.flink.portfolio.PortfolioFunction;
 import io.convexstream.flink.portfolio.PortfolioSettings;
-import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.PortfolioDecision;
 import java.time.Duration;
@@ -16,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -78,13 +75,9 @@ public final class PortfolioJob implements StreamJob {
     WatermarkStrategy<RawRecord> eventTime = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(outOfOrder))
         .withTimestampAssigner((r, kafkaTime) -> r.timestamp)
         .withIdleness(Duration.ofSeconds(10));
-    SingleOutputStreamOperator<Decoded<MarketBar>> decoded = env
-        .fromSource(KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), MarketBar.class,
-            b -> b.getEventTime().toEpochMilli(), Topic.MARKET_BARS), eventTime, "bars-source")
-        .uid("bars-source")
-        .process(new DecodeFunction<>(MarketBar.class, PortfolioJob::barProblem, NAME), Decoded.typeInfo(MarketBar.class))
-        .name("decode-bars")
-        .uid("decode-bars");
+    SingleOutputStreamOperator<Decoded<MarketBar>> decoded = Jobs.decode(env, s, NAME,
+        KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), MarketBar.class, b -> b.getEventTime().toEpochMilli(),
+            Topic.MARKET_BARS), eventTime, MarketBar.class, PortfolioJob::barProblem);
     SingleOutputStreamOperator<PortfolioDecision> decisions = decoded
         .keyBy(d -> portfolio.id())
         .process(new PortfolioFunction(NAME, portfolio))
@@ -95,11 +88,6 @@ public final class PortfolioJob implements StreamJob {
             PortfolioDecision::getPortfolioId, s.delivery(), "convexstream-" + NAME + "-decisions"))
         .name("decisions-sink")
         .uid("decisions-sink");
-    DataStream<DeadLetter> deadLetters = decoded.getSideOutput(DeadLetters.TAG).union(decisions.getSideOutput(DeadLetters.TAG));
-    deadLetters
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.DEAD_LETTERS, DeadLetter.class,
-            DeadLetter::getSourceTopic, s.delivery(), "convexstream-" + NAME + "-dead-letters"))
-        .name("dead-letter-sink")
-        .uid("dead-letter-sink");
+    Jobs.sinkDeadLetters(s, NAME, decoded.getSideOutput(DeadLetters.TAG), decisions.getSideOutput(DeadLetters.TAG));
   }
 }
