@@ -24,7 +24,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <p>Options: {@code portfolio.id}, {@code portfolio.assets} (comma list), {@code
  * portfolio.strategies} (default ucrp,olmar1,pamr), {@code portfolio.combiners} (e.g.
  * bah,accelerated), {@code portfolio.cost} (0), {@code period.ms} (86400000), {@code outOfOrderMs}
- * (bounded out-of-orderness of bar event times, 0).
+ * (bounded out-of-orderness of bar event times, 0), {@code idleTimeoutMs} (0: off; set it when
+ * some partitions of the bar topic carry no bars, else their silence holds every period open).
  */
 public final class PortfolioJob implements StreamJob {
   public static final String NAME = "portfolio";
@@ -71,10 +72,14 @@ public final class PortfolioJob implements StreamJob {
   public void build(StreamExecutionEnvironment env, JobSettings s) {
     PortfolioSettings portfolio = settings(s.options());
     long outOfOrder = Long.parseLong(s.option("outOfOrderMs", "0"));
-    // watermarks per Kafka partition, from the bars' event time (the source reads it from each value)
+    // watermarks per Kafka partition, from the bars' event time (the source reads it from each value);
+    // idleness is opt-in: a partition marked idle lets the others close periods its late bars belong to
     WatermarkStrategy<RawRecord> eventTime = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(outOfOrder))
-        .withTimestampAssigner((r, kafkaTime) -> r.timestamp)
-        .withIdleness(Duration.ofSeconds(10));
+        .withTimestampAssigner((r, kafkaTime) -> r.timestamp);
+    long idleMs = Long.parseLong(s.option("idleTimeoutMs", "0"));
+    if (idleMs > 0) {
+      eventTime = eventTime.withIdleness(Duration.ofMillis(idleMs));
+    }
     SingleOutputStreamOperator<Decoded<MarketBar>> decoded = Jobs.decode(env, s, NAME,
         KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), MarketBar.class, b -> b.getEventTime().toEpochMilli(),
             Topic.MARKET_BARS), eventTime, MarketBar.class, PortfolioJob::barProblem);
