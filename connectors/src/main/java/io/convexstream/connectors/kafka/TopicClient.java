@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -65,34 +66,38 @@ public final class TopicClient implements AutoCloseable {
 
   /** Reads a topic from the beginning until {@code expected} records arrived or {@code timeout}. */
   public List<ConsumerRecord<byte[], byte[]>> readRaw(Topic topic, int expected, Duration timeout) {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-      consumer.subscribe(List.of(topic.topicName()));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      // one more short poll: records beyond `expected` must show up too, not hide behind the count
-      consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-    }
-    return out;
+    return readUntil(topic, r -> r, r -> true, expected, timeout);
   }
 
   /**
    * Reads a topic from the beginning until {@code expected} records matching {@code filter} arrived
    * (or {@code timeout}), and returns the matching ones, decoded.
    */
-  public <T extends SpecificRecord> List<T> read(Topic topic, Class<T> type, java.util.function.Predicate<T> filter,
+  public <T extends SpecificRecord> List<T> read(Topic topic, Class<T> type, Predicate<T> filter,
       int expected, Duration timeout) {
     AvroCodec<T> codec = AvroCodec.of(type);
-    List<T> out = new ArrayList<>();
+    return readUntil(topic, r -> codec.decode(r.value()), filter, expected, timeout);
+  }
+
+  /** Reads and decodes a topic's records (see {@link #readRaw}). */
+  public <T extends SpecificRecord> List<T> read(Topic topic, Class<T> type, int expected, Duration timeout) {
+    return read(topic, type, v -> true, expected, timeout);
+  }
+
+  /** The one read loop: polls until enough kept records arrived, then once more so extras show up too. */
+  private <R> List<R> readUntil(Topic topic, Function<ConsumerRecord<byte[], byte[]>, R> map, Predicate<R> keep,
+      int expected, Duration timeout) {
+    List<R> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
       consumer.subscribe(List.of(topic.topicName()));
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          T v = codec.decode(r.value());
-          if (filter.test(v)) {
+      boolean last = false;
+      while (!last) {
+        // after `expected` records one more short poll: records beyond the count must not hide behind it
+        last = out.size() >= expected || System.nanoTime() >= deadline;
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(last ? 500 : 200))) {
+          R v = map.apply(r);
+          if (keep.test(v)) {
             out.add(v);
           }
         }
@@ -110,13 +115,6 @@ public final class TopicClient implements AutoCloseable {
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)),
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
-  }
-
-  /** Reads and decodes a topic's records (see {@link #readRaw}). */
-  public <T extends SpecificRecord> List<T> read(Topic topic, Class<T> type, int expected, Duration timeout) {
-    AvroCodec<T> codec = AvroCodec.of(type);
-    Function<ConsumerRecord<byte[], byte[]>, T> decode = r -> codec.decode(r.value());
-    return readRaw(topic, expected, timeout).stream().map(decode).toList();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.convexstream.schemas.validate;
 
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
 import io.convexstream.schemas.NumericVector;
@@ -120,6 +121,21 @@ public final class RecordChecks {
       if (!Float.isFinite(b.getScores().get(k))) {
         return "non-finite score " + b.getScores().get(k) + " at position " + k;
       }
+    }
+    return null;
+  }
+
+  public static String barProblem(MarketBar b) {
+    if (b.getAsset().isEmpty()) {
+      return "empty asset";
+    }
+    for (double p : new double[] {b.getOpen(), b.getHigh(), b.getLow(), b.getClose()}) {
+      if (!(p > 0) || !Double.isFinite(p)) {
+        return "price " + p + " of " + b.getAsset() + " is not positive and finite";
+      }
+    }
+    if (b.getHigh() < b.getLow()) {
+      return "high " + b.getHigh() + " below low " + b.getLow();
     }
     return null;
   }

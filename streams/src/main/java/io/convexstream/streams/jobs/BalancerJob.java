@@ -89,7 +89,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
   public void build(StreamExecutionEnvironment env, JobSettings s) {
     BalancerSettings settings = settings(s.options());
     LoadSource<T> source = source(settings);
-    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name,
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, name,
         KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input), WatermarkStrategy.noWatermarks(), type, check);
     SingleOutputStreamOperator<ExpertBiasUpdate> biases = decoded
         .keyBy(d -> source.key(d.value))

@@ -42,7 +42,7 @@ public final class Jobs {
    * decoded into {@code type} and checked; bad ones go to the dead-letter side output.
    */
   public static <T extends SpecificRecord> SingleOutputStreamOperator<Decoded<T>> decode(
-      StreamExecutionEnvironment env, JobSettings s, String job, KafkaSource<RawRecord> source,
+      StreamExecutionEnvironment env, String job, KafkaSource<RawRecord> source,
       WatermarkStrategy<RawRecord> watermarks, Class<T> type, DecodeFunction.Check<T> check) {
     return env.fromSource(source, watermarks, job + "-source")
         .uid(job + "-source")

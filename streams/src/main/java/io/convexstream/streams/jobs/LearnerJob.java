@@ -102,7 +102,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     LearnerSettings learnerSettings = settings(s.options());
     RoundReader<T> reader = reader(s.options());
 
-    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name,
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, name,
         KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input), WatermarkStrategy.noWatermarks(), type, check);
 
     SingleOutputStreamOperator<ParameterUpdate> parameters = decoded

@@ -9,6 +9,7 @@ import io.convexstream.flink.portfolio.PortfolioFunction;
 import io.convexstream.flink.portfolio.PortfolioSettings;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.validate.RecordChecks;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -53,21 +54,6 @@ public final class PortfolioJob implements StreamJob {
         Long.parseLong(o.getOrDefault("period.ms", "86400000")));
   }
 
-  static String barProblem(MarketBar b) {
-    if (b.getAsset().isEmpty()) {
-      return "empty asset";
-    }
-    for (double p : new double[] {b.getOpen(), b.getHigh(), b.getLow(), b.getClose()}) {
-      if (!(p > 0) || !Double.isFinite(p)) {
-        return "price " + p + " of " + b.getAsset() + " is not positive and finite";
-      }
-    }
-    if (b.getHigh() < b.getLow()) {
-      return "high " + b.getHigh() + " below low " + b.getLow();
-    }
-    return null;
-  }
-
   @Override
   public void build(StreamExecutionEnvironment env, JobSettings s) {
     PortfolioSettings portfolio = settings(s.options());
@@ -80,9 +66,9 @@ public final class PortfolioJob implements StreamJob {
     if (idleMs > 0) {
       eventTime = eventTime.withIdleness(Duration.ofMillis(idleMs));
     }
-    SingleOutputStreamOperator<Decoded<MarketBar>> decoded = Jobs.decode(env, s, NAME,
+    SingleOutputStreamOperator<Decoded<MarketBar>> decoded = Jobs.decode(env, NAME,
         KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), MarketBar.class, b -> b.getEventTime().toEpochMilli(),
-            Topic.MARKET_BARS), eventTime, MarketBar.class, PortfolioJob::barProblem);
+            Topic.MARKET_BARS), eventTime, MarketBar.class, RecordChecks::barProblem);
     SingleOutputStreamOperator<PortfolioDecision> decisions = decoded
         .keyBy(d -> portfolio.id())
         .process(new PortfolioFunction(NAME, portfolio))
