@@ -8,7 +8,7 @@ import java.util.Locale;
 public final class Strategies {
   /** Component strategies available by name. */
   public static final List<String> NAMES = List.of("ubah", "best", "ucrp", "bcrp", "eg", "ons", "olmar1", "olmar2", "pamr", "pamr_1", "pamr_2",
-      "cwmr_var", "cwmr_stdev", "rmr", "anticor", "anticor_anticor", "corn");
+      "cwmr_var", "cwmr_stdev", "rmr", "anticor", "anticor_anticor", "corn", "up");
   /** Combiners available by name. */
   public static final List<String> COMBINERS = List.of("bah", "universal", "accelerated", "eg");
 
@@ -54,6 +54,8 @@ public final class Strategies {
         return new Cwmr(m, Cwmr.Variant.VAR, 2, 0.5);
       case "cwmr_stdev":
         return new Cwmr(m, Cwmr.Variant.STDEV, 2, 0.5);
+      case "up":
+        return UniversalPortfolio.withReferenceDefaults(m, 1);
       default:
         throw new IllegalArgumentException("unknown strategy '" + name + "'; known: " + NAMES);
     }
