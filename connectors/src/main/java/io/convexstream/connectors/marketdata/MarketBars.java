@@ -1,13 +1,14 @@
 package io.convexstream.connectors.marketdata;
 
 import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.MarketTick;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Market-data import: price relatives as a stream of per-period bars, and a synthetic market. */
+/** Market-data import: price relatives as a stream of per-period bars (or ticks), and a synthetic market. */
 public final class MarketBars {
   private MarketBars() {}
 
@@ -32,6 +33,35 @@ public final class MarketBars {
       }
     }
     return bars;
+  }
+
+  /**
+   * Ticks that close like the given bars: per bar one at its start (the open), one in its middle
+   * (seeded noise around the mid price) and one 1 ms before its end (the close), emitted in a seeded
+   * shuffled order within each period, so a consumer must order them by event time itself.
+   */
+  public static List<MarketTick> ticksOf(List<MarketBar> bars, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<MarketTick> ticks = new ArrayList<>();
+    List<MarketTick> period = new ArrayList<>();
+    Instant periodStart = null;
+    for (MarketBar b : bars) {
+      if (!b.getEventTime().equals(periodStart)) {
+        java.util.Collections.shuffle(period, new java.util.Random(r.nextLong()));
+        ticks.addAll(period);
+        period.clear();
+        periodStart = b.getEventTime();
+      }
+      long start = b.getEventTime().toEpochMilli();
+      long end = b.getEndTime().toEpochMilli();
+      double mid = 0.5 * (b.getOpen() + b.getClose()) * (1 + 0.01 * (r.nextDouble() - 0.5));
+      period.add(new MarketTick(b.getAsset(), b.getEventTime(), b.getOpen(), 1.0));
+      period.add(new MarketTick(b.getAsset(), Instant.ofEpochMilli(start + (end - start) / 2), mid, 1.0));
+      period.add(new MarketTick(b.getAsset(), Instant.ofEpochMilli(end - 1), b.getClose(), 1.0));
+    }
+    java.util.Collections.shuffle(period, new java.util.Random(r.nextLong()));
+    ticks.addAll(period);
+    return ticks;
   }
 
   /** Cumulative prices (p_0 = 1 implicit) of the given relatives. */

@@ -5,7 +5,6 @@ import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
-import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.ByteArrayInputStream;
@@ -16,7 +15,10 @@ import java.io.ObjectOutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -24,31 +26,40 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Market bars → per-period closing prices → price relatives → every strategy of the portfolio.
- * A period (event time) closes when the watermark passes its end; an asset without a bar in it
- * carries its last price; the first period in which every asset has a price sets p_0. For each
- * closed period t it publishes every strategy's weights b_{t+1}, wealth S_t and return s_t — the
- * same objects and arithmetic as {@code convexstream backtest}, so the weights agree bit for bit.
- * Bars of unknown assets and bars of closed periods are dead-lettered.
+ * Market data (bars or ticks, routed by {@link PortfolioRouter} and keyed by portfolio id) →
+ * per-period closing prices → price relatives → every strategy of the portfolio. A period (event
+ * time) closes when the watermark passes its end; its close for an asset is the latest-timed
+ * reading in it, and an asset without one carries its last price; the first period in which every
+ * asset has a price sets p_0. For each closed period t it publishes every strategy's weights
+ * b_{t+1}, wealth S_t and return s_t — the same objects and arithmetic as {@code convexstream
+ * backtest}, so the weights agree bit for bit. Readings of closed periods, of unknown portfolios and
+ * of assets outside the portfolio are dead-lettered.
  */
-public final class PortfolioFunction extends KeyedProcessFunction<String, Decoded<MarketBar>, PortfolioDecision> {
+public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Tuple2<String, Decoded<T>>, PortfolioDecision> {
   private static final long serialVersionUID = 1L;
   private final String job;
-  private final PortfolioSettings settings;
-  private transient AvroCodec<MarketBar> codec;
+  private final Map<String, PortfolioSettings> portfolios = new LinkedHashMap<>();
+  private final PriceReading<T> reading;
+  private transient AvroCodec<T> codec;
   private transient ValueState<PortfolioState> state;
   private transient MapState<Long, double[]> pending;
   private transient Counter deadLettered;
   private transient Counter periods;
 
-  public PortfolioFunction(String job, PortfolioSettings settings) {
+  public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading) {
     this.job = job;
-    this.settings = settings;
+    for (PortfolioSettings p : portfolios) {
+      if (this.portfolios.put(p.id(), p) != null) {
+        throw new IllegalArgumentException("portfolio " + p.id() + " is defined twice");
+      }
+    }
+    this.reading = reading;
   }
 
   /** What the function keeps per strategy: the strategy and the cost-aware wealth tracker. */
@@ -56,8 +67,9 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
 
   @Override
   public void open(OpenContext ctx) {
-    codec = AvroCodec.of(MarketBar.class);
+    codec = AvroCodec.of(reading.type());
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("portfolio", PortfolioState.class));
+    // per open period: the m closing prices so far, then the m event times they were read at
     pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-periods", Types.LONG,
         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
     deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
@@ -65,31 +77,44 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
   }
 
   @Override
-  public void processElement(Decoded<MarketBar> in, Context ctx, Collector<PortfolioDecision> out) throws Exception {
-    MarketBar bar = in.value;
-    int asset = settings.assets().indexOf(bar.getAsset());
-    if (asset < 0) {
-      reject(in, ctx, "asset " + bar.getAsset() + " is not in portfolio " + settings.id());
+  public void processElement(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
+    Decoded<T> in = routed.f1;
+    PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
+    String name = reading.asset(in.value);
+    if (settings == null) {
+      reject(in, ctx, "unknown portfolio " + ctx.getCurrentKey());
       return;
     }
-    long period = settings.periodOf(bar.getEventTime().toEpochMilli());
+    int asset = settings.assets().indexOf(name);
+    if (asset < 0) {
+      reject(in, ctx, "asset " + name + " is not in portfolio " + settings.id());
+      return;
+    }
+    long time = reading.timeMillis(in.value);
+    long period = settings.periodOf(time);
     PortfolioState s = state.value();
     if (s != null && period <= s.lastClosedPeriod) {
-      reject(in, ctx, "bar of " + bar.getAsset() + " for closed period " + period + " (periods up to " + s.lastClosedPeriod + " are closed)");
+      reject(in, ctx, reading.kind() + " of " + name + " for closed period " + period + " (periods up to " + s.lastClosedPeriod + " are closed)");
       return;
     }
+    int m = settings.assets().size();
     double[] prices = pending.get(period);
     if (prices == null) {
-      prices = new double[settings.assets().size()];
+      prices = new double[2 * m];
       Arrays.fill(prices, Double.NaN);
       ctx.timerService().registerEventTimeTimer((period + 1) * settings.periodMillis() - 1);
     }
-    prices[asset] = bar.getClose();
+    // the latest reading of the period is its close (ties: the later arrival); times < 2^53 are exact
+    if (Double.isNaN(prices[m + asset]) || time >= prices[m + asset]) {
+      prices[asset] = reading.price(in.value);
+      prices[m + asset] = time;
+    }
     pending.put(period, prices);
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
+    PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
     long period = settings.periodOf(timestamp);
     double[] prices = pending.get(period);
     if (prices == null) {
@@ -111,9 +136,9 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
     boolean complete = Arrays.stream(close).noneMatch(Double::isNaN);
     Instant end = Instant.ofEpochMilli(timestamp + 1);
     if (complete && s.closes == 0) {
-      List<Runner> runners = newRunners();
+      List<Runner> runners = newRunners(settings);
       s.runners = serialize(runners);
-      emit(runners, 0, null, end, ctx.getCurrentKey(), out);
+      emit(settings, runners, 0, null, end, out);
     } else if (complete) {
       double[] x = new double[close.length];
       for (int i = 0; i < x.length; i++) {
@@ -128,7 +153,7 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
         r.strategy().observe(x, returns[k]);
       }
       s.runners = serialize(runners);
-      emit(runners, s.closes, returns, end, ctx.getCurrentKey(), out);
+      emit(settings, runners, s.closes, returns, end, out);
     }
     if (complete) {
       s.closes++;
@@ -139,7 +164,7 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
     state.update(s);
   }
 
-  private List<Runner> newRunners() {
+  private static List<Runner> newRunners(PortfolioSettings settings) {
     int m = settings.assets().size();
     List<Runner> runners = new ArrayList<>();
     for (String name : settings.strategies()) {
@@ -151,7 +176,8 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
     return runners;
   }
 
-  private void emit(List<Runner> runners, long period, double[] returns, Instant end, String key, Collector<PortfolioDecision> out) {
+  private static void emit(PortfolioSettings settings, List<Runner> runners, long period, double[] returns, Instant end,
+      Collector<PortfolioDecision> out) {
     for (int k = 0; k < runners.size(); k++) {
       Runner r = runners.get(k);
       List<Double> w = new ArrayList<>();
@@ -159,7 +185,7 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
         w.add(v);
       }
       out.collect(PortfolioDecision.newBuilder()
-          .setPortfolioId(key)
+          .setPortfolioId(settings.id())
           .setStrategy(r.strategy().name())
           .setPeriod(period)
           .setAssets(settings.assets())
@@ -191,7 +217,7 @@ public final class PortfolioFunction extends KeyedProcessFunction<String, Decode
     }
   }
 
-  private void reject(Decoded<MarketBar> in, Context ctx, String reason) {
+  private void reject(Decoded<T> in, Context ctx, String reason) {
     deadLettered.inc();
     ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
   }

@@ -13,7 +13,10 @@ import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.PortfolioDecision;
 import java.time.Instant;
 import java.util.List;
+import io.convexstream.schemas.MarketTick;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -26,17 +29,33 @@ class PortfolioFunctionTest {
       new PortfolioSettings("p", List.of("A", "B"), List.of("olmar1"), List.of(), 0.0, DAY);
   private long offset;
 
-  private StreamRecord<Decoded<MarketBar>> bar(String asset, int day, double close) {
-    Instant t = Instant.ofEpochMilli(day * DAY + 1000);
-    MarketBar b = new MarketBar(asset, t, t.plusSeconds(60), close, close, close, close, 0.0);
-    return new StreamRecord<>(new Decoded<>(b, new RawRecord("convexstream.market-bars", 0, offset++, 0, null, null)), t.toEpochMilli());
+  private StreamRecord<Tuple2<String, Decoded<MarketBar>>> bar(String asset, int day, double close) {
+    return bar("p", asset, day, close);
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Decoded<MarketBar>, PortfolioDecision> harness() throws Exception {
-    var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new PortfolioFunction("test", SETTINGS)),
-        (Decoded<MarketBar> d) -> "p", Types.STRING);
+  private StreamRecord<Tuple2<String, Decoded<MarketBar>>> bar(String portfolio, String asset, int day, double close) {
+    Instant t = Instant.ofEpochMilli(day * DAY + 1000);
+    MarketBar b = new MarketBar(asset, t, t.plusSeconds(60), close, close, close, close, 0.0);
+    Decoded<MarketBar> d = new Decoded<>(b, new RawRecord("convexstream.market-bars", 0, offset++, 0, null, null));
+    return new StreamRecord<>(Tuple2.of(portfolio, d), t.toEpochMilli());
+  }
+
+  private StreamRecord<Tuple2<String, Decoded<MarketTick>>> tick(String asset, long millis, double price) {
+    Decoded<MarketTick> d = new Decoded<>(new MarketTick(asset, Instant.ofEpochMilli(millis), price, 1.0),
+        new RawRecord("convexstream.market-ticks", 0, offset++, 0, null, null));
+    return new StreamRecord<>(Tuple2.of("p", d), millis);
+  }
+
+  private static <T extends SpecificRecord> KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, Decoded<T>>, PortfolioDecision> harness(
+      List<PortfolioSettings> portfolios, PriceReading<T> reading) throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new PortfolioFunction<>("test", portfolios, reading)),
+        (Tuple2<String, Decoded<T>> r) -> r.f0, Types.STRING);
     h.open();
     return h;
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, Decoded<MarketBar>>, PortfolioDecision> harness() throws Exception {
+    return harness(List.of(SETTINGS), PriceReading.BARS);
   }
 
   @Test
@@ -79,6 +98,53 @@ class PortfolioFunctionTest {
           "bar of A for closed period 0 (periods up to 0 are closed)",
           "asset Z is not in portfolio p");
       assertThat(h.extractOutputValues()).hasSize(1);
+    }
+  }
+
+  /** The close of a period is its latest tick by event time, whatever order the ticks arrive in. */
+  @Test
+  void ticksCloseAtTheirLatestEventTime() throws Exception {
+    try (var h = harness(List.of(SETTINGS), PriceReading.TICKS)) {
+      h.processElement(tick("A", 5_000, 10));
+      h.processElement(tick("B", 7_000, 20));
+      h.processElement(tick("A", 9_000, 12)); // latest A of day 0
+      h.processElement(tick("A", 8_000, 11)); // arrives later, happened earlier
+      h.processElement(tick("A", DAY + 5_000, 13.2));
+      h.processElement(tick("B", DAY + 1_000, 30));
+      h.processElement(tick("B", DAY + 2_000, 21));
+      h.processWatermark(new Watermark(2 * DAY - 1));
+      List<PortfolioDecision> out = h.extractOutputValues();
+      assertThat(out).extracting(PortfolioDecision::getPeriod).containsExactly(0L, 1L);
+      PortfolioStrategy ref = Strategies.create("olmar1", 2, null);
+      Backtest bt = new Backtest(0.0);
+      double[] x = {13.2 / 12, 21.0 / 20};
+      bt.step(ref.weights().clone(), x);
+      assertThat(out.get(1).getWealth()).isEqualTo(bt.wealth());
+      assertThat(out.get(1).getPeriodReturn()).isEqualTo(0.5 * x[0] + 0.5 * x[1]);
+    }
+  }
+
+  /** Two portfolios with an asset in common keep separate state and publish under their own ids. */
+  @Test
+  void portfoliosSharingAnAssetKeepTheirOwnState() throws Exception {
+    PortfolioSettings q = new PortfolioSettings("q", List.of("B", "C"), List.of("ucrp"), List.of(), 0.0, DAY);
+    try (var h = harness(List.of(SETTINGS, q), PriceReading.BARS)) {
+      h.processElement(bar("p", "A", 0, 10));
+      h.processElement(bar("p", "B", 0, 20));
+      h.processElement(bar("q", "B", 0, 20));
+      h.processElement(bar("q", "C", 0, 5));
+      h.processElement(bar("p", "A", 1, 11));
+      h.processElement(bar("q", "C", 1, 6));
+      h.processElement(bar("r", "C", 1, 6));
+      h.processElement(bar("q", "A", 1, 6));
+      h.processWatermark(new Watermark(2 * DAY - 1));
+      List<PortfolioDecision> out = h.extractOutputValues();
+      assertThat(out).extracting(d -> d.getPortfolioId() + "/" + d.getStrategy() + "/" + d.getPeriod())
+          .containsExactlyInAnyOrder("p/olmar1/0", "p/olmar1/1", "q/ucrp/0", "q/ucrp/1");
+      PortfolioDecision q1 = out.stream().filter(d -> d.getPortfolioId().equals("q") && d.getPeriod() == 1).findFirst().orElseThrow();
+      assertThat(q1.getPeriodReturn()).isEqualTo(0.5 * 1.0 + 0.5 * 6.0 / 5);
+      assertThat(h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).map(DeadLetter::getReason))
+          .containsExactly("unknown portfolio r", "asset A is not in portfolio q");
     }
   }
 }

@@ -3,6 +3,7 @@ package io.convexstream.schemas.validate;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
 import io.convexstream.schemas.NumericVector;
@@ -121,6 +122,19 @@ public final class RecordChecks {
       if (!Float.isFinite(b.getScores().get(k))) {
         return "non-finite score " + b.getScores().get(k) + " at position " + k;
       }
+    }
+    return null;
+  }
+
+  public static String tickProblem(MarketTick t) {
+    if (t.getAsset().isEmpty()) {
+      return "empty asset";
+    }
+    if (!(t.getPrice() > 0) || !Double.isFinite(t.getPrice())) {
+      return "price " + t.getPrice() + " of " + t.getAsset() + " is not positive and finite";
+    }
+    if (!(t.getVolume() >= 0) || !Double.isFinite(t.getVolume())) {
+      return "volume " + t.getVolume() + " of " + t.getAsset() + " is negative or not finite";
     }
     return null;
   }

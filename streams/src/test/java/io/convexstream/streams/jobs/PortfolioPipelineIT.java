@@ -23,19 +23,87 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import io.convexstream.schemas.MarketTick;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The streaming path and the backtest path give the same weights, bit for bit (DJIA, with costs). */
 class PortfolioPipelineIT {
+  private static EmbeddedKafkaBroker broker;
+  private static LocalFlinkCluster flink;
+  private static PriceRelativesCsv.Data data;
+  private static List<String> assets;
+  private static List<MarketBar> bars;
+
+  @BeforeAll
+  static void start() throws Exception {
+    data = PriceRelativesCsv.read(Path.of("..", "..", "shared", "data", "olps", "djia.csv"));
+    assets = IntStream.range(0, data.assets().size()).mapToObj(i -> "S" + i).toList(); // header names are placeholders
+    bars = MarketBars.fromPrices(assets, data.prices(), Instant.parse("2001-01-14T00:00:00Z"), Duration.ofDays(1));
+    broker = EmbeddedKafkaBroker.start();
+    flink = LocalFlinkCluster.start(0, 4);
+    TopicAdmin.createAll(broker.bootstrapServers());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    flink.close();
+    broker.close();
+  }
+
+  /** Ticks (three per bar, shuffled within each day) into two portfolios that share five assets. */
+  @Test
+  void ticksRoutedToTwoPortfoliosMatchTheirBacktests() throws Exception {
+    List<String> strategies = List.of("olmar1", "pamr");
+    Map<String, List<Integer>> universes = Map.of("left", IntStream.range(0, 15).boxed().toList(), "right", IntStream.range(10, 30).boxed().toList());
+    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+      for (MarketTick t : MarketBars.ticksOf(bars, 5)) {
+        kafka.send(Topic.MARKET_TICKS, t.getAsset(), t);
+      }
+      kafka.flush();
+    }
+    Map<String, String> options = new java.util.HashMap<>(Map.of("market.input", "ticks", "portfolios", "left,right", "period.ms", "86400000"));
+    universes.forEach((id, idx) -> {
+      options.put("portfolio." + id + ".assets", idx.stream().map(assets::get).collect(java.util.stream.Collectors.joining(",")));
+      options.put("portfolio." + id + ".strategies", String.join(",", strategies));
+      options.put("portfolio." + id + ".cost", "0.001");
+    });
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Jobs.prepare(env, new PortfolioJob(), new JobSettings(broker.bootstrapServers(), "it-portfolio-ticks", true,
+        DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500), 2, options));
+    flink.awaitFinished(flink.submit(env, "it-portfolio-ticks"), 300_000);
+
+    double[][] all = data.relatives();
+    int perStrategy = all.length + 1;
+    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+      List<PortfolioDecision> out = kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
+          d -> universes.containsKey(d.getPortfolioId()), 2 * strategies.size() * perStrategy, Duration.ofSeconds(60));
+      assertThat(out).hasSize(2 * strategies.size() * perStrategy);
+      for (var universe : universes.entrySet()) {
+        double[][] x = java.util.Arrays.stream(all).map(row -> universe.getValue().stream().mapToDouble(i -> row[i]).toArray()).toArray(double[][]::new);
+        for (String name : strategies) {
+          PortfolioStrategy ref = Strategies.create(name, x[0].length, x);
+          List<PortfolioDecision> mine = out.stream().filter(d -> d.getPortfolioId().equals(universe.getKey()) && d.getStrategy().equals(name))
+              .sorted(Comparator.comparingLong(PortfolioDecision::getPeriod)).toList();
+          assertThat(mine).hasSize(perStrategy);
+          Backtest bt = new Backtest(0.001);
+          for (int t = 0; t < x.length; t++) {
+            ref.observe(x[t], bt.step(ref.weights().clone(), x[t]));
+            assertThat(mine.get(t + 1).getWeights()).as("%s %s period %d", universe.getKey(), name, t + 1).isEqualTo(boxed(ref.weights()));
+          }
+          assertThat(mine.get(x.length).getWealth()).isEqualTo(bt.wealth());
+        }
+      }
+    }
+  }
+
   @Test
   void streamingWeightsEqualTheBacktestsBitForBit() throws Exception {
-    PriceRelativesCsv.Data data = PriceRelativesCsv.read(Path.of("..", "..", "shared", "data", "olps", "djia.csv"));
     double[][] x = data.relatives();
-    List<String> assets = data.assets().stream().map(a -> "S" + data.assets().indexOf(a)).toList(); // header names are placeholders
-    List<MarketBar> bars = MarketBars.fromPrices(assets, data.prices(), Instant.parse("2001-01-14T00:00:00Z"), Duration.ofDays(1));
     List<String> strategies = List.of("ucrp", "olmar1", "pamr");
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(); LocalFlinkCluster flink = LocalFlinkCluster.start(0, 4)) {
-      TopicAdmin.createAll(broker.bootstrapServers());
+    {
       try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
         for (MarketBar b : bars) {
           kafka.send(Topic.MARKET_BARS, b.getAsset(), b);
