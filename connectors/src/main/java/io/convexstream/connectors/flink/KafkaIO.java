@@ -56,6 +56,15 @@ public final class KafkaIO {
     return rawSource(bootstrapServers, groupId, bounded, new EventTimeDeserializer<>(AvroCodec.of(type), eventTime), topics);
   }
 
+  /** The event time of an encoded value, or {@code fallback} when it does not decode (the decode step dead-letters it later). */
+  public static <T extends SpecificRecord> long eventTimeOr(AvroCodec<T> codec, EventTimeOf<T> eventTime, byte[] value, long fallback) {
+    try {
+      return eventTime.millis(codec.decode(value));
+    } catch (RuntimeException undecodable) {
+      return fallback;
+    }
+  }
+
   private static KafkaSource<RawRecord> rawSource(
       String bootstrapServers, String groupId, boolean bounded, KafkaRecordDeserializationSchema<RawRecord> deserializer, Topic... topics) {
     var builder = KafkaSource.<RawRecord>builder()
@@ -118,13 +127,7 @@ public final class KafkaIO {
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-      long time = r.timestamp();
-      try {
-        time = eventTime.millis(codec.decode(r.value()));
-      } catch (RuntimeException undecodable) {
-        // the decode step downstream dead-letters it; keep the Kafka timestamp meanwhile
-      }
-      out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), time, r.key(), r.value()));
+      out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), eventTimeOr(codec, eventTime, r.value(), r.timestamp()), r.key(), r.value()));
     }
 
     @Override

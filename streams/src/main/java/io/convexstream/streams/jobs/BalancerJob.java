@@ -20,7 +20,6 @@ import io.convexstream.schemas.validate.RecordChecks;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -89,8 +88,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
   public void build(StreamExecutionEnvironment env, JobSettings s) {
     BalancerSettings settings = settings(s.options());
     LoadSource<T> source = source(settings);
-    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, name,
-        KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input), WatermarkStrategy.noWatermarks(), type, check);
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name, input, type, null, check);
     SingleOutputStreamOperator<ExpertBiasUpdate> biases = decoded
         .keyBy(d -> source.key(d.value))
         .process(new ExpertBalancerFunction<>(name, settings, source, type))

@@ -1,5 +1,11 @@
 package io.convexstream.streams.jobs;
 
+import io.convexstream.connectors.recording.Recording;
+import io.convexstream.connectors.recording.RecordingSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +25,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** The runnable jobs by name, and how an environment is prepared for them. */
 public final class Jobs {
+  /** Option naming a recording directory to read the job's input from, instead of Kafka. */
+  public static final String REPLAY_DIR = "replay.dir";
+  /** With {@link #REPLAY_DIR}: only recorded messages with Kafka timestamps in [from, to) (epoch ms). */
+  public static final String REPLAY_FROM = "replay.from";
+  public static final String REPLAY_TO = "replay.to";
+
   private Jobs() {}
 
   public static Map<String, StreamJob> all() {
@@ -38,14 +50,55 @@ public final class Jobs {
   }
 
   /**
-   * The first stage every job shares: the raw records of {@code input} (with {@code watermarks}),
-   * decoded into {@code type} and checked; bad ones go to the dead-letter side output.
+   * Event time for jobs that need it: read from each value, watermarks per input partition with
+   * bounded out-of-orderness, and (live only) idleness after {@code idleMillis} (0: never).
+   */
+  public record EventTime<T>(KafkaIO.EventTimeOf<T> of, long outOfOrderMillis, long idleMillis) implements java.io.Serializable {}
+
+  /**
+   * The first stage every job shares: the raw records of {@code topic} — from Kafka, or from a
+   * recording when the option {@code replay.dir} names one — decoded into {@code type} and checked;
+   * bad ones go to the dead-letter side output. With {@code eventTime} null the job has no
+   * watermarks.
    */
   public static <T extends SpecificRecord> SingleOutputStreamOperator<Decoded<T>> decode(
-      StreamExecutionEnvironment env, String job, KafkaSource<RawRecord> source,
-      WatermarkStrategy<RawRecord> watermarks, Class<T> type, DecodeFunction.Check<T> check) {
-    return env.fromSource(source, watermarks, job + "-source")
-        .uid(job + "-source")
+      StreamExecutionEnvironment env, JobSettings s, String job, Topic topic, Class<T> type, EventTime<T> eventTime,
+      DecodeFunction.Check<T> check) {
+    String replay = s.option(REPLAY_DIR, "");
+    DataStream<RawRecord> raw;
+    try {
+      if (replay.isEmpty()) {
+        WatermarkStrategy<RawRecord> watermarks = WatermarkStrategy.noWatermarks();
+        KafkaSource<RawRecord> source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), topic);
+        if (eventTime != null) {
+          source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), type, eventTime.of(), topic);
+          watermarks = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(eventTime.outOfOrderMillis()))
+              .withTimestampAssigner((r, kafkaTime) -> r.timestamp);
+          if (eventTime.idleMillis() > 0) {
+            watermarks = watermarks.withIdleness(Duration.ofMillis(eventTime.idleMillis()));
+          }
+        }
+        raw = env.fromSource(source, watermarks, job + "-source").uid(job + "-source");
+      } else {
+        // one reader keeps the recorded order; watermarks per recorded partition, as the Kafka source makes them
+        Path dir = Path.of(replay);
+        WatermarkStrategy<RawRecord> watermarks = WatermarkStrategy.noWatermarks();
+        long from = Long.parseLong(s.option(REPLAY_FROM, Long.toString(Long.MIN_VALUE)));
+        long to = Long.parseLong(s.option(REPLAY_TO, Long.toString(Long.MAX_VALUE)));
+        var source = RecordingSource.of(dir, from, to, topic.topicName());
+        if (eventTime != null) {
+          source = RecordingSource.of(dir, from, to, type, eventTime.of(), topic.topicName());
+          int partitions = Recording.partitions(dir, topic.topicName());
+          long outOfOrder = eventTime.outOfOrderMillis();
+          watermarks = WatermarkStrategy.<RawRecord>forGenerator(c -> new RecordingSource.PerPartitionWatermarks(partitions, outOfOrder))
+              .withTimestampAssigner((r, t) -> r.timestamp);
+        }
+        raw = env.fromSource(source, watermarks, job + "-replay").uid(job + "-replay").setParallelism(1);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read recording " + replay, e);
+    }
+    return raw
         .process(new DecodeFunction<>(type, check, job), Decoded.typeInfo(type))
         .name("decode-" + job)
         .uid("decode-" + job);

@@ -21,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -102,8 +101,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     LearnerSettings learnerSettings = settings(s.options());
     RoundReader<T> reader = reader(s.options());
 
-    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, name,
-        KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), input), WatermarkStrategy.noWatermarks(), type, check);
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name, input, type, null, check);
 
     SingleOutputStreamOperator<ParameterUpdate> parameters = decoded
         .keyBy(d -> reader.modelId(d.value))

@@ -3,7 +3,6 @@ package io.convexstream.streams.jobs;
 import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.connectors.flink.RawRecord;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.flink.portfolio.PortfolioFunction;
@@ -12,13 +11,11 @@ import io.convexstream.flink.portfolio.PortfolioSettings;
 import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.validate.RecordChecks;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -96,18 +93,11 @@ public final class PortfolioJob implements StreamJob {
 
   private static <T extends SpecificRecord> void build(StreamExecutionEnvironment env, JobSettings s, List<PortfolioSettings> portfolios,
       PriceReading<T> reading, Topic topic, DecodeFunction.Check<T> check) {
-    long outOfOrder = Long.parseLong(s.option("outOfOrderMs", "0"));
-    // watermarks per Kafka partition, from the records' event time (the source reads it from each value);
-    // idleness is opt-in: a partition marked idle lets the others close periods its late records belong to
-    WatermarkStrategy<RawRecord> eventTime = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(outOfOrder))
-        .withTimestampAssigner((r, kafkaTime) -> r.timestamp);
-    long idleMs = Long.parseLong(s.option("idleTimeoutMs", "0"));
-    if (idleMs > 0) {
-      eventTime = eventTime.withIdleness(Duration.ofMillis(idleMs));
-    }
-    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, NAME,
-        KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), reading.type(), reading::timeMillis, topic),
-        eventTime, reading.type(), check);
+    // watermarks per input partition from the records' event time; idleness is opt-in: a partition
+    // marked idle lets the others close periods its late records belong to
+    Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, Long.parseLong(s.option("outOfOrderMs", "0")),
+        Long.parseLong(s.option("idleTimeoutMs", "0")));
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, NAME, topic, reading.type(), eventTime, check);
     SingleOutputStreamOperator<Tuple2<String, Decoded<T>>> routed = decoded
         .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, Decoded.typeInfo(reading.type())))
         .name("route-to-portfolios")

@@ -1,0 +1,38 @@
+package io.convexstream.streams.cli;
+
+import io.convexstream.connectors.recording.Recorder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "record",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Record Kafka topics into a recording directory (one Avro container file per topic:",
+        "key, value bytes, timestamp, partition, offset, headers and the value's schema fingerprint),",
+        "from the beginning of each partition to its end offset now (read_committed).",
+        ""})
+final class RecordCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
+  String bootstrap;
+
+  @Option(names = "--topics", required = true, split = ",", description = "Topics to record, comma separated.")
+  List<String> topics;
+
+  @Option(names = "--out", required = true, description = "Recording directory (created if missing).")
+  Path out;
+
+  @Option(names = "--timeout", defaultValue = "PT5M", description = "Give up if a topic cannot be read to its end within this (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Override
+  public Integer call() throws Exception {
+    Recorder.record(bootstrap, topics, out, timeout)
+        .forEach((topic, n) -> System.out.printf("recorded %d messages of %s into %s%n", n, topic, out));
+    return 0;
+  }
+}

@@ -1,0 +1,88 @@
+package io.convexstream.streams.cli;
+
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.connectors.recording.Replayer;
+import io.convexstream.streams.jobs.JobSettings;
+import io.convexstream.streams.jobs.Jobs;
+import io.convexstream.streams.jobs.StreamJob;
+import io.convexstream.streams.local.LocalFlinkCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Replay a recording: into its Kafka topics (same partitions, keys, values, headers and",
+        "timestamps, in recorded order), or with --job straight into a job as a bounded source",
+        "(on a local MiniCluster; outputs go to the Kafka topics as in a live run).",
+        ""})
+final class ReplayCommand implements Callable<Integer> {
+  @Option(names = "--in", required = true, description = "Recording directory.")
+  Path in;
+
+  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
+  String bootstrap;
+
+  @Option(names = "--topics", split = ",", description = "Recorded topics to replay (default: all of them).")
+  List<String> topics = List.of();
+
+  @Option(names = "--speed", defaultValue = "max", description = "max, realtime or xN (N times faster than recorded); Kafka replay only (default: ${DEFAULT-VALUE}).")
+  String speed;
+
+  @Option(names = "--from", description = "Only messages with a timestamp at or after this instant (ISO-8601).")
+  Instant from;
+
+  @Option(names = "--to", description = "Only messages with a timestamp before this instant (ISO-8601).")
+  Instant to;
+
+  @Option(names = "--job", description = "Feed the recording into this job instead of Kafka: ${COMPLETION-CANDIDATES}.", completionCandidates = RunCommand.JobNames.class)
+  String job;
+
+  @Option(names = "--set", description = "Job option KEY=VALUE (repeatable), as for `run`.")
+  Map<String, String> options = new HashMap<>();
+
+  @Option(names = "--create-topics", description = "Create the catalogue's topics first (replication 1) if missing.")
+  boolean createTopics;
+
+  @Override
+  public Integer call() throws Exception {
+    if (createTopics) {
+      System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
+    }
+    long fromMillis = from == null ? Long.MIN_VALUE : from.toEpochMilli();
+    long toMillis = to == null ? Long.MAX_VALUE : to.toEpochMilli();
+    if (job == null) {
+      Replayer.Options o = new Replayer.Options(Replayer.Options.parseSpeed(speed), fromMillis, toMillis);
+      Replayer.replay(bootstrap, in, topics, o, n -> System.out.println("replayed " + n + " messages"))
+          .forEach((topic, n) -> System.out.printf("replayed %d messages into %s%n", n, topic));
+      return 0;
+    }
+    StreamJob streamJob = Jobs.byName(job);
+    Map<String, String> jobOptions = new HashMap<>(options);
+    jobOptions.put(Jobs.REPLAY_DIR, in.toAbsolutePath().toString());
+    jobOptions.put(Jobs.REPLAY_FROM, Long.toString(fromMillis));
+    jobOptions.put(Jobs.REPLAY_TO, Long.toString(toMillis));
+    JobSettings settings = new JobSettings(bootstrap, "convexstream-replay-" + job, true, DeliveryGuarantee.EXACTLY_ONCE,
+        Duration.ofSeconds(2), 2, jobOptions);
+    try (LocalFlinkCluster cluster = LocalFlinkCluster.start(8081, 4)) {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      Jobs.prepare(env, streamJob, settings);
+      JobID id = cluster.submit(env, "convexstream replay " + job);
+      System.out.println("replaying " + in + " through " + job + " as " + id + "; Flink web UI: " + cluster.restAddress());
+      cluster.awaitFinished(id, Long.MAX_VALUE);
+      System.out.println("finished " + id);
+    }
+    return 0;
+  }
+}

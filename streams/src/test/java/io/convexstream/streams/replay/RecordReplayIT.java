@@ -1,0 +1,231 @@
+package io.convexstream.streams.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.connectors.marketdata.MarketBars;
+import io.convexstream.connectors.recording.Recorder;
+import io.convexstream.connectors.recording.Recording;
+import io.convexstream.connectors.recording.Replayer;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.RecordedMessage;
+import io.convexstream.schemas.RouterLoadReport;
+import io.convexstream.streams.jobs.BalancerJob;
+import io.convexstream.streams.jobs.JobSettings;
+import io.convexstream.streams.jobs.Jobs;
+import io.convexstream.streams.jobs.LearnerJob;
+import io.convexstream.streams.jobs.PortfolioJob;
+import io.convexstream.streams.jobs.StreamJob;
+import io.convexstream.streams.local.LocalFlinkCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * For each pipeline: a live run over Kafka input is recorded; replaying the recording into a
+ * fresh broker's topics, and straight into the job as a bounded source, gives the same per-key
+ * output sequence, byte for byte, as the live run (dead letters included, by source position).
+ */
+class RecordReplayIT {
+  private static EmbeddedKafkaBroker live;
+  private static EmbeddedKafkaBroker replayed;
+  private static LocalFlinkCluster flink;
+
+  @BeforeAll
+  static void start() throws Exception {
+    live = EmbeddedKafkaBroker.start();
+    replayed = EmbeddedKafkaBroker.start();
+    TopicAdmin.createAll(live.bootstrapServers());
+    TopicAdmin.createAll(replayed.bootstrapServers());
+    flink = LocalFlinkCluster.start(0, 4);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    flink.close();
+    replayed.close();
+    live.close();
+  }
+
+  @Test
+  void gradients(@TempDir Path dir) throws Exception {
+    SplittableRandom r = new SplittableRandom(11);
+    try (TopicClient kafka = new TopicClient(live.bootstrapServers())) {
+      for (int step = 1; step <= 150; step++) {
+        for (String model : List.of("a", "b", "c")) {
+          List<Double> g = IntStream.range(0, 8).mapToObj(i -> r.nextGaussian()).toList();
+          kafka.send(Topic.GRADIENTS, model, new Gradient(model, (long) step, "w", new NumericVector(8, null, g), 0.5, null,
+              Instant.ofEpochMilli(1000L * step)));
+        }
+      }
+      kafka.sendRaw(Topic.GRADIENTS, "a", "not avro".getBytes(StandardCharsets.UTF_8));
+      kafka.flush();
+    }
+    check(LearnerJob.gradients(), Topic.GRADIENTS, Topic.PARAMETERS, dir,
+        Map.of("learner", "oomd", "learner.domain", "ball:1", "learner.G", "3", "emitEvery", "1"));
+  }
+
+  @Test
+  void routerLoads(@TempDir Path dir) throws Exception {
+    SplittableRandom r = new SplittableRandom(12);
+    try (TopicClient kafka = new TopicClient(live.bootstrapServers())) {
+      for (int step = 1; step <= 120; step++) {
+        for (int layer = 0; layer < 3; layer++) {
+          for (int rank = 0; rank < 2; rank++) {
+            List<Long> loads = IntStream.range(0, 16).mapToObj(e -> (long) r.nextInt(100)).toList();
+            kafka.send(Topic.ROUTER_LOADS, "m/" + layer, new RouterLoadReport("m", layer, (long) step, rank, 2, loads, -1L,
+                Instant.ofEpochMilli(step)));
+          }
+        }
+      }
+      kafka.send(Topic.ROUTER_LOADS, "m/0", new RouterLoadReport("m", 0, 3L, 0, 2, List.of(-1L, 5L), -1L, Instant.EPOCH));
+      kafka.flush();
+    }
+    check(BalancerJob.loadReports(), Topic.ROUTER_LOADS, Topic.EXPERT_BIASES, dir, Map.of("rate", "1e-2"));
+  }
+
+  @Test
+  void portfolio(@TempDir Path dir) throws Exception {
+    List<String> assets = List.of("A", "B", "C", "D");
+    double[][] x = MarketBars.syntheticRelatives(200, assets.size(), 3);
+    try (TopicClient kafka = new TopicClient(live.bootstrapServers())) {
+      for (MarketBar b : MarketBars.fromPrices(assets, MarketBars.pricesOf(x), Instant.parse("2020-01-01T00:00:00Z"), Duration.ofDays(1))) {
+        kafka.send(Topic.MARKET_BARS, b.getAsset(), b);
+      }
+      Instant t = Instant.parse("2020-01-03T00:00:00Z");
+      kafka.send(Topic.MARKET_BARS, "A", new MarketBar("A", t, t, 1.0, 1.0, 1.0, -1.0, 0.0));
+      kafka.flush();
+    }
+    check(new PortfolioJob(), Topic.MARKET_BARS, Topic.PORTFOLIO_DECISIONS, dir,
+        Map.of("portfolio.id", "p", "portfolio.assets", String.join(",", assets), "portfolio.strategies", "olmar1,pamr,up",
+            "portfolio.combiners", "accelerated", "portfolio.cost", "0.001"));
+  }
+
+  private void check(StreamJob job, Topic input, Topic output, Path dir, Map<String, String> options) throws Exception {
+    String name = job.name();
+    Map<TopicPartition, Long> liveOut = ends(live, output);
+    Map<TopicPartition, Long> liveDead = ends(live, Topic.DEAD_LETTERS);
+    run(live, job, "live-" + name, options);
+    Map<String, List<String>> expected = perKey(live, output, liveOut);
+    Map<String, List<String>> expectedDead = deadLetters(live, input, liveDead);
+    assertThat(expected).isNotEmpty();
+    assertThat(expectedDead).isNotEmpty();
+
+    Map<String, Integer> recorded = Recorder.record(live.bootstrapServers(), List.of(input.topicName()), dir, Duration.ofSeconds(60));
+    List<RecordedMessage> messages = Recording.read(Recording.file(dir, input.topicName()));
+    assertThat(messages).hasSize(recorded.get(input.topicName()));
+    assertThat(messages).allSatisfy(m -> assertThat(m.getTopic()).isEqualTo(input.topicName()));
+
+    // 1. straight into the job, as a bounded source (outputs into the live broker, after the live run's)
+    Map<TopicPartition, Long> directOut = ends(live, output);
+    Map<TopicPartition, Long> directDead = ends(live, Topic.DEAD_LETTERS);
+    Map<String, String> replayOptions = new HashMap<>(options);
+    replayOptions.put(Jobs.REPLAY_DIR, dir.toString());
+    run(live, job, "direct-" + name, replayOptions);
+    assertThat(perKey(live, output, directOut)).isEqualTo(expected);
+    assertThat(deadLetters(live, input, directDead)).isEqualTo(expectedDead);
+
+    // 2. into a fresh broker's topics, then the job as live
+    Map<TopicPartition, Long> kafkaOut = ends(replayed, output);
+    Map<TopicPartition, Long> kafkaDead = ends(replayed, Topic.DEAD_LETTERS);
+    Replayer.replay(replayed.bootstrapServers(), dir, List.of(), Replayer.Options.MAX_SPEED, null);
+    run(replayed, job, "replayed-" + name, options);
+    assertThat(perKey(replayed, output, kafkaOut)).isEqualTo(expected);
+    assertThat(deadLetters(replayed, input, kafkaDead)).isEqualTo(expectedDead);
+  }
+
+  private static void run(EmbeddedKafkaBroker broker, StreamJob job, String group, Map<String, String> options) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Jobs.prepare(env, job, new JobSettings(broker.bootstrapServers(), group, true, DeliveryGuarantee.EXACTLY_ONCE,
+        Duration.ofMillis(300), 2, options));
+    flink.awaitFinished(flink.submit(env, group), 180_000);
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(EmbeddedKafkaBroker broker) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static Map<TopicPartition, Long> ends(EmbeddedKafkaBroker broker, Topic topic) {
+    try (var c = consumer(broker)) {
+      List<TopicPartition> parts = c.partitionsFor(topic.topicName()).stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      return c.endOffsets(parts);
+    }
+  }
+
+  /** Everything written to {@code topic} after {@code from} (the job has finished: its transactions are committed). */
+  private static List<ConsumerRecord<byte[], byte[]>> after(EmbeddedKafkaBroker broker, Topic topic, Map<TopicPartition, Long> from) {
+    try (var c = consumer(broker)) {
+      c.assign(from.keySet());
+      from.forEach(c::seek);
+      Map<TopicPartition, Long> end = c.endOffsets(from.keySet());
+      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue()) && System.currentTimeMillis() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+
+  /** Output values per key, in order, as hex (the bytes are the comparison). */
+  private static Map<String, List<String>> perKey(EmbeddedKafkaBroker broker, Topic topic, Map<TopicPartition, Long> from) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : after(broker, topic, from)) {
+      out.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>()).add(hex(r.value()));
+    }
+    return out;
+  }
+
+  /** Dead letters of {@code input}: source position → reason and value, without the wall-clock time. */
+  private static Map<String, List<String>> deadLetters(EmbeddedKafkaBroker broker, Topic input, Map<TopicPartition, Long> from) {
+    var codec = io.convexstream.schemas.codec.AvroCodec.of(io.convexstream.schemas.DeadLetter.class);
+    return after(broker, Topic.DEAD_LETTERS, from).stream().map(r -> codec.decode(r.value()))
+        .filter(d -> d.getSourceTopic().equals(input.topicName()))
+        .collect(Collectors.groupingBy(d -> d.getPartition() + "@" + d.getOffset(), java.util.TreeMap::new,
+            Collectors.mapping(d -> d.getStage() + ": " + d.getReason() + " " + (d.getValue() == null ? "" : hex(bytes(d.getValue()))),
+                Collectors.toList())));
+  }
+
+  private static byte[] bytes(java.nio.ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  private static String hex(byte[] b) {
+    StringBuilder s = new StringBuilder();
+    for (byte x : b) {
+      s.append(String.format("%02x", x));
+    }
+    return s.toString();
+  }
+}
