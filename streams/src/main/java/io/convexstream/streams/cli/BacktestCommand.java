@@ -19,18 +19,24 @@ import picocli.CommandLine.Option;
     name = "backtest",
     mixinStandardHelpOptions = true,
     description = {
-        "Backtest portfolio strategies and combiners on a CSV of prices.",
+        "Backtest portfolio strategies and combiners on a CSV of prices or a recorded market-data stream.",
         "",
         "The CSV has a header of asset names, then one row per period of prices relative to the",
         "price before the first row (the OLPS benchmark format). Prints final wealth, annualised",
         "return, Sharpe ratio, maximum drawdown and turnover, and writes wealth curves to a PNG.",
         ""})
 final class BacktestCommand implements Callable<Integer> {
-  @Option(names = "--data", required = true, description = "Price CSV (OLPS format).")
+  @Option(names = "--data", description = "Price CSV (OLPS format).")
   Path data;
 
+  @Option(names = "--recording", description = "Or a recorded market-data stream (`convexstream record` of the bars or ticks topic), cut into periods as the portfolio job does.")
+  Path recording;
+
+  @Option(names = "--period", defaultValue = "P1D", description = "Period length for --recording, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  java.time.Duration period;
+
   @Option(names = "--strategies", split = ",", defaultValue = "ubah,ucrp,eg,olmar1,olmar2,pamr",
-      description = "Component strategies: ubah, best, ucrp, bcrp, eg, olmar1, olmar2, pamr, pamr_1, pamr_2 (default: ${DEFAULT-VALUE}).")
+      description = "Component strategies: ubah, best, ucrp, bcrp, eg, ons, olmar1, olmar2, pamr, pamr_1, pamr_2, cwmr_var, cwmr_stdev, rmr, anticor, anticor_anticor, corn, up (default: ${DEFAULT-VALUE}).")
   List<String> strategies;
 
   @Option(names = "--combiners", split = ",", defaultValue = "",
@@ -52,7 +58,17 @@ final class BacktestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     java.io.PrintWriter out = spec.commandLine().getOut();
-    PriceRelativesCsv.Data d = PriceRelativesCsv.read(data);
+    if ((data == null) == (recording == null)) {
+      throw new IllegalArgumentException("give either --data CSV or --recording DIR");
+    }
+    PriceRelativesCsv.Data d;
+    if (data != null) {
+      d = PriceRelativesCsv.read(data);
+    } else {
+      var r = io.convexstream.connectors.recording.RecordedMarket.read(recording, period.toMillis());
+      d = r.data();
+      out.printf("%s: %d invalid recorded messages skipped%n", recording, r.skipped());
+    }
     double[][] x = d.relatives();
     int m = x[0].length;
     List<PortfolioStrategy> runs = new ArrayList<>();
@@ -65,7 +81,7 @@ final class BacktestCommand implements Callable<Integer> {
         runs.add(Strategies.combiner(c, online, m, x));
       }
     }
-    out.printf("%s: %d periods x %d assets, cost rate %s%n", data.getFileName(), x.length, m, cost);
+    out.printf("%s: %d periods x %d assets, cost rate %s%n", (data != null ? data : recording).getFileName(), x.length, m, cost);
     out.printf("%-22s %14s %12s %8s %8s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "MaxDD", "turnover");
     Map<String, double[][]> curves = new LinkedHashMap<>();
     for (PortfolioStrategy s : runs) {

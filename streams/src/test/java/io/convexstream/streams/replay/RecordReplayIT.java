@@ -8,7 +8,11 @@ import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.connectors.marketdata.MarketBars;
 import io.convexstream.connectors.recording.Recorder;
+import io.convexstream.connectors.recording.RecordedMarket;
 import io.convexstream.connectors.recording.Recording;
+import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.connectors.recording.Replayer;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.MarketBar;
@@ -125,6 +129,18 @@ class RecordReplayIT {
     check(new PortfolioJob(), Topic.MARKET_BARS, Topic.PORTFOLIO_DECISIONS, dir,
         Map.of("portfolio.id", "p", "portfolio.assets", String.join(",", assets), "portfolio.strategies", "olmar1,pamr,up",
             "portfolio.combiners", "accelerated", "portfolio.cost", "0.001"));
+
+    // the backtest over the recording equals the job: same periods, same relatives, same wealth
+    RecordedMarket.Result recorded = RecordedMarket.read(dir, Duration.ofDays(1).toMillis());
+    assertThat(recorded.skipped()).isEqualTo(1);
+    assertThat(recorded.data().assets()).isEqualTo(assets);
+    assertThat(recorded.data().relatives()).hasDimensions(x.length, assets.size());
+    try (TopicClient kafka = new TopicClient(live.bootstrapServers())) {
+      List<PortfolioDecision> out = kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
+          d -> d.getStrategy().equals("olmar1") && d.getPeriod() == x.length, 2, Duration.ofSeconds(30)); // the live and the direct replay run
+      double wealth = Backtest.run(Strategies.create("olmar1", assets.size(), null), recorded.data().relatives(), 0.001).finalWealth();
+      assertThat(out).hasSize(2).extracting(PortfolioDecision::getWealth).containsOnly(wealth);
+    }
   }
 
   private void check(StreamJob job, Topic input, Topic output, Path dir, Map<String, String> options) throws Exception {
