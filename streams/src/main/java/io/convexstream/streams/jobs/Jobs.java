@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import io.convexstream.connectors.flink.DecodeFunction;
+import io.convexstream.connectors.flink.FailureInjector;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.connectors.flink.RawRecord;
@@ -30,6 +31,10 @@ public final class Jobs {
   /** With {@link #REPLAY_DIR}: only recorded messages with Kafka timestamps in [from, to) (epoch ms). */
   public static final String REPLAY_FROM = "replay.from";
   public static final String REPLAY_TO = "replay.to";
+  /** Fault injection (drills, tests): fail the k-th attempt at the k-th source position, "P@O,P@O". */
+  public static final String INJECT_FAILURES = "inject.failures";
+  /** With {@link #INJECT_FAILURES}: pause per record, to stretch a short input over checkpoints. */
+  public static final String INJECT_PAUSE_MICROS = "inject.pauseMicros";
 
   private Jobs() {}
 
@@ -97,6 +102,11 @@ public final class Jobs {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read recording " + replay, e);
+    }
+    String failures = s.option(INJECT_FAILURES, "");
+    if (!failures.isEmpty()) {
+      raw = raw.map(new FailureInjector(failures, Long.parseLong(s.option(INJECT_PAUSE_MICROS, "0"))))
+          .name("failure-injector").uid("failure-injector");
     }
     return raw
         .process(new DecodeFunction<>(type, check, job), Decoded.typeInfo(type))

@@ -81,6 +81,22 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return cluster.getJobStatus(id).get(10, TimeUnit.SECONDS);
   }
 
+  /** How many times a job restarted: the highest attempt number of any of its tasks. */
+  public int restarts(JobID id) throws Exception {
+    var graph = cluster.getArchivedExecutionGraph(id).get(10, TimeUnit.SECONDS);
+    int most = 0;
+    for (var v : graph.getAllExecutionVertices()) {
+      most = Math.max(most, v.getCurrentExecutionAttempt().getAttemptNumber());
+    }
+    return most;
+  }
+
+  /** Whether the job's last restart restored state from a checkpoint (false: it started over). */
+  public boolean restoredFromCheckpoint(JobID id) throws Exception {
+    var stats = cluster.getArchivedExecutionGraph(id).get(10, TimeUnit.SECONDS).getCheckpointStatsSnapshot();
+    return stats != null && stats.getLatestRestoredCheckpoint() != null;
+  }
+
   /** Waits for a (bounded) job to end; throws if it failed. */
   public void awaitFinished(JobID id, long timeoutMillis) throws Exception {
     var result = cluster.requestJobResult(id).get(timeoutMillis, TimeUnit.MILLISECONDS);

@@ -25,6 +25,7 @@ import io.convexstream.streams.jobs.Jobs;
 import io.convexstream.streams.jobs.LearnerJob;
 import io.convexstream.streams.jobs.PortfolioJob;
 import io.convexstream.streams.jobs.StreamJob;
+import io.convexstream.streams.OutputTopics;
 import io.convexstream.streams.local.LocalFlinkCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -145,11 +146,11 @@ class RecordReplayIT {
 
   private void check(StreamJob job, Topic input, Topic output, Path dir, Map<String, String> options) throws Exception {
     String name = job.name();
-    Map<TopicPartition, Long> liveOut = ends(live, output);
-    Map<TopicPartition, Long> liveDead = ends(live, Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> liveOut = OutputTopics.ends(live.bootstrapServers(), output);
+    Map<TopicPartition, Long> liveDead = OutputTopics.ends(live.bootstrapServers(), Topic.DEAD_LETTERS);
     run(live, job, "live-" + name, options);
-    Map<String, List<String>> expected = perKey(live, output, liveOut);
-    Map<String, List<String>> expectedDead = deadLetters(live, input, liveDead);
+    Map<String, List<String>> expected = OutputTopics.perKey(live.bootstrapServers(), output, liveOut);
+    Map<String, List<String>> expectedDead = OutputTopics.deadLetters(live.bootstrapServers(), input, liveDead);
     assertThat(expected).isNotEmpty();
     assertThat(expectedDead).isNotEmpty();
 
@@ -159,21 +160,21 @@ class RecordReplayIT {
     assertThat(messages).allSatisfy(m -> assertThat(m.getTopic()).isEqualTo(input.topicName()));
 
     // 1. straight into the job, as a bounded source (outputs into the live broker, after the live run's)
-    Map<TopicPartition, Long> directOut = ends(live, output);
-    Map<TopicPartition, Long> directDead = ends(live, Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> directOut = OutputTopics.ends(live.bootstrapServers(), output);
+    Map<TopicPartition, Long> directDead = OutputTopics.ends(live.bootstrapServers(), Topic.DEAD_LETTERS);
     Map<String, String> replayOptions = new HashMap<>(options);
     replayOptions.put(Jobs.REPLAY_DIR, dir.toString());
     run(live, job, "direct-" + name, replayOptions);
-    assertThat(perKey(live, output, directOut)).isEqualTo(expected);
-    assertThat(deadLetters(live, input, directDead)).isEqualTo(expectedDead);
+    assertThat(OutputTopics.perKey(live.bootstrapServers(), output, directOut)).isEqualTo(expected);
+    assertThat(OutputTopics.deadLetters(live.bootstrapServers(), input, directDead)).isEqualTo(expectedDead);
 
     // 2. into a fresh broker's topics, then the job as live
-    Map<TopicPartition, Long> kafkaOut = ends(replayed, output);
-    Map<TopicPartition, Long> kafkaDead = ends(replayed, Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> kafkaOut = OutputTopics.ends(replayed.bootstrapServers(), output);
+    Map<TopicPartition, Long> kafkaDead = OutputTopics.ends(replayed.bootstrapServers(), Topic.DEAD_LETTERS);
     Replayer.replay(replayed.bootstrapServers(), dir, List.of(), Replayer.Options.MAX_SPEED, null);
     run(replayed, job, "replayed-" + name, options);
-    assertThat(perKey(replayed, output, kafkaOut)).isEqualTo(expected);
-    assertThat(deadLetters(replayed, input, kafkaDead)).isEqualTo(expectedDead);
+    assertThat(OutputTopics.perKey(replayed.bootstrapServers(), output, kafkaOut)).isEqualTo(expected);
+    assertThat(OutputTopics.deadLetters(replayed.bootstrapServers(), input, kafkaDead)).isEqualTo(expectedDead);
   }
 
   private static void run(EmbeddedKafkaBroker broker, StreamJob job, String group, Map<String, String> options) throws Exception {
@@ -181,67 +182,5 @@ class RecordReplayIT {
     Jobs.prepare(env, job, new JobSettings(broker.bootstrapServers(), group, true, DeliveryGuarantee.EXACTLY_ONCE,
         Duration.ofMillis(300), 2, options));
     flink.awaitFinished(flink.submit(env, group), 180_000);
-  }
-
-  private static KafkaConsumer<byte[], byte[]> consumer(EmbeddedKafkaBroker broker) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-  }
-
-  private static Map<TopicPartition, Long> ends(EmbeddedKafkaBroker broker, Topic topic) {
-    try (var c = consumer(broker)) {
-      List<TopicPartition> parts = c.partitionsFor(topic.topicName()).stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      return c.endOffsets(parts);
-    }
-  }
-
-  /** Everything written to {@code topic} after {@code from} (the job has finished: its transactions are committed). */
-  private static List<ConsumerRecord<byte[], byte[]>> after(EmbeddedKafkaBroker broker, Topic topic, Map<TopicPartition, Long> from) {
-    try (var c = consumer(broker)) {
-      c.assign(from.keySet());
-      from.forEach(c::seek);
-      Map<TopicPartition, Long> end = c.endOffsets(from.keySet());
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue()) && System.currentTimeMillis() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      return out;
-    }
-  }
-
-  /** Output values per key, in order, as hex (the bytes are the comparison). */
-  private static Map<String, List<String>> perKey(EmbeddedKafkaBroker broker, Topic topic, Map<TopicPartition, Long> from) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : after(broker, topic, from)) {
-      out.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>()).add(hex(r.value()));
-    }
-    return out;
-  }
-
-  /** Dead letters of {@code input}: source position → reason and value, without the wall-clock time. */
-  private static Map<String, List<String>> deadLetters(EmbeddedKafkaBroker broker, Topic input, Map<TopicPartition, Long> from) {
-    var codec = io.convexstream.schemas.codec.AvroCodec.of(io.convexstream.schemas.DeadLetter.class);
-    return after(broker, Topic.DEAD_LETTERS, from).stream().map(r -> codec.decode(r.value()))
-        .filter(d -> d.getSourceTopic().equals(input.topicName()))
-        .collect(Collectors.groupingBy(d -> d.getPartition() + "@" + d.getOffset(), java.util.TreeMap::new,
-            Collectors.mapping(d -> d.getStage() + ": " + d.getReason() + " " + (d.getValue() == null ? "" : hex(bytes(d.getValue()))),
-                Collectors.toList())));
-  }
-
-  private static byte[] bytes(java.nio.ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
-  }
-
-  private static String hex(byte[] b) {
-    StringBuilder s = new StringBuilder();
-    for (byte x : b) {
-      s.append(String.format("%02x", x));
-    }
-    return s.toString();
   }
 }
