@@ -45,10 +45,6 @@ public final class AdaGrad implements OnlineLearner {
     return ID;
   }
 
-  @Override
-  public int dim() {
-    return x.length;
-  }
 
   @Override
   public double[] decision() {
@@ -66,10 +62,6 @@ public final class AdaGrad implements OnlineLearner {
     return eta;
   }
 
-  @Override
-  public double gradientVariation() {
-    return 0;
-  }
 
   @Override
   public LearnerState exportState() {

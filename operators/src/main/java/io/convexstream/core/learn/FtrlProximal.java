@@ -63,10 +63,6 @@ public final class FtrlProximal implements OnlineLearner {
     return ID;
   }
 
-  @Override
-  public int dim() {
-    return w.length;
-  }
 
   @Override
   public double[] decision() {
@@ -84,10 +80,6 @@ public final class FtrlProximal implements OnlineLearner {
     return alpha / (beta + 1);
   }
 
-  @Override
-  public double gradientVariation() {
-    return 0;
-  }
 
   @Override
   public LearnerState exportState() {

@@ -43,10 +43,6 @@ public final class OnlineGradientDescent implements OnlineLearner {
     return ID;
   }
 
-  @Override
-  public int dim() {
-    return x.length;
-  }
 
   @Override
   public double[] decision() {
@@ -63,10 +59,6 @@ public final class OnlineGradientDescent implements OnlineLearner {
     return eta;
   }
 
-  @Override
-  public double gradientVariation() {
-    return 0;
-  }
 
   @Override
   public LearnerState exportState() {

@@ -9,7 +9,10 @@ import io.convexstream.core.linalg.GradientVector;
 public interface OnlineLearner {
   String algorithm();
 
-  int dim();
+  /** Dimension of the decision. */
+  default int dim() {
+    return decision().length;
+  }
 
   /** x_t, the point to play this round (a live view: do not modify). */
   double[] decision();
@@ -23,8 +26,10 @@ public interface OnlineLearner {
   /** Step size used by the last update. */
   double stepSize();
 
-  /** Σ_s ||g_s − M_s||² over the rounds so far (M_s the optimistic hint; 0 hints for non-optimistic learners). */
-  double gradientVariation();
+  /** Σ_s ||g_s − M_s||² over the rounds so far, M_s the optimistic hint; 0 for learners that use no hints. */
+  default double gradientVariation() {
+    return 0;
+  }
 
   /** A copy of the full state, from which {@link Learners#restore} continues identically. */
   LearnerState exportState();

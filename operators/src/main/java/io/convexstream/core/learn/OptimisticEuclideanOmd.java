@@ -55,10 +55,6 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
     domain.project(x);
   }
 
-  @Override
-  public int dim() {
-    return x.length;
-  }
 
   @Override
   public double[] decision() {

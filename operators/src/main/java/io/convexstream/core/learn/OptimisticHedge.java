@@ -95,10 +95,6 @@ public final class OptimisticHedge implements OnlineLearner {
     return ID;
   }
 
-  @Override
-  public int dim() {
-    return x.length;
-  }
 
   @Override
   public double[] decision() {
