@@ -1,6 +1,7 @@
 package io.convexstream.streams;
 
 import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.schemas.codec.AvroCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,18 +60,12 @@ public final class OutputTopics {
 
   /** Dead letters of {@code input}: source position → reason and value, without the wall-clock time. */
   public static Map<String, List<String>> deadLetters(String bootstrap, Topic input, Map<TopicPartition, Long> from) {
-    var codec = io.convexstream.schemas.codec.AvroCodec.of(io.convexstream.schemas.DeadLetter.class);
+    var codec = AvroCodec.of(io.convexstream.schemas.DeadLetter.class);
     return after(bootstrap, Topic.DEAD_LETTERS, from).stream().map(r -> codec.decode(r.value()))
         .filter(d -> d.getSourceTopic().equals(input.topicName()))
         .collect(Collectors.groupingBy(d -> d.getPartition() + "@" + d.getOffset(), java.util.TreeMap::new,
-            Collectors.mapping(d -> d.getStage() + ": " + d.getReason() + " " + (d.getValue() == null ? "" : hex(bytes(d.getValue()))),
+            Collectors.mapping(d -> d.getStage() + ": " + d.getReason() + " " + (d.getValue() == null ? "" : hex(AvroCodec.bytes(d.getValue()))),
                 Collectors.toList())));
-  }
-
-  private static byte[] bytes(java.nio.ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
   }
 
   private static String hex(byte[] b) {

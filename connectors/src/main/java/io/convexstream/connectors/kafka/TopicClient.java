@@ -47,12 +47,16 @@ public final class TopicClient implements AutoCloseable {
 
   /** Sends arbitrary bytes (possibly malformed, on purpose). */
   public void sendRaw(Topic topic, String key, byte[] value) {
-    producer.send(new ProducerRecord<>(topic.topicName(), key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
-        (metadata, error) -> {
-          if (error != null) {
-            sendFailure.compareAndSet(null, error);
-          }
-        });
+    send(new ProducerRecord<>(topic.topicName(), key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  /** Sends a record exactly as given (topic, partition, timestamp, key, value, headers). */
+  public void send(ProducerRecord<byte[], byte[]> record) {
+    producer.send(record, (metadata, error) -> {
+      if (error != null) {
+        sendFailure.compareAndSet(null, error);
+      }
+    });
   }
 
   /** Waits until everything sent is acknowledged; throws if any send failed. */

@@ -1,11 +1,12 @@
-package io.convexstream.flink.portfolio;
+package io.convexstream.connectors.marketdata;
 
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
+import io.convexstream.schemas.validate.RecordChecks;
 import java.io.Serializable;
 import org.apache.avro.specific.SpecificRecord;
 
-/** What the portfolio job reads from a market-data record: asset, event time and price. */
+/** What the portfolio pipeline reads from a market-data record: asset, event time and price, once it passes its check. */
 public interface PriceReading<T extends SpecificRecord> extends Serializable {
   Class<T> type();
 
@@ -17,6 +18,9 @@ public interface PriceReading<T extends SpecificRecord> extends Serializable {
   long timeMillis(T record);
 
   double price(T record);
+
+  /** Why the record cannot be used (the record checks of its type), or null. */
+  String problem(T record);
 
   /** Bars: the bar's start places it in a period, its close is the price. */
   PriceReading<MarketBar> BARS = new Bars();
@@ -50,6 +54,11 @@ public interface PriceReading<T extends SpecificRecord> extends Serializable {
     public double price(MarketBar r) {
       return r.getClose();
     }
+
+    @Override
+    public String problem(MarketBar r) {
+      return RecordChecks.barProblem(r);
+    }
   }
 
   final class Ticks implements PriceReading<MarketTick> {
@@ -78,6 +87,11 @@ public interface PriceReading<T extends SpecificRecord> extends Serializable {
     @Override
     public double price(MarketTick r) {
       return r.getPrice();
+    }
+
+    @Override
+    public String problem(MarketTick r) {
+      return RecordChecks.tickProblem(r);
     }
   }
 }

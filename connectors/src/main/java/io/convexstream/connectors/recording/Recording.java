@@ -3,7 +3,6 @@ package io.convexstream.connectors.recording;
 import io.convexstream.schemas.RecordedMessage;
 import io.convexstream.schemas.codec.SchemaCatalog;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -79,14 +78,8 @@ public final class Recording {
 
   /** The messages of one recording file, in file order. */
   public static List<RecordedMessage> read(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return read(in);
-    }
-  }
-
-  static List<RecordedMessage> read(InputStream in) throws IOException {
     List<RecordedMessage> out = new ArrayList<>();
-    try (DataFileStream<RecordedMessage> s = new DataFileStream<>(in, new SpecificDatumReader<>(RecordedMessage.class))) {
+    try (DataFileStream<RecordedMessage> s = new DataFileStream<>(Files.newInputStream(file), new SpecificDatumReader<>(RecordedMessage.class))) {
       for (RecordedMessage m : s) {
         out.add(m);
       }

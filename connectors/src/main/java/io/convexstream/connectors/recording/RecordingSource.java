@@ -117,9 +117,9 @@ public final class RecordingSource {
             }
             m = in.next();
           } while (m.getTimestamp() < from || m.getTimestamp() >= to);
-          byte[] value = Replayer.bytes(m.getValue());
+          byte[] value = AvroCodec.bytes(m.getValue());
           long time = codec == null ? m.getTimestamp() : KafkaIO.eventTimeOr(codec, eventTime, value, m.getTimestamp());
-          return new RawRecord(m.getTopic(), m.getPartition(), m.getOffset(), time, Replayer.bytes(m.getKey()), value);
+          return new RawRecord(m.getTopic(), m.getPartition(), m.getOffset(), time, AvroCodec.bytes(m.getKey()), value);
         }
 
         @Override

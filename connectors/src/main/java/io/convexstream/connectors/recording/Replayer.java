@@ -1,24 +1,17 @@
 package io.convexstream.connectors.recording;
 
+import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.RecordedHeader;
 import io.convexstream.schemas.RecordedMessage;
+import io.convexstream.schemas.codec.AvroCodec;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Replays a recording into Kafka: every message to its recorded topic and partition (so per-key
@@ -59,15 +52,9 @@ public final class Replayer {
       throws IOException, InterruptedException {
     List<String> chosen = topics.isEmpty() ? Recording.topics(dir) : topics;
     List<RecordedMessage> messages = Recording.readAll(dir, chosen);
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     Map<String, Integer> sent = new LinkedHashMap<>();
     chosen.forEach(t -> sent.put(t, 0));
-    List<Future<RecordMetadata>> pending = new ArrayList<>();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (TopicClient kafka = new TopicClient(bootstrapServers)) {
       long firstRecorded = Long.MIN_VALUE;
       long startNanos = System.nanoTime();
       long count = 0;
@@ -86,32 +73,18 @@ public final class Replayer {
           }
         }
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(m.getTopic(), m.getPartition(), m.getTimestamp(),
-            bytes(m.getKey()), bytes(m.getValue()));
+            AvroCodec.bytes(m.getKey()), AvroCodec.bytes(m.getValue()));
         for (RecordedHeader h : m.getHeaders()) {
-          r.headers().add(new RecordHeader(h.getKey(), bytes(h.getValue())));
+          r.headers().add(new RecordHeader(h.getKey(), AvroCodec.bytes(h.getValue())));
         }
-        pending.add(producer.send(r));
+        kafka.send(r);
         sent.merge(m.getTopic(), 1, Integer::sum);
         if (++count % 10_000 == 0 && progress != null) {
           progress.accept(count);
         }
       }
-      producer.flush();
-      for (Future<RecordMetadata> f : pending) {
-        f.get();
-      }
-    } catch (ExecutionException e) {
-      throw new IOException("replay failed: " + e.getCause().getMessage(), e.getCause());
+      kafka.flush(); // throws if any send failed
     }
     return sent;
-  }
-
-  static byte[] bytes(ByteBuffer b) {
-    if (b == null) {
-      return null;
-    }
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
   }
 }

@@ -2,6 +2,8 @@ package io.convexstream.flink.portfolio;
 
 import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.marketdata.PeriodPrices;
+import io.convexstream.connectors.marketdata.PriceReading;
 import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
@@ -14,7 +16,6 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   public void open(OpenContext ctx) {
     codec = AvroCodec.of(reading.type());
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("portfolio", PortfolioState.class));
-    // per open period: the m closing prices so far, then the m event times they were read at
+    // per open period: PeriodPrices.open (the m closing prices so far, then their event times)
     pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-periods", Types.LONG,
         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
     deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
@@ -97,18 +98,12 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
       reject(in, ctx, reading.kind() + " of " + name + " for closed period " + period + " (periods up to " + s.lastClosedPeriod + " are closed)");
       return;
     }
-    int m = settings.assets().size();
     double[] prices = pending.get(period);
     if (prices == null) {
-      prices = new double[2 * m];
-      Arrays.fill(prices, Double.NaN);
+      prices = PeriodPrices.open(settings.assets().size());
       ctx.timerService().registerEventTimeTimer((period + 1) * settings.periodMillis() - 1);
     }
-    // the latest reading of the period is its close (ties: the later arrival); times < 2^53 are exact
-    if (Double.isNaN(prices[m + asset]) || time >= prices[m + asset]) {
-      prices[asset] = reading.price(in.value);
-      prices[m + asset] = time;
-    }
+    PeriodPrices.take(prices, asset, time, reading.price(in.value));
     pending.put(period, prices);
   }
 
@@ -124,26 +119,17 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     PortfolioState s = state.value();
     if (s == null) {
       s = new PortfolioState();
-      s.lastClose = new double[settings.assets().size()];
-      Arrays.fill(s.lastClose, Double.NaN);
+      s.lastClose = PeriodPrices.none(settings.assets().size());
     }
-    double[] close = s.lastClose.clone();
-    for (int i = 0; i < close.length; i++) {
-      if (!Double.isNaN(prices[i])) {
-        close[i] = prices[i];
-      }
-    }
-    boolean complete = Arrays.stream(close).noneMatch(Double::isNaN);
+    double[] close = PeriodPrices.close(s.lastClose, prices);
+    boolean complete = PeriodPrices.complete(close);
     Instant end = Instant.ofEpochMilli(timestamp + 1);
     if (complete && s.closes == 0) {
       List<Runner> runners = newRunners(settings);
       s.runners = serialize(runners);
       emit(settings, runners, 0, null, end, out);
     } else if (complete) {
-      double[] x = new double[close.length];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = close[i] / s.lastClose[i];
-      }
+      double[] x = PeriodPrices.relatives(close, s.lastClose);
       List<Runner> runners = deserialize(s.runners);
       double[] returns = new double[runners.size()];
       for (int k = 0; k < runners.size(); k++) {

@@ -2,6 +2,7 @@ package io.convexstream.flink.portfolio;
 
 import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.marketdata.PriceReading;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;

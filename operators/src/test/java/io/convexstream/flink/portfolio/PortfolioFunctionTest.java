@@ -14,6 +14,7 @@ import io.convexstream.schemas.PortfolioDecision;
 import java.time.Instant;
 import java.util.List;
 import io.convexstream.schemas.MarketTick;
+import io.convexstream.connectors.marketdata.PriceReading;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;

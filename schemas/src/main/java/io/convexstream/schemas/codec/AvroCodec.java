@@ -45,14 +45,21 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
 
   public byte[] encode(T record) {
     try {
-      ByteBuffer buf = encoder().encode(record);
-      byte[] out = new byte[buf.remaining()];
-      buf.get(out);
-      return out;
+      return bytes(encoder().encode(record));
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(
           "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The bytes of an Avro {@code bytes} value (null stays null); the buffer's position is left as it was. */
+  public static byte[] bytes(ByteBuffer b) {
+    if (b == null) {
+      return null;
+    }
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
   }
 
   /** Decodes one message; throws {@link DecodeException} with a readable reason otherwise. */

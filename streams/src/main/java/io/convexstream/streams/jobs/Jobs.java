@@ -74,9 +74,10 @@ public final class Jobs {
     try {
       if (replay.isEmpty()) {
         WatermarkStrategy<RawRecord> watermarks = WatermarkStrategy.noWatermarks();
-        KafkaSource<RawRecord> source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), topic);
+        KafkaSource<RawRecord> source = eventTime == null
+            ? KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), topic)
+            : KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), type, eventTime.of(), topic);
         if (eventTime != null) {
-          source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), type, eventTime.of(), topic);
           watermarks = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(eventTime.outOfOrderMillis()))
               .withTimestampAssigner((r, kafkaTime) -> r.timestamp);
           if (eventTime.idleMillis() > 0) {
@@ -90,9 +91,10 @@ public final class Jobs {
         WatermarkStrategy<RawRecord> watermarks = WatermarkStrategy.noWatermarks();
         long from = Long.parseLong(s.option(REPLAY_FROM, Long.toString(Long.MIN_VALUE)));
         long to = Long.parseLong(s.option(REPLAY_TO, Long.toString(Long.MAX_VALUE)));
-        var source = RecordingSource.of(dir, from, to, topic.topicName());
+        var source = eventTime == null
+            ? RecordingSource.of(dir, from, to, topic.topicName())
+            : RecordingSource.of(dir, from, to, type, eventTime.of(), topic.topicName());
         if (eventTime != null) {
-          source = RecordingSource.of(dir, from, to, type, eventTime.of(), topic.topicName());
           int partitions = Recording.partitions(dir, topic.topicName());
           long outOfOrder = eventTime.outOfOrderMillis();
           watermarks = WatermarkStrategy.<RawRecord>forGenerator(c -> new RecordingSource.PerPartitionWatermarks(partitions, outOfOrder))

@@ -4,13 +4,11 @@ import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.connectors.kafka.Topic;
-import io.convexstream.connectors.flink.DecodeFunction;
+import io.convexstream.connectors.marketdata.PriceReading;
 import io.convexstream.flink.portfolio.PortfolioFunction;
 import io.convexstream.flink.portfolio.PortfolioRouter;
 import io.convexstream.flink.portfolio.PortfolioSettings;
-import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.schemas.PortfolioDecision;
-import io.convexstream.schemas.validate.RecordChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -81,10 +79,10 @@ public final class PortfolioJob implements StreamJob {
     String input = s.option("market.input", "bars");
     switch (input) {
       case "bars":
-        build(env, s, portfolios, PriceReading.BARS, Topic.MARKET_BARS, RecordChecks::barProblem);
+        build(env, s, portfolios, PriceReading.BARS, Topic.MARKET_BARS);
         break;
       case "ticks":
-        build(env, s, portfolios, PriceReading.TICKS, Topic.MARKET_TICKS, RecordChecks::tickProblem);
+        build(env, s, portfolios, PriceReading.TICKS, Topic.MARKET_TICKS);
         break;
       default:
         throw new IllegalArgumentException("market.input is bars or ticks, not '" + input + "'");
@@ -92,12 +90,12 @@ public final class PortfolioJob implements StreamJob {
   }
 
   private static <T extends SpecificRecord> void build(StreamExecutionEnvironment env, JobSettings s, List<PortfolioSettings> portfolios,
-      PriceReading<T> reading, Topic topic, DecodeFunction.Check<T> check) {
+      PriceReading<T> reading, Topic topic) {
     // watermarks per input partition from the records' event time; idleness is opt-in: a partition
     // marked idle lets the others close periods its late records belong to
     Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, Long.parseLong(s.option("outOfOrderMs", "0")),
         Long.parseLong(s.option("idleTimeoutMs", "0")));
-    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, NAME, topic, reading.type(), eventTime, check);
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, NAME, topic, reading.type(), eventTime, reading::problem);
     SingleOutputStreamOperator<Tuple2<String, Decoded<T>>> routed = decoded
         .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, Decoded.typeInfo(reading.type())))
         .name("route-to-portfolios")

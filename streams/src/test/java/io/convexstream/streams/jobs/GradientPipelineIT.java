@@ -16,7 +16,6 @@ import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.codec.AvroCodec;
 import io.convexstream.streams.local.LocalFlinkCluster;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -144,23 +143,15 @@ class GradientPipelineIT {
         assertThat(d.getJob()).isEqualTo("gradients");
         ConsumerRecord<byte[], byte[]> original = inputByPosition.get(d.getPartition() + "@" + d.getOffset());
         assertThat(original).as("origin of " + d.getReason()).isNotNull();
-        assertThat(bytes(d.getKey())).isEqualTo(original.key());
+        assertThat(AvroCodec.bytes(d.getKey())).isEqualTo(original.key());
         if (!d.getStage().equals("apply")) {
-          assertThat(bytes(d.getValue())).isEqualTo(original.value());
+          assertThat(AvroCodec.bytes(d.getValue())).isEqualTo(original.value());
         } else {
-          assertThat(AvroCodec.of(Gradient.class).decode(bytes(d.getValue())))
+          assertThat(AvroCodec.of(Gradient.class).decode(AvroCodec.bytes(d.getValue())))
               .isEqualTo(AvroCodec.of(Gradient.class).decode(original.value()));
         }
       }
     }
   }
 
-  private static byte[] bytes(ByteBuffer b) {
-    if (b == null) {
-      return null;
-    }
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
-  }
 }
