@@ -45,7 +45,6 @@ public final class AdaGrad implements OnlineLearner {
     return ID;
   }
 
-
   @Override
   public double[] decision() {
     return x;
@@ -61,7 +60,6 @@ public final class AdaGrad implements OnlineLearner {
   public double stepSize() {
     return eta;
   }
-
 
   @Override
   public LearnerState exportState() {

@@ -63,7 +63,6 @@ public final class FtrlProximal implements OnlineLearner {
     return ID;
   }
 
-
   @Override
   public double[] decision() {
     return w;
@@ -79,7 +78,6 @@ public final class FtrlProximal implements OnlineLearner {
   public double stepSize() {
     return alpha / (beta + 1);
   }
-
 
   @Override
   public LearnerState exportState() {

@@ -43,7 +43,6 @@ public final class OnlineGradientDescent implements OnlineLearner {
     return ID;
   }
 
-
   @Override
   public double[] decision() {
     return x;
@@ -58,7 +57,6 @@ public final class OnlineGradientDescent implements OnlineLearner {
   public double stepSize() {
     return eta;
   }
-
 
   @Override
   public LearnerState exportState() {

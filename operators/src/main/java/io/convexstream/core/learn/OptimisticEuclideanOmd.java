@@ -55,7 +55,6 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
     domain.project(x);
   }
 
-
   @Override
   public double[] decision() {
     return x;

@@ -95,7 +95,6 @@ public final class OptimisticHedge implements OnlineLearner {
     return ID;
   }
 
-
   @Override
   public double[] decision() {
     return x;
