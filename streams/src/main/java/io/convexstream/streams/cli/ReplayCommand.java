@@ -68,6 +68,9 @@ final class ReplayCommand implements Callable<Integer> {
           .forEach((topic, n) -> System.out.printf("replayed %d messages into %s%n", n, topic));
       return 0;
     }
+    if (!speed.equals("max")) {
+      throw new IllegalArgumentException("--speed applies to replay into Kafka; a job reads a recording at full speed");
+    }
     StreamJob streamJob = Jobs.byName(job);
     Map<String, String> jobOptions = new HashMap<>(options);
     jobOptions.put(Jobs.REPLAY_DIR, in.toAbsolutePath().toString());

@@ -18,6 +18,7 @@ import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.schemas.DeadLetter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -70,41 +71,7 @@ public final class Jobs {
       StreamExecutionEnvironment env, JobSettings s, String job, Topic topic, Class<T> type, EventTime<T> eventTime,
       DecodeFunction.Check<T> check) {
     String replay = s.option(REPLAY_DIR, "");
-    DataStream<RawRecord> raw;
-    try {
-      if (replay.isEmpty()) {
-        WatermarkStrategy<RawRecord> watermarks = WatermarkStrategy.noWatermarks();
-        KafkaSource<RawRecord> source = eventTime == null
-            ? KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), topic)
-            : KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), type, eventTime.of(), topic);
-        if (eventTime != null) {
-          watermarks = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(eventTime.outOfOrderMillis()))
-              .withTimestampAssigner((r, kafkaTime) -> r.timestamp);
-          if (eventTime.idleMillis() > 0) {
-            watermarks = watermarks.withIdleness(Duration.ofMillis(eventTime.idleMillis()));
-          }
-        }
-        raw = env.fromSource(source, watermarks, job + "-source").uid(job + "-source");
-      } else {
-        // one reader keeps the recorded order; watermarks per recorded partition, as the Kafka source makes them
-        Path dir = Path.of(replay);
-        WatermarkStrategy<RawRecord> watermarks = WatermarkStrategy.noWatermarks();
-        long from = Long.parseLong(s.option(REPLAY_FROM, Long.toString(Long.MIN_VALUE)));
-        long to = Long.parseLong(s.option(REPLAY_TO, Long.toString(Long.MAX_VALUE)));
-        var source = eventTime == null
-            ? RecordingSource.of(dir, from, to, topic.topicName())
-            : RecordingSource.of(dir, from, to, type, eventTime.of(), topic.topicName());
-        if (eventTime != null) {
-          int partitions = Recording.partitions(dir, topic.topicName());
-          long outOfOrder = eventTime.outOfOrderMillis();
-          watermarks = WatermarkStrategy.<RawRecord>forGenerator(c -> new RecordingSource.PerPartitionWatermarks(partitions, outOfOrder))
-              .withTimestampAssigner((r, t) -> r.timestamp);
-        }
-        raw = env.fromSource(source, watermarks, job + "-replay").uid(job + "-replay").setParallelism(1);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read recording " + replay, e);
-    }
+    DataStream<RawRecord> raw = replay.isEmpty() ? fromKafka(env, s, job, topic, type, eventTime) : fromRecording(env, s, job, topic, type, eventTime);
     String failures = s.option(INJECT_FAILURES, "");
     if (!failures.isEmpty()) {
       raw = raw.map(new FailureInjector(failures, Long.parseLong(s.option(INJECT_PAUSE_MICROS, "0"))))
@@ -114,6 +81,49 @@ public final class Jobs {
         .process(new DecodeFunction<>(type, check, job), Decoded.typeInfo(type))
         .name("decode-" + job)
         .uid("decode-" + job);
+  }
+
+  private static <T extends SpecificRecord> DataStream<RawRecord> fromKafka(
+      StreamExecutionEnvironment env, JobSettings s, String job, Topic topic, Class<T> type, EventTime<T> eventTime) {
+    KafkaSource<RawRecord> source;
+    WatermarkStrategy<RawRecord> watermarks;
+    if (eventTime == null) {
+      source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), topic);
+      watermarks = WatermarkStrategy.noWatermarks();
+    } else {
+      source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), type, eventTime.of(), topic);
+      watermarks = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(eventTime.outOfOrderMillis()))
+          .withTimestampAssigner((r, kafkaTime) -> r.timestamp);
+      if (eventTime.idleMillis() > 0) {
+        watermarks = watermarks.withIdleness(Duration.ofMillis(eventTime.idleMillis()));
+      }
+    }
+    return env.fromSource(source, watermarks, job + "-source").uid(job + "-source");
+  }
+
+  /** One reader keeps the recorded order; watermarks per recorded partition, as the Kafka source makes them. */
+  private static <T extends SpecificRecord> DataStream<RawRecord> fromRecording(
+      StreamExecutionEnvironment env, JobSettings s, String job, Topic topic, Class<T> type, EventTime<T> eventTime) {
+    Path dir = Path.of(s.option(REPLAY_DIR, ""));
+    long from = Long.parseLong(s.option(REPLAY_FROM, Long.toString(Long.MIN_VALUE)));
+    long to = Long.parseLong(s.option(REPLAY_TO, Long.toString(Long.MAX_VALUE)));
+    try {
+      FileSource<RawRecord> source;
+      WatermarkStrategy<RawRecord> watermarks;
+      if (eventTime == null) {
+        source = RecordingSource.of(dir, from, to, topic.topicName());
+        watermarks = WatermarkStrategy.noWatermarks();
+      } else {
+        source = RecordingSource.of(dir, from, to, type, eventTime.of(), topic.topicName());
+        int partitions = Recording.partitions(dir, topic.topicName());
+        long outOfOrder = eventTime.outOfOrderMillis();
+        watermarks = WatermarkStrategy.<RawRecord>forGenerator(c -> new RecordingSource.PerPartitionWatermarks(partitions, outOfOrder))
+            .withTimestampAssigner((r, t) -> r.timestamp);
+      }
+      return env.fromSource(source, watermarks, job + "-replay").uid(job + "-replay").setParallelism(1);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read recording " + dir, e);
+    }
   }
 
   /** The last stage every job shares: the dead letters of all its operators into the dead-letter topic. */

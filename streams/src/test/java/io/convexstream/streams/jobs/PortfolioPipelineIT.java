@@ -103,48 +103,46 @@ class PortfolioPipelineIT {
   void streamingWeightsEqualTheBacktestsBitForBit() throws Exception {
     double[][] x = data.relatives();
     List<String> strategies = List.of("ucrp", "olmar1", "pamr");
-    {
-      try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
-        for (MarketBar b : bars) {
-          kafka.send(Topic.MARKET_BARS, b.getAsset(), b);
-        }
-        kafka.flush();
+    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+      for (MarketBar b : bars) {
+        kafka.send(Topic.MARKET_BARS, b.getAsset(), b);
       }
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-      Map<String, String> options = Map.of("portfolio.id", "djia", "portfolio.assets", String.join(",", assets),
-          "portfolio.strategies", String.join(",", strategies), "portfolio.combiners", "accelerated", "portfolio.cost", "0.001");
-      Jobs.prepare(env, new PortfolioJob(), new JobSettings(broker.bootstrapServers(), "it-portfolio", true,
-          DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500), 2, options));
-      flink.awaitFinished(flink.submit(env, "it-portfolio"), 300_000);
+      kafka.flush();
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Map<String, String> options = Map.of("portfolio.id", "djia", "portfolio.assets", String.join(",", assets),
+        "portfolio.strategies", String.join(",", strategies), "portfolio.combiners", "accelerated", "portfolio.cost", "0.001");
+    Jobs.prepare(env, new PortfolioJob(), new JobSettings(broker.bootstrapServers(), "it-portfolio", true,
+        DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500), 2, options));
+    flink.awaitFinished(flink.submit(env, "it-portfolio"), 300_000);
 
-      int perStrategy = x.length + 1; // period 0 (initial weights) and one per period
-      try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
-        List<PortfolioDecision> out = kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
-            d -> d.getPortfolioId().equals("djia"), perStrategy * (strategies.size() + 1), Duration.ofSeconds(60));
-        assertThat(out).hasSize(perStrategy * (strategies.size() + 1));
-        List<PortfolioStrategy> reference = new ArrayList<>();
-        for (String s : strategies) {
-          reference.add(Strategies.create(s, assets.size(), x));
-        }
-        reference.add(Strategies.combiner("accelerated", strategies, assets.size(), x));
-        for (PortfolioStrategy ref : reference) {
-          List<PortfolioDecision> mine = out.stream().filter(d -> d.getStrategy().equals(ref.name()))
-              .sorted(Comparator.comparingLong(PortfolioDecision::getPeriod)).toList();
-          assertThat(mine).hasSize(perStrategy);
-          Backtest bt = new Backtest(0.001);
-          assertThat(mine.get(0).getWeights()).isEqualTo(boxed(ref.weights()));
-          for (int t = 0; t < x.length; t++) {
-            double s = bt.step(ref.weights().clone(), x[t]);
-            ref.observe(x[t], s);
-            PortfolioDecision d = mine.get(t + 1);
-            assertThat(d.getWeights()).as("%s period %d", ref.name(), t + 1).isEqualTo(boxed(ref.weights()));
-            assertThat(d.getWealth()).isEqualTo(bt.wealth());
-          }
-        }
-        double olmarWealth = out.stream().filter(d -> d.getStrategy().equals("olmar1"))
-            .max(Comparator.comparingLong(PortfolioDecision::getPeriod)).orElseThrow().getWealth();
-        assertThat(olmarWealth).isEqualTo(1.824488877, org.assertj.core.api.Assertions.within(1e-6 * 1.824488877));
+    int perStrategy = x.length + 1; // period 0 (initial weights) and one per period
+    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+      List<PortfolioDecision> out = kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
+          d -> d.getPortfolioId().equals("djia"), perStrategy * (strategies.size() + 1), Duration.ofSeconds(60));
+      assertThat(out).hasSize(perStrategy * (strategies.size() + 1));
+      List<PortfolioStrategy> reference = new ArrayList<>();
+      for (String s : strategies) {
+        reference.add(Strategies.create(s, assets.size(), x));
       }
+      reference.add(Strategies.combiner("accelerated", strategies, assets.size(), x));
+      for (PortfolioStrategy ref : reference) {
+        List<PortfolioDecision> mine = out.stream().filter(d -> d.getStrategy().equals(ref.name()))
+            .sorted(Comparator.comparingLong(PortfolioDecision::getPeriod)).toList();
+        assertThat(mine).hasSize(perStrategy);
+        Backtest bt = new Backtest(0.001);
+        assertThat(mine.get(0).getWeights()).isEqualTo(boxed(ref.weights()));
+        for (int t = 0; t < x.length; t++) {
+          double s = bt.step(ref.weights().clone(), x[t]);
+          ref.observe(x[t], s);
+          PortfolioDecision d = mine.get(t + 1);
+          assertThat(d.getWeights()).as("%s period %d", ref.name(), t + 1).isEqualTo(boxed(ref.weights()));
+          assertThat(d.getWealth()).isEqualTo(bt.wealth());
+        }
+      }
+      double olmarWealth = out.stream().filter(d -> d.getStrategy().equals("olmar1"))
+          .max(Comparator.comparingLong(PortfolioDecision::getPeriod)).orElseThrow().getWealth();
+      assertThat(olmarWealth).isEqualTo(1.824488877, org.assertj.core.api.Assertions.within(1e-6 * 1.824488877));
     }
   }
 
