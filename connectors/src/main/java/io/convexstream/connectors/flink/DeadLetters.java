@@ -12,9 +12,6 @@ public final class DeadLetters {
   /** Side output for records an operator could not apply. */
   public static final OutputTag<DeadLetter> TAG = new OutputTag<>("dead-letters") {};
 
-  /** Metric name (per operator) counting dead-lettered records. */
-  public static final String METRIC = "deadLettered";
-
   public static final String DECODE = "decode";
   public static final String VALIDATE = "validate";
   public static final String APPLY = "apply";

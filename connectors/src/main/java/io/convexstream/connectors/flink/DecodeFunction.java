@@ -5,13 +5,12 @@ import io.convexstream.schemas.codec.DecodeException;
 import java.io.Serializable;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Decodes raw Kafka records into {@code T} and checks them on their own; anything undecodable or
- * invalid goes to {@link DeadLetters#TAG} with the reason, counted in a metric. Never throws on
+ * invalid goes to {@link DeadLetters#TAG} with the reason; passed records count as applied. Never throws on
  * input data.
  */
 public final class DecodeFunction<T extends SpecificRecord> extends ProcessFunction<RawRecord, Decoded<T>> {
@@ -26,8 +25,7 @@ public final class DecodeFunction<T extends SpecificRecord> extends ProcessFunct
   private final AvroCodec<T> codec;
   private final Check<T> check;
   private final String job;
-  private transient Counter decoded;
-  private transient Counter deadLettered;
+  private transient OperatorMetrics metrics;
 
   public DecodeFunction(Class<T> type, Check<T> check, String job) {
     this.codec = AvroCodec.of(type);
@@ -37,12 +35,12 @@ public final class DecodeFunction<T extends SpecificRecord> extends ProcessFunct
 
   @Override
   public void open(OpenContext ctx) {
-    decoded = getRuntimeContext().getMetricGroup().counter("decoded");
-    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
+    metrics = OperatorMetrics.register(getRuntimeContext());
   }
 
   @Override
   public void processElement(RawRecord raw, Context ctx, Collector<Decoded<T>> out) {
+    long start = System.nanoTime();
     T value;
     try {
       value = codec.decode(raw.value);
@@ -63,12 +61,12 @@ public final class DecodeFunction<T extends SpecificRecord> extends ProcessFunct
       reject(ctx, DeadLetters.of(raw, DeadLetters.VALIDATE, problem, job));
       return;
     }
-    decoded.inc();
+    metrics.applied(start);
     out.collect(new Decoded<>(value, raw));
   }
 
   private void reject(Context ctx, io.convexstream.schemas.DeadLetter dl) {
-    deadLettered.inc();
+    metrics.deadLettered();
     ctx.output(DeadLetters.TAG, dl);
   }
 }

@@ -11,6 +11,8 @@ import java.util.List;
  * buy-and-hold, weighted by their (normalised) wealth. Default W = 30.
  */
 public final class Anticor implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = 4166588366926077471L;
   private final int maxWindow;
   private final int m;
   private final double[][] experts;

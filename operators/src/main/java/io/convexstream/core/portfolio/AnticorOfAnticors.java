@@ -10,6 +10,8 @@ import java.util.List;
  * buy-and-hold and mapped back to asset weights. As in the reference toolbox. Default W = 30.
  */
 public final class AnticorOfAnticors implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = -7366803514312872177L;
   private final int k;
   private final int m;
   private final double[][] first;

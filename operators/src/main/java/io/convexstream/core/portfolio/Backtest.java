@@ -7,6 +7,8 @@ package io.convexstream.core.portfolio;
  * with costs b̃_t sums to slightly more than 1; with c = 0 it is b_t⊙x_t/(b_t·x_t)).
  */
 public final class Backtest implements java.io.Serializable {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = -551998644854691257L;
   /** Wealth after each period (S_0 = 1 is not included), period returns, and turnover. */
   public record Result(String strategy, double[] wealth, double[] returns, double[] turnover) {
     public double finalWealth() {
@@ -36,13 +38,26 @@ public final class Backtest implements java.io.Serializable {
       drifted[i] = b[i] * x[i] / s;
     }
     wealth *= s;
+    peakWealth = Math.max(Math.max(peakWealth, 1), wealth);
     return s;
   }
 
   private double lastTurnover;
+  /** Highest wealth so far, S_0 = 1 included (added later: 0 in states saved before it). */
+  private double peakWealth = 1;
 
   public double wealth() {
     return wealth;
+  }
+
+  /** ||b_t − b̃_{t−1}||₁ of the last period. */
+  public double lastTurnover() {
+    return lastTurnover;
+  }
+
+  /** 1 − S_t / max_{s≤t} S_s. */
+  public double drawdown() {
+    return 1 - wealth / Math.max(Math.max(peakWealth, 1), wealth);
   }
 
   public static Result run(PortfolioStrategy strategy, double[][] relatives, double costRate) {

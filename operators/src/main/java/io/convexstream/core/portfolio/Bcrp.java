@@ -9,6 +9,8 @@ import java.util.Arrays;
  * (quadratic convergence; the objective is smooth and concave).
  */
 public final class Bcrp implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = 6535025219800420570L;
   private final double[] b;
 
   private Bcrp(double[] b) {

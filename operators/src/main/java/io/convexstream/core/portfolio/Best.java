@@ -2,6 +2,8 @@ package io.convexstream.core.portfolio;
 
 /** The best single asset in hindsight (for evaluation only): all wealth in the asset that grew most. */
 public final class Best implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = -1799455170273930755L;
   private final double[] b;
 
   private Best(double[] b) {

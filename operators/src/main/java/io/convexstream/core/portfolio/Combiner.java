@@ -23,6 +23,8 @@ import java.util.SplittableRandom;
  * Meta returns are gross (before costs); costs are charged on the combined asset portfolio.
  */
 public final class Combiner implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = -1804027926673729259L;
   /** The combining rule. */
   public enum Rule { BUY_AND_HOLD, UNIVERSAL, ACCELERATED, EG }
 

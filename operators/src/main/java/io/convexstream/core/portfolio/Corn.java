@@ -11,6 +11,8 @@ import java.util.List;
  * t ≤ W + 1). Defaults W = 5, ρ = 0.1.
  */
 public final class Corn implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = 4993879853147583164L;
   private final int window;
   private final double rho;
   private final List<double[]> history = new ArrayList<>();

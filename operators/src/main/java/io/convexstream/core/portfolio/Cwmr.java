@@ -9,6 +9,8 @@ package io.convexstream.core.portfolio;
  * machine epsilon to Σ's diagonal whenever det Σ ≤ eps (which, at this scale, is every period).
  */
 public final class Cwmr implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = -9018855703820421089L;
   /** The confidence constraint: on the variance or on the standard deviation. */
   public enum Variant { VAR, STDEV }
 

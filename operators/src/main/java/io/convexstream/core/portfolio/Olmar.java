@@ -8,6 +8,8 @@ package io.convexstream.core.portfolio;
  * (exponential moving average, φ_1 = 1). Defaults ε = 10, W = 5, α = 0.5.
  */
 public final class Olmar implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = 5008533212923260050L;
   private final double epsilon;
   private final int window;
   private final double alpha;

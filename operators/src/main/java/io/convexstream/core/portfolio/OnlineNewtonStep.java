@@ -10,6 +10,8 @@ import io.convexstream.core.linalg.DenseMatrix;
  * quadratic program, warm-started from the previous period's support, so long histories stay fast.
  */
 public final class OnlineNewtonStep implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = -1490859130828321954L;
   private final double eta;
   private final double beta;
   private final double delta;

@@ -8,6 +8,8 @@ package io.convexstream.core.portfolio;
  * return of the period, and a period with all relatives equal keeps the previous τ.
  */
 public final class Pamr implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = 4314426180523255151L;
   /** The three step rules. */
   public enum Variant { PAMR, PAMR_1, PAMR_2 }
 

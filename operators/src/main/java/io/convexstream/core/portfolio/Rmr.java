@@ -11,6 +11,8 @@ import java.util.Arrays;
  * relatives starting at 1 on the first period (x_1 does not enter them). Defaults ε = 5, W = 5.
  */
 public final class Rmr implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = -8149485579630339977L;
   private final double epsilon;
   private final int window;
   private final double[] b;

@@ -2,6 +2,8 @@ package io.convexstream.core.portfolio;
 
 /** Uniform buy-and-hold: invest 1/m in each asset once and let the weights drift with prices. */
 public final class Ubah implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = 381042552402234621L;
   private final double[] b;
 
   public Ubah(int m) {

@@ -18,6 +18,8 @@ import java.util.Random;
  * streaming and backtest drivers agree bit for bit. O(samples·steps·t) per period.
  */
 public final class UniversalPortfolio implements PortfolioStrategy {
+  // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
+  private static final long serialVersionUID = 8866692282458673170L;
   private final int m;
   private final int samples;
   private final int steps;

@@ -10,6 +10,8 @@ public class BalancerState {
   public long[][] window;
   public long missingRanks;
   public long skippedSteps;
+  /** Reports that came for closed steps (added in state version 2; 0 when restored from version 1). */
+  public long lateReports;
 
   public BalancerState() {}
 }

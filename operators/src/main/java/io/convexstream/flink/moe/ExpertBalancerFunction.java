@@ -2,6 +2,7 @@ package io.convexstream.flink.moe;
 
 import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.flink.OperatorMetrics;
 import io.convexstream.core.moe.BalanceMetrics;
 import io.convexstream.core.moe.BalanceWindow;
 import io.convexstream.core.moe.LoadBalancer;
@@ -43,8 +44,8 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
   private transient ValueState<BalancerState> state;
   private transient MapState<Long, OpenStep> open;
   private transient MapState<Long, List<Decoded<T>>> waiting;
+  private transient OperatorMetrics metrics;
   private transient Counter closedSteps;
-  private transient Counter deadLettered;
   private transient Counter missingRanks;
 
   public ExpertBalancerFunction(String job, BalancerSettings settings, LoadSource<T> source, Class<T> type) {
@@ -60,9 +61,9 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("balancer", BalancerState.class));
     open = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-steps", Types.LONG, TypeInformation.of(OpenStep.class)));
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-batches", Types.LONG, Types.LIST(Decoded.typeInfo(type))));
-    closedSteps = getRuntimeContext().getMetricGroup().counter("closedSteps");
-    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
-    missingRanks = getRuntimeContext().getMetricGroup().counter("missingRanks");
+    metrics = OperatorMetrics.register(getRuntimeContext());
+    closedSteps = metrics.group().counter("closedSteps");
+    missingRanks = metrics.group().counter("missingRanks");
   }
 
   @Override
@@ -77,12 +78,14 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
       s.window = new long[0][];
     }
     if (source.experts(r) != s.biases.length) {
-      reject(in, ctx, "expert count mismatch: " + ctx.getCurrentKey() + " has " + s.biases.length + " experts, record has " + source.experts(r));
+      reject(in, ctx, "expert count mismatch: " + ctx.getCurrentKey() + " has " + s.biases.length + " experts, record has " + source.experts(r), false);
       return;
     }
     if (step <= s.lastClosedStep) {
+      s.lateReports++;
+      state.update(s);
       reject(in, ctx, "late report of rank " + source.rank(r) + " for step " + step + " of " + ctx.getCurrentKey()
-          + ": steps up to " + s.lastClosedStep + " are closed");
+          + ": steps up to " + s.lastClosedStep + " are closed", true);
       return;
     }
     if (source.routesWithBiases() && step > s.lastClosedStep + 1) {
@@ -100,6 +103,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
 
   /** Adds a record's loads to its open step. */
   private void accumulate(Decoded<T> in, BalancerState s, Context ctx) throws Exception {
+    long start = System.nanoTime();
     T r = in.value;
     long step = source.step(r);
     OpenStep st = open.get(step);
@@ -110,11 +114,11 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     }
     int rank = source.rank(r);
     if (source.expectedRanks(r) != st.expectedRanks) {
-      reject(in, ctx, "rank " + rank + " expects " + source.expectedRanks(r) + " ranks for step " + step + ", earlier reports said " + st.expectedRanks);
+      reject(in, ctx, "rank " + rank + " expects " + source.expectedRanks(r) + " ranks for step " + step + ", earlier reports said " + st.expectedRanks, false);
       return;
     }
     if (st.reported[rank]) {
-      reject(in, ctx, "duplicate report of rank " + rank + " for step " + step + " of " + ctx.getCurrentKey());
+      reject(in, ctx, "duplicate report of rank " + rank + " for step " + step + " of " + ctx.getCurrentKey(), false);
       return;
     }
     long[] loads = source.loads(r, s.biases);
@@ -125,6 +129,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     st.reports++;
     st.latestEventTime = Math.max(st.latestEventTime, source.eventTime(r));
     open.put(step, st);
+    metrics.applied(start);
   }
 
   /** A waiting score batch's step still needs a timeout, though it is not open yet. */
@@ -191,6 +196,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
   }
 
   private void close(long step, OpenStep st, BalancerState s, Context ctx, Collector<ExpertBiasUpdate> out) {
+    long start = System.nanoTime();
     int missing = st.expectedRanks - st.reports;
     s.missingRanks += missing;
     missingRanks.inc(missing);
@@ -217,6 +223,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     metrics.put("biasMean", m.biasMean());
     metrics.put("biasSpread", m.biasSpread());
     metrics.put("missingRanks", (double) missing);
+    metrics.put("lateReports", (double) s.lateReports);
     metrics.put("rate", (double) rate);
     List<Float> biases = new ArrayList<>(s.biases.length);
     for (float b : s.biases) {
@@ -234,10 +241,19 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
         .setEventTime(Instant.ofEpochMilli(st.latestEventTime))
         .build());
     ctx.output(StepLoads.TAG, new StepLoads(key, step, st.loads.clone()));
+    this.metrics.updateTook(start);
+    this.metrics.keyGauge("layer", key, "maxVioBatch", maxVio);
+    this.metrics.keyGauge("layer", key, "maxVioGlobal", window.maxViolation());
+    this.metrics.keyGauge("layer", key, "idleExperts", m.idleExperts());
+    this.metrics.keyGauge("layer", key, "biasSpread", m.biasSpread());
   }
 
-  private void reject(Decoded<T> in, Context ctx, String reason) {
-    deadLettered.inc();
+  private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {
+    if (late) {
+      metrics.lateAndDeadLettered();
+    } else {
+      metrics.deadLettered();
+    }
     ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
   }
 }

@@ -2,6 +2,7 @@ package io.convexstream.flink.omd;
 
 import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.flink.OperatorMetrics;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.LearnerState;
 import io.convexstream.core.learn.Learners;
@@ -25,6 +26,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -32,7 +34,7 @@ import org.apache.flink.util.Collector;
  * One online learner per model id (the key), fed gradients or examples, publishing versioned
  * parameters. Steps are applied in order: early steps wait in a buffer (up to {@code
  * maxBufferedSteps}, for up to {@code gapTimeoutMillis}) and a missing step is then skipped and
- * counted; steps at or below the last applied one (duplicates, late arrivals), wrong dimensions
+ * counted (when a bounded input ends, waiting steps are applied after skipping what is missing); steps at or below the last applied one (duplicates, late arrivals), wrong dimensions
  * and unknown models are dead-lettered with a reason. Nothing is dropped silently.
  */
 public final class LearnerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ParameterUpdate> {
@@ -46,8 +48,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient ValueState<LearnerState> learnerState;
   private transient ValueState<ModelProgress> progressState;
   private transient MapState<Long, Decoded<T>> buffer;
-  private transient Counter applied;
-  private transient Counter deadLettered;
+  private transient OperatorMetrics metrics;
   private transient Counter skipped;
 
   public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type) {
@@ -64,9 +65,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));
     TypeInformation<Decoded<T>> decodedType = Decoded.typeInfo(type);
     buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
-    applied = getRuntimeContext().getMetricGroup().counter("applied");
-    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
-    skipped = getRuntimeContext().getMetricGroup().counter("skippedSteps");
+    metrics = OperatorMetrics.register(getRuntimeContext());
+    skipped = metrics.group().counter("skippedSteps");
   }
 
   @Override
@@ -77,27 +77,26 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     ModelProgress p = progressState.value();
     if (p == null) {
       if (!settings.autoCreate() && !settings.knownModels().contains(model)) {
-        reject(in, ctx, "unknown model " + model + " (auto-creation is off)");
+        reject(in, ctx, "unknown model " + model + " (auto-creation is off)", false);
         return;
       }
       p = new ModelProgress();
       p.dim = reader.dim(r);
     }
     if (reader.dim(r) != p.dim) {
-      reject(in, ctx, "dimension mismatch: model " + model + " has dimension " + p.dim + ", record has " + reader.dim(r));
-      return;
-    }
-    if (step <= p.lastStep) {
+      p.rejected++;
+      reject(in, ctx, "dimension mismatch: model " + model + " has dimension " + p.dim + ", record has " + reader.dim(r), false);
+    } else if (step <= p.lastStep) {
+      p.rejected++;
       boolean duplicate = step == p.lastStep && reader.producerId(r).equals(p.lastProducer);
       reject(in, ctx, (duplicate ? "duplicate" : "late") + " step " + step + " of model " + model
-          + " from " + reader.producerId(r) + ": step " + p.lastStep + " already applied");
-      return;
-    }
-    if (step == p.lastStep + 1) {
+          + " from " + reader.producerId(r) + ": step " + p.lastStep + " already applied", !duplicate);
+    } else if (step == p.lastStep + 1) {
       apply(in, p, ctx, out);
       drain(p, ctx, out);
     } else if (buffer.contains(step)) {
-      reject(in, ctx, "duplicate step " + step + " of model " + model + ": already waiting for step " + (p.lastStep + 1));
+      p.rejected++;
+      reject(in, ctx, "duplicate step " + step + " of model " + model + ": already waiting for step " + (p.lastStep + 1), false);
     } else {
       buffer.put(step, in);
       p.buffered++;
@@ -107,6 +106,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       } else if (p.gapTimer == 0) {
         p.gapTimer = ctx.timerService().currentProcessingTime() + settings.gapTimeoutMillis();
         ctx.timerService().registerProcessingTimeTimer(p.gapTimer);
+        // fires only when a bounded input ends (or a drain): waiting steps are applied, not lost
+        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
       }
     }
     progressState.update(p);
@@ -118,7 +119,12 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (p == null) {
       return;
     }
-    if (timestamp == p.gapTimer) {
+    if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE) {
+      while (!buffer.isEmpty()) {
+        skipGap(p);
+        drain(p, ctx, out);
+      }
+    } else if (timestamp == p.gapTimer) {
       p.gapTimer = 0;
       if (!buffer.isEmpty()) {
         skipGap(p);
@@ -160,6 +166,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   }
 
   private void apply(Decoded<T> in, ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    long start = System.nanoTime();
     T r = in.value;
     LearnerState saved = learnerState.value();
     LearnerConfig config = settings.learnerFor(ctx.getCurrentKey());
@@ -184,7 +191,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
         p.regretCount++;
       }
     }
-    applied.inc();
+    metrics.applied(start);
     if (p.updates - p.lastEmittedVersion >= settings.emitEvery()) {
       emit(p, out, learner, ctx.getCurrentKey());
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
@@ -205,6 +212,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     m.put("gradientVariation", learner.gradientVariation());
     m.put("parameterNorm", Vectors.norm2(x));
     m.put("missingSteps", (double) p.missingSteps);
+    m.put("rejected", (double) p.rejected);
     if (p.lossCount > 0) {
       m.put("loss", p.lastLoss);
       m.put("cumulativeLoss", p.cumulativeLoss);
@@ -213,6 +221,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (p.regretCount > 0) {
       m.put("regret", p.regret);
     }
+    m.forEach((name, value) -> metrics.keyGauge("model", model, name, value));
     out.collect(ParameterUpdate.newBuilder()
         .setModelId(model)
         .setVersion(p.updates)
@@ -229,8 +238,12 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     return v instanceof Instant i ? i.toEpochMilli() : 0L;
   }
 
-  private void reject(Decoded<T> in, Context ctx, String reason) {
-    deadLettered.inc();
+  private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {
+    if (late) {
+      metrics.lateAndDeadLettered();
+    } else {
+      metrics.deadLettered();
+    }
     ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
   }
 }

@@ -23,6 +23,8 @@ public class ModelProgress {
   /** Processing time of the pending emission timer (0: none). */
   public long emitTimer;
   public long lastEventTime;
+  /** Records of this model the operator dead-lettered (added in state version 2; 0 when restored from version 1). */
+  public long rejected;
 
   public ModelProgress() {}
 }

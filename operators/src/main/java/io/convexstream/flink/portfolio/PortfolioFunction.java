@@ -2,6 +2,7 @@ package io.convexstream.flink.portfolio;
 
 import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.flink.OperatorMetrics;
 import io.convexstream.connectors.marketdata.PeriodPrices;
 import io.convexstream.connectors.marketdata.PriceReading;
 import io.convexstream.core.portfolio.Backtest;
@@ -50,7 +51,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   private transient AvroCodec<T> codec;
   private transient ValueState<PortfolioState> state;
   private transient MapState<Long, double[]> pending;
-  private transient Counter deadLettered;
+  private transient OperatorMetrics metrics;
   private transient Counter periods;
 
   public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading) {
@@ -73,29 +74,30 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     // per open period: PeriodPrices.open (the m closing prices so far, then their event times)
     pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-periods", Types.LONG,
         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
-    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
-    periods = getRuntimeContext().getMetricGroup().counter("closedPeriods");
+    metrics = OperatorMetrics.register(getRuntimeContext());
+    periods = metrics.group().counter("closedPeriods");
   }
 
   @Override
   public void processElement(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
+    long start = System.nanoTime();
     Decoded<T> in = routed.f1;
     PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
     String name = reading.asset(in.value);
     if (settings == null) {
-      reject(in, ctx, "unknown portfolio " + ctx.getCurrentKey());
+      reject(in, ctx, "unknown portfolio " + ctx.getCurrentKey(), false);
       return;
     }
     int asset = settings.assets().indexOf(name);
     if (asset < 0) {
-      reject(in, ctx, "asset " + name + " is not in portfolio " + settings.id());
+      reject(in, ctx, "asset " + name + " is not in portfolio " + settings.id(), false);
       return;
     }
     long time = reading.timeMillis(in.value);
     long period = settings.periodOf(time);
     PortfolioState s = state.value();
     if (s != null && period <= s.lastClosedPeriod) {
-      reject(in, ctx, reading.kind() + " of " + name + " for closed period " + period + " (periods up to " + s.lastClosedPeriod + " are closed)");
+      reject(in, ctx, reading.kind() + " of " + name + " for closed period " + period + " (periods up to " + s.lastClosedPeriod + " are closed)", true);
       return;
     }
     double[] prices = pending.get(period);
@@ -105,6 +107,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     }
     PeriodPrices.take(prices, asset, time, reading.price(in.value));
     pending.put(period, prices);
+    metrics.applied(start);
   }
 
   @Override
@@ -116,6 +119,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
       return;
     }
     pending.remove(period);
+    long start = System.nanoTime();
     PortfolioState s = state.value();
     if (s == null) {
       s = new PortfolioState();
@@ -140,6 +144,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
       }
       s.runners = serialize(runners);
       emit(settings, runners, s.closes, returns, end, out);
+      publishGauges(settings.id(), runners, returns);
     }
     if (complete) {
       s.closes++;
@@ -148,6 +153,19 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     s.lastClosedPeriod = period;
     periods.inc();
     state.update(s);
+    metrics.updateTook(start);
+  }
+
+  /** Per (portfolio, strategy or combiner) gauges, for the first few of them (bounded cardinality). */
+  private void publishGauges(String portfolio, List<Runner> runners, double[] returns) {
+    for (int k = 0; k < runners.size(); k++) {
+      Backtest b = runners.get(k).backtest();
+      String key = portfolio + "/" + runners.get(k).strategy().name();
+      metrics.keyGauge("strategy", key, "wealth", b.wealth());
+      metrics.keyGauge("strategy", key, "logGrowth", Math.log(returns[k]));
+      metrics.keyGauge("strategy", key, "turnover", b.lastTurnover());
+      metrics.keyGauge("strategy", key, "drawdown", b.drawdown());
+    }
   }
 
   private static List<Runner> newRunners(PortfolioSettings settings) {
@@ -203,8 +221,12 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     }
   }
 
-  private void reject(Decoded<T> in, Context ctx, String reason) {
-    deadLettered.inc();
+  private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {
+    if (late) {
+      metrics.lateAndDeadLettered();
+    } else {
+      metrics.deadLettered();
+    }
     ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
   }
 }

@@ -2,13 +2,13 @@ package io.convexstream.flink.portfolio;
 
 import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.connectors.flink.OperatorMetrics;
 import io.convexstream.connectors.marketdata.PriceReading;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.java.tuple.Tuple2;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -22,7 +22,7 @@ public final class PortfolioRouter<T extends SpecificRecord> extends ProcessFunc
   private final List<PortfolioSettings> portfolios;
   private final PriceReading<T> reading;
   private transient AvroCodec<T> codec;
-  private transient Counter deadLettered;
+  private transient OperatorMetrics metrics;
 
   public PortfolioRouter(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading) {
     this.job = job;
@@ -33,11 +33,12 @@ public final class PortfolioRouter<T extends SpecificRecord> extends ProcessFunc
   @Override
   public void open(OpenContext ctx) {
     codec = AvroCodec.of(reading.type());
-    deadLettered = getRuntimeContext().getMetricGroup().counter(DeadLetters.METRIC);
+    metrics = OperatorMetrics.register(getRuntimeContext());
   }
 
   @Override
   public void processElement(Decoded<T> in, Context ctx, Collector<Tuple2<String, Decoded<T>>> out) {
+    long start = System.nanoTime();
     String asset = reading.asset(in.value);
     boolean routed = false;
     for (PortfolioSettings p : portfolios) {
@@ -46,8 +47,10 @@ public final class PortfolioRouter<T extends SpecificRecord> extends ProcessFunc
         routed = true;
       }
     }
-    if (!routed) {
-      deadLettered.inc();
+    if (routed) {
+      metrics.applied(start);
+    } else {
+      metrics.deadLettered();
       ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY,
           "asset " + asset + " is in no portfolio (" + portfolios.stream().map(PortfolioSettings::id).toList() + ")", job));
     }

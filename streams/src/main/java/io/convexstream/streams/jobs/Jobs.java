@@ -18,6 +18,7 @@ import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.schemas.DeadLetter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -140,6 +141,8 @@ public final class Jobs {
   public static void prepare(StreamExecutionEnvironment env, StreamJob job, JobSettings s) {
     env.setParallelism(s.parallelism());
     env.enableCheckpointing(s.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // operators read metrics.maxKeys here; the web UI shows the options on the job's configuration tab
+    env.getConfig().setGlobalJobParameters(Configuration.fromMap(s.options()));
     job.build(env, s);
   }
 }

@@ -1,6 +1,17 @@
 package io.convexstream.streams.local;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -16,8 +27,10 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  * classpath). The UI binds to the preferred port, or the next free one above it.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final MiniCluster cluster;
   private final URI restAddress;
+  private final HttpClient http = HttpClient.newHttpClient();
 
   private LocalFlinkCluster(MiniCluster cluster, URI restAddress) {
     this.cluster = cluster;
@@ -33,6 +46,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "localhost");
     conf.set(RestOptions.BIND_PORT, preferredPort == 0 ? "0" : preferredPort + "-" + (preferredPort + 100));
+    // the UI and REST metrics refresh every half second instead of every 10 s
+    conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
     MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
         .setConfiguration(conf)
         .setNumTaskManagers(1)
@@ -50,9 +65,62 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
   /** Submits the job built in {@code env} and returns at once. */
   public JobID submit(StreamExecutionEnvironment env, String jobName) throws Exception {
+    return submit(env, jobName, null);
+  }
+
+  /** Submits the job built in {@code env}, restoring the savepoint at {@code savepoint} (null: none). */
+  public JobID submit(StreamExecutionEnvironment env, String jobName, String savepoint) throws Exception {
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(jobName);
+    if (savepoint != null) {
+      graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
+    }
     return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
+  }
+
+  /**
+   * Stops the job with a savepoint under {@code directory} and returns its path. With {@code drain}
+   * the sources end first (event time advances to the end, waiting work is flushed), as when a
+   * bounded input ends; without, the job stops where it is, to continue from the savepoint.
+   */
+  public String stopWithSavepoint(JobID id, String directory, boolean drain) throws Exception {
+    String path = cluster.stopWithSavepoint(id, directory, drain, SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
+    cluster.requestJobResult(id).get(60, TimeUnit.SECONDS);
+    return path;
+  }
+
+  /**
+   * The sum over all subtasks of the operator metric {@code convexstream.<name>} of every operator
+   * whose name starts with {@code operatorPrefix}, read through the REST API (as the web UI does;
+   * the values refresh every half second).
+   */
+  public double operatorMetric(JobID id, String operatorPrefix, String name) throws Exception {
+    double sum = 0;
+    for (JsonNode vertex : rest("/jobs/" + id).get("vertices")) {
+      String base = "/jobs/" + id + "/vertices/" + vertex.get("id").asText() + "/subtasks/metrics";
+      List<String> ids = new ArrayList<>();
+      for (JsonNode m : rest(base)) {
+        String metric = m.get("id").asText();
+        if (metric.startsWith(operatorPrefix) && metric.endsWith(".convexstream." + name)) {
+          ids.add(metric);
+        }
+      }
+      if (!ids.isEmpty()) {
+        for (JsonNode m : rest(base + "?agg=sum&get=" + String.join(",", ids))) {
+          sum += m.get("sum").asDouble();
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** GET of a REST API path, as JSON. */
+  public JsonNode rest(String path) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(restAddress.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+    return JSON.readTree(r.body());
   }
 
   /** Waits until every task of the job runs (a job short of task slots would wait forever). */
