@@ -17,6 +17,15 @@ public final class Vectors {
     }
   }
 
+  public static boolean allFinite(double[] v) {
+    for (double x : v) {
+      if (!Double.isFinite(x)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public static double norm2(double[] v) {
     double s = 0;
     for (double e : v) {

@@ -68,6 +68,14 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
 
   @Override
   public void processElement(Decoded<T> in, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
+    try {
+      process(in, ctx, out);
+    } catch (RuntimeException e) { // a record the checks let through must still not fail the job
+      reject(in, ctx, "internal error applying the record: " + e, false);
+    }
+  }
+
+  private void process(Decoded<T> in, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
     T r = in.value;
     long step = source.step(r);
     BalancerState s = state.value();

@@ -71,6 +71,14 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
 
   @Override
   public void processElement(Decoded<T> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    try {
+      process(in, ctx, out);
+    } catch (RuntimeException e) { // a record the checks let through must still not fail the job
+      reject(in, ctx, "internal error applying the record: " + e, false);
+    }
+  }
+
+  private void process(Decoded<T> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
     T r = in.value;
     String model = reader.modelId(r);
     long step = reader.step(r);
@@ -84,33 +92,39 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       p.dim = reader.dim(r);
     }
     if (reader.dim(r) != p.dim) {
-      p.rejected++;
-      reject(in, ctx, "dimension mismatch: model " + model + " has dimension " + p.dim + ", record has " + reader.dim(r), false);
+      rejectCounted(p, in, ctx, "dimension mismatch: model " + model + " has dimension " + p.dim + ", record has " + reader.dim(r), false);
     } else if (step <= p.lastStep) {
-      p.rejected++;
       boolean duplicate = step == p.lastStep && reader.producerId(r).equals(p.lastProducer);
-      reject(in, ctx, (duplicate ? "duplicate" : "late") + " step " + step + " of model " + model
+      rejectCounted(p, in, ctx, (duplicate ? "duplicate" : "late") + " step " + step + " of model " + model
           + " from " + reader.producerId(r) + ": step " + p.lastStep + " already applied", !duplicate);
     } else if (step == p.lastStep + 1) {
       apply(in, p, ctx, out);
       drain(p, ctx, out);
     } else if (buffer.contains(step)) {
-      p.rejected++;
-      reject(in, ctx, "duplicate step " + step + " of model " + model + ": already waiting for step " + (p.lastStep + 1), false);
+      rejectCounted(p, in, ctx, "duplicate step " + step + " of model " + model + ": already waiting for step " + (p.lastStep + 1), false);
     } else {
       buffer.put(step, in);
       p.buffered++;
       if (p.buffered > settings.maxBufferedSteps()) {
         skipGap(p);
         drain(p, ctx, out);
-      } else if (p.gapTimer == 0) {
-        p.gapTimer = ctx.timerService().currentProcessingTime() + settings.gapTimeoutMillis();
-        ctx.timerService().registerProcessingTimeTimer(p.gapTimer);
-        // fires only when a bounded input ends (or a drain): waiting steps are applied, not lost
-        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
       }
     }
+    armGapTimer(p, ctx);
     progressState.update(p);
+  }
+
+  /** A gap timer runs exactly while steps wait, so every waiting step is applied in the end. */
+  private void armGapTimer(ModelProgress p, Context ctx) {
+    if (p.buffered > 0 && p.gapTimer == 0) {
+      p.gapTimer = ctx.timerService().currentProcessingTime() + settings.gapTimeoutMillis();
+      ctx.timerService().registerProcessingTimeTimer(p.gapTimer);
+      // fires only when a bounded input ends (or a drain): then waiting steps need not wait
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    } else if (p.buffered == 0 && p.gapTimer != 0) {
+      ctx.timerService().deleteProcessingTimeTimer(p.gapTimer);
+      p.gapTimer = 0;
+    }
   }
 
   @Override
@@ -120,17 +134,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       return;
     }
     if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE) {
-      while (!buffer.isEmpty()) {
+      while (p.buffered > 0) {
         skipGap(p);
         drain(p, ctx, out);
       }
     } else if (timestamp == p.gapTimer) {
       p.gapTimer = 0;
-      if (!buffer.isEmpty()) {
+      if (p.buffered > 0) {
         skipGap(p);
         drain(p, ctx, out);
       }
     }
+    armGapTimer(p, ctx);
     if (timestamp == p.emitTimer) {
       p.emitTimer = 0;
       if (p.updates > p.lastEmittedVersion) {
@@ -159,10 +174,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       p.buffered--;
       apply(next, p, ctx, out);
     }
-    if (buffer.isEmpty() && p.gapTimer != 0) {
-      ctx.timerService().deleteProcessingTimeTimer(p.gapTimer);
-      p.gapTimer = 0;
-    }
   }
 
   private void apply(Decoded<T> in, ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
@@ -176,10 +187,15 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     GradientVector g = reader.gradient(r, x);
     double comparator = reader.comparatorLoss(r);
     learner.update(g);
-    learnerState.update(learner.exportState());
-
     p.lastStep = reader.step(r);
     p.lastProducer = reader.producerId(r);
+    if (!Vectors.allFinite(learner.decision())) {
+      // e.g. a finite but huge gradient: the model keeps its parameters, the record is refused
+      rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite", false);
+      return;
+    }
+    learnerState.update(learner.exportState());
+
     p.updates = learner.rounds();
     p.lastEventTime = eventTimeOf(r);
     if (!Double.isNaN(loss)) {
@@ -236,6 +252,13 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private long eventTimeOf(T r) {
     Object v = r.get(r.getSchema().getField("eventTime").pos());
     return v instanceof Instant i ? i.toEpochMilli() : 0L;
+  }
+
+  /** Rejects a record of a known model, counting it in the model's progress and gauge. */
+  private void rejectCounted(ModelProgress p, Decoded<T> in, Context ctx, String reason, boolean late) {
+    p.rejected++;
+    metrics.keyGauge("model", ctx.getCurrentKey(), "rejected", p.rejected);
+    reject(in, ctx, reason, late);
   }
 
   private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {

@@ -80,6 +80,14 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
 
   @Override
   public void processElement(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
+    try {
+      process(routed, ctx);
+    } catch (RuntimeException e) { // a record the checks let through must still not fail the job
+      reject(routed.f1, ctx, "internal error applying the record: " + e, false);
+    }
+  }
+
+  private void process(Tuple2<String, Decoded<T>> routed, Context ctx) throws Exception {
     long start = System.nanoTime();
     Decoded<T> in = routed.f1;
     PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());

@@ -16,6 +16,9 @@ import java.util.List;
 public final class RecordChecks {
   /** Largest dimension accepted (dense vectors of 10^6 and more are supported; this stops garbage). */
   public static final int MAX_DIM = 1 << 26;
+  /** Most ranks reporting one MoE step, and most experts of a layer (state is sized by them). */
+  public static final int MAX_RANKS = 1 << 16;
+  public static final int MAX_EXPERTS = 1 << 16;
 
   private RecordChecks() {}
 
@@ -96,8 +99,8 @@ public final class RecordChecks {
     if (common != null) {
       return common;
     }
-    if (r.getTokensPerExpert().isEmpty()) {
-      return "no experts in tokensPerExpert";
+    if (r.getTokensPerExpert().isEmpty() || r.getTokensPerExpert().size() > MAX_EXPERTS) {
+      return r.getTokensPerExpert().size() + " experts in tokensPerExpert (1.." + MAX_EXPERTS + " allowed)";
     }
     for (int i = 0; i < r.getTokensPerExpert().size(); i++) {
       if (r.getTokensPerExpert().get(i) < 0) {
@@ -112,7 +115,7 @@ public final class RecordChecks {
     if (common != null) {
       return common;
     }
-    if (b.getNumTokens() < 0 || b.getNumExperts() < 1) {
+    if (b.getNumTokens() < 0 || b.getNumExperts() < 1 || b.getNumExperts() > MAX_EXPERTS) {
       return "invalid shape " + b.getNumTokens() + " x " + b.getNumExperts();
     }
     if ((long) b.getNumTokens() * b.getNumExperts() != b.getScores().size()) {
@@ -164,7 +167,10 @@ public final class RecordChecks {
     if (step < 0) {
       return "negative globalStep " + step;
     }
-    if (expectedRanks < 1 || rank < 0 || rank >= expectedRanks) {
+    if (expectedRanks < 1 || expectedRanks > MAX_RANKS) {
+      return "expectedRanks " + expectedRanks + " outside 1.." + MAX_RANKS;
+    }
+    if (rank < 0 || rank >= expectedRanks) {
       return "rank " + rank + " outside 0.." + (expectedRanks - 1);
     }
     return null;

@@ -32,7 +32,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--job", required = true, description = "Job to run: ${COMPLETION-CANDIDATES}.", completionCandidates = JobNames.class)
   String job;
 
-  @Option(names = "--flink", defaultValue = "local", description = "'local' (a MiniCluster in this JVM) or the REST address host:port of a Flink cluster (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--flink", defaultValue = "local", description = {"'local' (a MiniCluster in this JVM), the REST address host:port of a Flink cluster, or 'cluster' (the",
+      "environment this program runs in: flink run, application mode; see ClusterMain) (default: ${DEFAULT-VALUE})."})
   String flink;
 
   @Option(names = "--jar", description = "Job jar(s) to ship to a remote cluster (the classes of the job and their dependencies not in Flink's lib/).")
@@ -59,6 +60,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--create-topics", description = "Create the catalogue's topics first (replication 1) if missing.")
   boolean createTopics;
 
+  @Option(names = "--prometheus-port", defaultValue = "-1", description = "Local mode: serve metrics for Prometheus on this port (default: off).")
+  int prometheusPort;
+
+  @Option(names = "--from-savepoint", description = "Local mode: restore the job from this savepoint (a path or URI).")
+  String fromSavepoint;
+
   @Option(names = "--set", description = {"Job option KEY=VALUE (repeatable), e.g. learner=oomd, learner.domain=ball:1,",
       "learner.G=3, loss=logistic, emitEvery=10, override.ogd/=ogd;G=3. See docs/ALGORITHMS.md."})
   java.util.Map<String, String> options = new java.util.HashMap<>();
@@ -73,11 +80,12 @@ final class RunCommand implements Callable<Integer> {
     }
     String jobName = "convexstream " + streamJob.name();
     if (flink.equals("local")) {
-      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2))) {
+      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2), prometheusPort)) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Jobs.prepare(env, streamJob, settings);
-        JobID id = cluster.submit(env, jobName);
-        System.out.println("submitted " + jobName + " as " + id + "; Flink web UI: " + cluster.restAddress());
+        JobID id = cluster.submit(env, jobName, fromSavepoint);
+        System.out.println("submitted " + jobName + " as " + id + "; Flink web UI: " + cluster.restAddress()
+            + (prometheusPort >= 0 ? "; Prometheus: http://localhost:" + prometheusPort + "/metrics" : ""));
         if (bounded) {
           cluster.awaitFinished(id, Long.MAX_VALUE);
           System.out.println("finished " + id);
@@ -86,6 +94,13 @@ final class RunCommand implements Callable<Integer> {
           new CountDownLatch(1).await();
         }
       }
+      return 0;
+    }
+    if (flink.equals("cluster")) {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      Jobs.prepare(env, streamJob, settings);
+      var client = env.executeAsync(jobName);
+      System.out.println("submitted " + jobName + " as " + client.getJobID());
       return 0;
     }
     String[] hostPort = flink.split(":");

@@ -42,7 +42,19 @@ public final class LocalFlinkCluster implements AutoCloseable {
    * port above it (0: any free port).
    */
   public static LocalFlinkCluster start(int preferredPort, int slots) throws Exception {
+    return start(preferredPort, slots, -1);
+  }
+
+  /**
+   * Like {@link #start(int, int)}, and with {@code prometheusPort >= 0} the Prometheus reporter
+   * serves every metric at http://localhost:PORT/metrics (0: a free port in 9249-9349).
+   */
+  public static LocalFlinkCluster start(int preferredPort, int slots, int prometheusPort) throws Exception {
     Configuration conf = new Configuration();
+    if (prometheusPort >= 0) {
+      conf.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+      conf.setString("metrics.reporter.prom.port", prometheusPort == 0 ? "9249-9349" : String.valueOf(prometheusPort));
+    }
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "localhost");
     conf.set(RestOptions.BIND_PORT, preferredPort == 0 ? "0" : preferredPort + "-" + (preferredPort + 100));

@@ -1,0 +1,52 @@
+package io.convexstream.streams.cli;
+
+import io.convexstream.streams.serve.ServingHttp;
+import io.convexstream.streams.serve.ServingView;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Serve the latest parameters, expert biases and portfolio decisions over HTTP.",
+        "",
+        "A Kafka Streams application materialises the output topics into state stores",
+        "(restored from their changelog topics on restart) and answers, as JSON:",
+        "  GET /models/{model}[/history?n=N]",
+        "  GET /moe/{model}/layers/{layer}[/history?n=N]",
+        "  GET /portfolios/{portfolio}  and  /portfolios/{p}/strategies/{s}/history?n=N",
+        "  GET /health, /ready",
+        ""})
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
+  String bootstrap;
+
+  @Option(names = "--port", defaultValue = "8090", description = "HTTP port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--application-id", defaultValue = "convexstream-serving", description = "Kafka Streams application id: consumer group and changelog topic prefix (default: ${DEFAULT-VALUE}).")
+  String applicationId;
+
+  @Option(names = "--state-dir", defaultValue = "serving-state", description = "Local state directory (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Option(names = "--history", defaultValue = "20", description = "Versions kept per key (default: ${DEFAULT-VALUE}).")
+  int history;
+
+  @Override
+  public Integer call() throws Exception {
+    ServingView view = ServingView.start(bootstrap, applicationId, stateDir, history);
+    ServingHttp http = ServingHttp.start(view, port);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      http.close();
+      view.close();
+    }, "convexstream-serve-shutdown"));
+    System.out.println("serving view: " + http.address() + "  (ready: " + http.address() + "/ready; Ctrl-C stops)");
+    new CountDownLatch(1).await();
+    return 0;
+  }
+}

@@ -1,0 +1,224 @@
+package io.convexstream.streams.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.convexstream.schemas.PortfolioDecision;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.io.JsonEncoder;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+
+/**
+ * HTTP endpoints of the {@link ServingView} (JSON; records in Avro's JSON encoding):
+ *
+ * <pre>
+ * GET /health                                   200 while the process runs
+ * GET /ready                                    200 once the stores are restored and the view runs, else 503
+ * GET /models/{model}                           latest parameters of a model (with version)
+ * GET /models/{model}/history?n=N               its last N versions, oldest first
+ * GET /moe/{model}/layers/{layer}               latest expert biases of (model, layer)
+ * GET /moe/{model}/layers/{layer}/history?n=N
+ * GET /portfolios/{portfolio}                   latest decision (weights, wealth) of each strategy
+ * GET /portfolios/{portfolio}/strategies/{strategy}/history?n=N
+ * </pre>
+ *
+ * Unknown keys give 404, malformed requests (a layer that is not a number, N outside 1..history)
+ * 400, other methods 405; every error body is {"error": "..."}.
+ */
+public final class ServingHttp implements AutoCloseable {
+  private final ServingView view;
+  private final HttpServer server;
+
+  private ServingHttp(ServingView view, HttpServer server) {
+    this.view = view;
+    this.server = server;
+  }
+
+  /** Serves {@code view} on {@code port} (0: any free port) of all interfaces. */
+  public static ServingHttp start(ServingView view, int port) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    ServingHttp http = new ServingHttp(view, server);
+    server.createContext("/", http::handle);
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.start();
+    return http;
+  }
+
+  public URI address() {
+    return URI.create("http://localhost:" + server.getAddress().getPort());
+  }
+
+  /** A request that cannot be answered: its status and reason. */
+  private static final class Refusal extends Exception {
+    final int status;
+
+    Refusal(int status, String reason) {
+      super(reason);
+      this.status = status;
+    }
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      int status = 200;
+      String body;
+      try {
+        if (!ex.getRequestMethod().equals("GET")) {
+          throw new Refusal(405, "only GET is supported");
+        }
+        body = route(ex.getRequestURI());
+      } catch (Refusal r) {
+        status = r.status;
+        body = error(r.getMessage());
+      } catch (InvalidStateStoreException e) {
+        status = 503;
+        body = error("the view is not ready (" + view.state() + "): " + e.getMessage());
+      } catch (RuntimeException e) {
+        status = 500;
+        body = error(e.toString());
+      }
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  private String route(URI uri) throws Refusal {
+    // split the raw path, then decode: ids may hold an encoded '/' (%2F)
+    String[] p = uri.getRawPath().replaceAll("^/+|/+$", "").split("/");
+    for (int i = 0; i < p.length; i++) {
+      p[i] = java.net.URLDecoder.decode(p[i].replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+    int n = p.length;
+    if (n == 1 && p[0].equals("health")) {
+      return "{\"status\":\"UP\"}";
+    }
+    if (n == 1 && p[0].equals("ready")) {
+      if (!view.ready()) {
+        throw new Refusal(503, "not ready: " + view.state());
+      }
+      return "{\"status\":\"READY\"}";
+    }
+    if (n >= 2 && p[0].equals("models") && (n == 2 || n == 3 && p[2].equals("history"))) {
+      return answer(ServingView.PARAMETERS, p[1], "", n == 3, uri, "model " + p[1]);
+    }
+    if (n >= 4 && p[0].equals("moe") && p[2].equals("layers") && (n == 4 || n == 5 && p[4].equals("history"))) {
+      int layer;
+      try {
+        layer = Integer.parseInt(p[3]);
+      } catch (NumberFormatException e) {
+        throw new Refusal(400, "layer '" + p[3] + "' is not a number");
+      }
+      if (layer < 0) {
+        throw new Refusal(400, "layer " + layer + " is negative");
+      }
+      return answer(ServingView.BIASES, p[1] + "/" + layer, "", n == 5, uri, "layer " + layer + " of model " + p[1]);
+    }
+    if (n == 2 && p[0].equals("portfolios")) {
+      Map<String, List<PortfolioDecision>> all = view.query(ServingView.DECISIONS, p[1], 1);
+      if (all.isEmpty()) {
+        throw new Refusal(404, "unknown portfolio " + p[1]);
+      }
+      StringBuilder s = new StringBuilder("{");
+      all.forEach((strategy, latest) -> s.append(s.length() > 1 ? "," : "").append(quote(strategy)).append(':').append(json(latest.get(0))));
+      return s.append('}').toString();
+    }
+    if (n == 5 && p[0].equals("portfolios") && p[2].equals("strategies") && p[4].equals("history")) {
+      return answer(ServingView.DECISIONS, p[1], p[3], true, uri, "strategy " + p[3] + " of portfolio " + p[1]);
+    }
+    throw new Refusal(404, "no such endpoint: " + uri.getPath());
+  }
+
+  private <T extends SpecificRecord> String answer(ServingView.Output<T> o, String key, String part, boolean history, URI uri,
+      String what) throws Refusal {
+    int count = history ? count(uri) : 1;
+    List<T> versions = view.query(o, key, count).get(part);
+    if (versions == null) {
+      throw new Refusal(404, "unknown " + what);
+    }
+    if (!history) {
+      return json(versions.get(versions.size() - 1));
+    }
+    StringBuilder s = new StringBuilder("[");
+    for (T v : versions) {
+      s.append(s.length() > 1 ? "," : "").append(json(v));
+    }
+    return s.append(']').toString();
+  }
+
+  /** The history length asked for: ?n=N with 1 <= N <= the view's history (default all of it). */
+  private int count(URI uri) throws Refusal {
+    String query = uri.getQuery();
+    if (query == null || query.isEmpty()) {
+      return view.history();
+    }
+    for (String kv : query.split("&")) {
+      if (kv.startsWith("n=")) {
+        try {
+          int n = Integer.parseInt(kv.substring(2));
+          if (n >= 1 && n <= view.history()) {
+            return n;
+          }
+        } catch (NumberFormatException e) {
+          // refused below
+        }
+        throw new Refusal(400, "n must be a number in 1.." + view.history() + ", not '" + kv.substring(2) + "'");
+      }
+    }
+    throw new Refusal(400, "unknown query '" + query + "' (only n=N)");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends SpecificRecord> String json(T record) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      JsonEncoder encoder = EncoderFactory.get().jsonEncoder(record.getSchema(), out);
+      new SpecificDatumWriter<T>((Class<T>) record.getClass()).write(record, encoder);
+      encoder.flush();
+      return out.toString(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String error(String reason) {
+    return "{\"error\":" + quote(reason) + "}";
+  }
+
+  private static String quote(String s) {
+    StringBuilder q = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> q.append("\\\"");
+        case '\\' -> q.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            q.append(String.format("\\u%04x", (int) c));
+          } else {
+            q.append(c);
+          }
+        }
+      }
+    }
+    return q.append('"').toString();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+  }
+}

@@ -1,0 +1,172 @@
+package io.convexstream.streams.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.streams.OutputTopics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The serving view against the embedded broker: latest values and histories of every output,
+ * 404/400/405 answers, health and readiness, and a restart with an empty local state directory
+ * after the output topics were emptied, so the stores can only come back from their changelogs.
+ */
+class ServingViewIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void servesLatestValuesAndHistoriesAndRestoresFromItsChangelog(@TempDir Path dir) throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      String bootstrap = broker.bootstrapServers();
+      TopicAdmin.createAll(bootstrap);
+      try (TopicClient kafka = new TopicClient(bootstrap)) {
+        for (long v = 1; v <= 30; v++) {
+          kafka.send(Topic.PARAMETERS, "a", parameters("a", v));
+        }
+        kafka.send(Topic.PARAMETERS, "a", parameters("a", 5)); // a replayed old version: ignored
+        kafka.send(Topic.PARAMETERS, "b/x y", parameters("b/x y", 1));
+        for (long step = 1; step <= 10; step++) {
+          kafka.send(Topic.EXPERT_BIASES, "m/0", new ExpertBiasUpdate("m", 0, step, List.of(0.1f * step, -0.1f * step), 0.5, Map.of(),
+              Instant.ofEpochMilli(step)));
+        }
+        for (long period = 0; period <= 5; period++) {
+          for (String s : List.of("ucrp", "olmar1")) {
+            kafka.send(Topic.PORTFOLIO_DECISIONS, "p", new PortfolioDecision("p", s, period, List.of("A", "B"), List.of(0.5, 0.5),
+                1 + period / 10.0, 1.0, Instant.ofEpochMilli(period)));
+          }
+        }
+        kafka.flush();
+      }
+
+      Path state = Files.createDirectories(dir.resolve("state"));
+      try (ServingView view = ServingView.start(bootstrap, "serving-it", state, 10); ServingHttp server = ServingHttp.start(view, 0)) {
+        URI base = server.address();
+        assertThat(get(base, "/health").statusCode()).isEqualTo(200);
+        awaitVersion(base, "/models/a", "version", 30);
+        awaitVersion(base, "/portfolios/p/strategies/olmar1/history?n=1", null, 0);
+
+        JsonNode a = json(get(base, "/models/a"));
+        assertThat(a.get("version").asLong()).isEqualTo(30);
+        assertThat(a.get("parameters").get("values").get(0).asDouble()).isEqualTo(30.0);
+        assertThat(json(get(base, "/models/a/history?n=3")).findValues("version")).extracting(JsonNode::asLong).containsExactly(28L, 29L, 30L);
+        assertThat(json(get(base, "/models/a/history")).size()).isEqualTo(10);
+        assertThat(json(get(base, "/models/b%2Fx%20y")).get("modelId").asText()).isEqualTo("b/x y");
+        assertThat(json(get(base, "/moe/m/layers/0")).get("step").asLong()).isEqualTo(10);
+        assertThat(json(get(base, "/moe/m/layers/0/history?n=2")).findValues("step")).extracting(JsonNode::asLong).containsExactly(9L, 10L);
+        JsonNode p = json(get(base, "/portfolios/p"));
+        assertThat(p.get("ucrp").get("period").asLong()).isEqualTo(5);
+        assertThat(p.get("olmar1").get("wealth").asDouble()).isEqualTo(1.5);
+        assertThat(json(get(base, "/portfolios/p/strategies/ucrp/history?n=2")).findValues("period")).extracting(JsonNode::asLong)
+            .containsExactly(4L, 5L);
+
+        Map<String, Integer> refused = new HashMap<>();
+        for (String path : List.of("/models/zzz", "/moe/m/layers/7", "/portfolios/q", "/portfolios/p/strategies/bah/history", "/nothing",
+            "/moe/m/layers/x", "/moe/m/layers/-1", "/models/a/history?n=0", "/models/a/history?n=11", "/models/a/history?n=z",
+            "/models/a/history?k=1")) {
+          HttpResponse<String> r = get(base, path);
+          refused.put(path, r.statusCode());
+          assertThat(json(r).get("error").asText()).as(path).isNotBlank();
+        }
+        assertThat(refused).containsEntry("/models/zzz", 404).containsEntry("/moe/m/layers/7", 404).containsEntry("/portfolios/q", 404)
+            .containsEntry("/portfolios/p/strategies/bah/history", 404).containsEntry("/nothing", 404)
+            .containsEntry("/moe/m/layers/x", 400).containsEntry("/moe/m/layers/-1", 400).containsEntry("/models/a/history?n=0", 400)
+            .containsEntry("/models/a/history?n=11", 400).containsEntry("/models/a/history?n=z", 400)
+            .containsEntry("/models/a/history?k=1", 400);
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(base.resolve("/models/a")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+      }
+
+      // empty the output topics and the local state: only the changelog topics can bring the stores back
+      emptyTopics(bootstrap, List.of(Topic.PARAMETERS, Topic.EXPERT_BIASES, Topic.PORTFOLIO_DECISIONS));
+      deleteRecursively(state);
+      Files.createDirectories(state);
+      try (ServingView view = ServingView.start(bootstrap, "serving-it", state, 10); ServingHttp server = ServingHttp.start(view, 0)) {
+        URI base = server.address();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (get(base, "/ready").statusCode() != 200 && System.currentTimeMillis() < deadline) {
+          Thread.sleep(100);
+        }
+        assertThat(get(base, "/ready").statusCode()).isEqualTo(200);
+        assertThat(json(get(base, "/models/a/history?n=3")).findValues("version")).extracting(JsonNode::asLong).containsExactly(28L, 29L, 30L);
+        assertThat(json(get(base, "/moe/m/layers/0")).get("step").asLong()).isEqualTo(10);
+        assertThat(json(get(base, "/portfolios/p")).get("ucrp").get("period").asLong()).isEqualTo(5);
+        try (TopicClient kafka = new TopicClient(bootstrap)) {
+          kafka.send(Topic.PARAMETERS, "a", parameters("a", 31));
+          kafka.flush();
+        }
+        awaitVersion(base, "/models/a", "version", 31);
+      }
+    }
+  }
+
+  private static ParameterUpdate parameters(String model, long version) {
+    return new ParameterUpdate(model, version, version, new NumericVector(2, null, List.of((double) version, -1.0)), Map.of("loss", 0.5),
+        Instant.ofEpochMilli(version));
+  }
+
+  private HttpResponse<String> get(URI base, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> r) throws Exception {
+    return JSON.readTree(r.body());
+  }
+
+  /** Waits until GET path answers 200 (and, with a field, that field reaches {@code value}). */
+  private void awaitVersion(URI base, String path, String field, long value) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      HttpResponse<String> r = get(base, path);
+      if (r.statusCode() == 200 && (field == null || json(r).get(field).asLong() >= value)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(path + " did not reach " + field + " = " + value);
+  }
+
+  private static void emptyTopics(String bootstrap, List<Topic> topics) throws Exception {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(props)) {
+      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+      for (Topic t : topics) {
+        OutputTopics.ends(bootstrap, t).forEach((tp, end) -> delete.put(tp, RecordsToDelete.beforeOffset(end)));
+      }
+      admin.deleteRecords(delete).all().get();
+    }
+  }
+
+  private static void deleteRecursively(Path p) throws Exception {
+    try (var files = Files.walk(p)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+}
