@@ -67,6 +67,10 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
     metrics = OperatorMetrics.register(getRuntimeContext());
     skipped = metrics.group().counter("skippedSteps");
+    // a GPU task manager (deploy/kubernetes/flink/gradients.yaml) assigns each slot a GPU index
+    int gpu = getRuntimeContext().getExternalResourceInfos("gpu").stream().findFirst()
+        .flatMap(info -> info.getProperty("index")).map(Integer::parseInt).orElse(-1);
+    metrics.group().gauge("gpuIndex", (org.apache.flink.metrics.Gauge<Integer>) () -> gpu);
   }
 
   @Override

@@ -49,8 +49,8 @@ final class BacktestCommand implements Callable<Integer> {
   @Option(names = "--periods-per-year", defaultValue = "252", description = "For annualised figures (default: ${DEFAULT-VALUE}).")
   double periodsPerYear;
 
-  @Option(names = "--plot", description = "PNG file for the wealth curves (log scale).")
-  Path plot;
+  @Option(names = "--report", description = "Directory for wealth.png (log-scale wealth curves) and summary.md (the table, linking the plot).")
+  Path report;
 
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -81,23 +81,32 @@ final class BacktestCommand implements Callable<Integer> {
         runs.add(Strategies.combiner(c, online, m, x));
       }
     }
-    out.printf("%s: %d periods x %d assets, cost rate %s%n", (data != null ? data : recording).getFileName(), x.length, m, cost);
+    String source = (data != null ? data : recording).getFileName().toString();
+    out.printf("%s: %d periods x %d assets, cost rate %s%n", source, x.length, m, cost);
     out.printf("%-22s %14s %12s %8s %8s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "MaxDD", "turnover");
+    StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
+        .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))
+        .append("| strategy | final wealth | annualised return | Sharpe | max drawdown | mean turnover |\n|---|---|---|---|---|---|\n");
     Map<String, double[][]> curves = new LinkedHashMap<>();
     for (PortfolioStrategy s : runs) {
       Backtest.Result r = Backtest.run(s, x, cost);
       Performance p = Performance.of(r, periodsPerYear);
       out.printf("%-22s %14.4f %11.2f%% %8.2f %7.1f%% %9.3f%n", s.name(), p.finalWealth(),
           100 * p.annualisedReturn(), p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover());
+      md.append(String.format("| %s | %.4f | %.2f%% | %.2f | %.1f%% | %.3f |%n", s.name(), p.finalWealth(), 100 * p.annualisedReturn(),
+          p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover()));
       double[] t = new double[r.wealth().length];
       for (int i = 0; i < t.length; i++) {
         t[i] = i + 1;
       }
       curves.put(s.name(), new double[][] {t, r.wealth()});
     }
-    if (plot != null) {
-      Plots.lines(plot, "Wealth of " + data.getFileName() + " (cost " + cost + ")", "period", "wealth (log scale)", true, curves);
-      out.println("plot: " + plot.toAbsolutePath());
+    if (report != null) {
+      Path plot = Plots.lines(report.resolve("wealth.png"), "Wealth of " + source + " (cost " + cost + ")", "period", "wealth (log scale)",
+          true, curves);
+      md.append("\n![wealth curves](wealth.png)\n");
+      java.nio.file.Files.writeString(report.resolve("summary.md"), md.toString());
+      out.println("report: " + report.resolve("summary.md").toAbsolutePath() + ", plot: " + plot.toAbsolutePath());
     }
     out.flush();
     return 0;

@@ -14,6 +14,8 @@ import io.convexstream.streams.demo.SeaDemo;
 import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
 import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.streams.serve.ServingHttp;
+import io.convexstream.streams.serve.ServingView;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +45,9 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--ui-port", defaultValue = "8081", description = "Preferred Flink web UI port; the next free port is used if taken (default: ${DEFAULT-VALUE}).")
   int uiPort;
+
+  @Option(names = "--serve-port", defaultValue = "8090", description = "Port of the serving view's HTTP API; a free one if taken (default: ${DEFAULT-VALUE}).")
+  int servePort;
 
   @Option(names = "--out", defaultValue = "demo-out", description = "Directory for plots and the summary (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -77,6 +82,14 @@ final class DemoCommand implements Callable<Integer> {
       progress(2, "Starting Flink MiniCluster with web UI");
       stack.flink = LocalFlinkCluster.start(uiPort, 10); // 4 jobs at parallelism 2, with room to spare
       console.println("      Flink web UI: " + stack.flink.restAddress());
+
+      stack.view = ServingView.start(stack.broker.bootstrapServers(), "convexstream-demo-serving", Files.createTempDirectory("serving"), 20);
+      try {
+        stack.http = ServingHttp.start(stack.view, servePort);
+      } catch (java.net.BindException taken) {
+        stack.http = ServingHttp.start(stack.view, 0);
+      }
+      console.println("      serving view: " + stack.http.address() + "  (e.g. /models/<model>, /moe/<model>/layers/<layer>, /portfolios/<id>)");
 
       List<DemoPipeline> pipelines = List.of(new GradientDemo(steps), new SeaDemo(seaSteps), new MoeDemo(moeSteps),
           new PortfolioDemo(portfolioDays));
@@ -118,6 +131,8 @@ final class DemoCommand implements Callable<Integer> {
       console.println();
       console.println("Where to look");
       console.println("  Flink web UI:   " + stack.flink.restAddress() + (hold ? "" : "  (up while the demo runs; use --hold to browse it)"));
+      console.println("  serving view:   " + stack.http.address() + "/ready, " + stack.http.address() + "/portfolios/"
+          + PortfolioDemo.ID + ", " + stack.http.address() + "/moe/" + MoeDemo.MODEL + "/layers/0");
       console.println("  output topics:  " + Topic.PARAMETERS.topicName() + ", " + Topic.EXPERT_BIASES.topicName() + ", "
           + Topic.PLACEMENT_PLANS.topicName() + ", " + Topic.PORTFOLIO_DECISIONS.topicName() + ", " + Topic.DEAD_LETTERS.topicName()
           + " on " + stack.broker.bootstrapServers());
@@ -155,6 +170,8 @@ final class DemoCommand implements Callable<Integer> {
   private final class Stack {
     EmbeddedKafkaBroker broker;
     LocalFlinkCluster flink;
+    ServingView view;
+    ServingHttp http;
     final List<JobID> jobs = new java.util.ArrayList<>();
     private boolean closed;
 
@@ -164,6 +181,12 @@ final class DemoCommand implements Callable<Integer> {
       }
       closed = true;
       console.println("Shutting down ...");
+      if (http != null) {
+        http.close();
+      }
+      if (view != null) {
+        view.close();
+      }
       try {
         if (flink != null) {
           for (JobID id : jobs) {

@@ -30,7 +30,7 @@ import java.util.Map;
  * step and plans expert placement. "No balancing" routes the same scores with zero biases.
  */
 public final class MoeDemo implements DemoPipeline {
-  private static final String MODEL = "demo-moe";
+  public static final String MODEL = "demo-moe";
   private static final int EXPERTS = 32;
   private static final int K = 4;
   private static final int RANKS = 4;

@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  * bars closes the last period (a period closes when event time passes its end).
  */
 public final class PortfolioDemo implements DemoPipeline {
-  private static final String ID = "demo-portfolio";
+  public static final String ID = "demo-portfolio";
   private static final int ASSETS = 8;
   private static final List<String> STRATEGIES = List.of("ucrp", "eg", "olmar1", "pamr");
   private static final List<String> COMBINERS = List.of("bah", "universal", "accelerated");

@@ -37,13 +37,13 @@ class CliIT {
 
   @Test
   void backtestPrintsTheReferenceWealthAndPlots(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    java.nio.file.Path png = dir.resolve("djia.png");
     String out = run("backtest", "--data", "../../shared/data/olps/djia.csv", "--strategies", "ucrp,olmar1",
-        "--combiners", "bah,accelerated", "--cost", "0.001", "--plot", png.toString());
+        "--combiners", "bah,accelerated", "--cost", "0.001", "--report", dir.toString());
     // the OLPS toolbox's figures on DJIA at cost 0.001: UCRP 0.80942, OLMAR-1 1.82449 (reference_wealth.tsv)
     assertThat(out).contains("ucrp", "olmar1", "buy-and-hold-combiner", "accelerated-combiner", "Sharpe", "MaxDD");
     assertThat(out).containsPattern("ucrp\\s+0\\.8094").containsPattern("olmar1\\s+1\\.8245");
-    assertThat(png).isRegularFile();
+    assertThat(dir.resolve("wealth.png")).isRegularFile();
+    assertThat(dir.resolve("summary.md")).content().contains("| olmar1 | 1.8245", "![wealth curves](wealth.png)");
   }
 
   @Test

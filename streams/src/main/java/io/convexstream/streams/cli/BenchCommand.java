@@ -1,0 +1,146 @@
+package io.convexstream.streams.cli;
+
+import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.Learners;
+import io.convexstream.core.learn.OnlineLearner;
+import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.streams.bench.EndToEnd;
+import io.convexstream.streams.local.LocalFlinkCluster;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Measure end to end and against the machine's limits (per-core figures: JMH, benchmarks/run).",
+        "",
+        "  end-to-end: each pipeline on an in-JVM broker and MiniCluster at each parallelism, input",
+        "              at --rate records/s (0: as fast as the producer goes) for --seconds; prints",
+        "              records/s and event-to-output latency p50/p99 (exactly-once output, 500 ms checkpoints)",
+        "  memory:     copy bandwidth, and the dense OMD update at large d as a fraction of it",
+        ""})
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--what", split = ",", defaultValue = "end-to-end,memory", description = "end-to-end, memory (default: ${DEFAULT-VALUE}).")
+  List<String> what;
+
+  @Option(names = "--pipelines", split = ",", defaultValue = "gradients,router-loads,portfolio", description = "Pipelines (default: ${DEFAULT-VALUE}).")
+  List<String> pipelines;
+
+  @Option(names = "--parallelism", split = ",", defaultValue = "1,2", description = "Parallelisms (default: ${DEFAULT-VALUE}).")
+  List<Integer> parallelism;
+
+  @Option(names = "--rate", defaultValue = "0", description = "Input records/s; 0 as fast as possible (default: ${DEFAULT-VALUE}).")
+  int rate;
+
+  @Option(names = "--seconds", defaultValue = "30", description = "Input duration per run (default: ${DEFAULT-VALUE}).")
+  int seconds;
+
+  @Option(names = "--repeat", defaultValue = "1", description = "Runs per configuration, for medians and spread (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--dim", defaultValue = "1000000", description = "Dimension of the memory-bound OMD update (default: ${DEFAULT-VALUE}).")
+  int dim;
+
+  @Override
+  public Integer call() throws Exception {
+    if (what.contains("memory")) {
+      memory();
+    }
+    if (what.contains("end-to-end")) {
+      endToEnd();
+    }
+    return 0;
+  }
+
+  private void endToEnd() throws Exception {
+    System.out.printf("end to end: %d cores, %d MiB heap; %d s per run%n", Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20, seconds);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(); LocalFlinkCluster flink = LocalFlinkCluster.start(0, 4)) {
+      TopicAdmin.createAll(broker.bootstrapServers());
+      for (String pipeline : pipelines) {
+        for (int p : parallelism) {
+          double[] rates = new double[repeat];
+          double[] p50 = new double[repeat];
+          double[] p99 = new double[repeat];
+          for (int k = 0; k < repeat; k++) {
+            EndToEnd.Result r = EndToEnd.run(flink, broker.bootstrapServers(), pipeline, p, rate, Duration.ofSeconds(seconds),
+                Duration.ofSeconds(120), line -> System.out.println("  " + line));
+            System.out.println(r.line());
+            rates[k] = r.recordsPerSecond();
+            p50[k] = r.p50Ms();
+            p99[k] = r.p99Ms();
+          }
+          if (repeat > 1) {
+            System.out.printf("%-13s p=%d  median of %d: %s rec/s, p50 %s ms, p99 %s ms%n", pipeline, p, repeat, spread(rates), spread(p50),
+                spread(p99));
+          }
+        }
+      }
+    }
+  }
+
+  /** Copy bandwidth, and how close the dense OMD update at {@code dim} comes to it. */
+  private void memory() {
+    int n = 32 << 20; // 256 MiB of doubles per array: far beyond the caches
+    double[] a = new double[n];
+    double[] b = new double[n];
+    Arrays.fill(a, 1.0);
+    double[] copyGBs = new double[7];
+    for (int k = 0; k < copyGBs.length + 2; k++) {
+      long t = System.nanoTime();
+      System.arraycopy(a, 0, b, 0, n);
+      double s = (System.nanoTime() - t) / 1e9;
+      if (k >= 2) {
+        copyGBs[k - 2] = 2.0 * n * 8 / s / 1e9; // read + write
+      }
+    }
+    System.out.printf("memory: copy bandwidth %s GB/s (read+write bytes, System.arraycopy of 256 MiB)%n", spread(copyGBs));
+    a = null;
+    b = null;
+
+    OnlineLearner learner = Learners.create(LearnerConfig.of("oomd"), dim);
+    double[] g = new double[dim];
+    for (int i = 0; i < dim; i++) {
+      g[i] = Math.sin(i);
+    }
+    GradientVector gv = GradientVector.dense(g);
+    int arrays = learner.exportState().arrays.size();
+    long bytes = (2L * arrays + 1) * dim * 8; // each state array read and written, the gradient read
+    double[] perSecond = new double[7];
+    for (int k = 0; k < perSecond.length + 2; k++) {
+      int updates = 20;
+      long t = System.nanoTime();
+      for (int u = 0; u < updates; u++) {
+        learner.update(gv);
+      }
+      double s = (System.nanoTime() - t) / 1e9;
+      if (k >= 2) {
+        perSecond[k - 2] = updates / s;
+      }
+    }
+    double median = median(perSecond);
+    double bound = median(copyGBs) * 1e9 / bytes;
+    System.out.printf("memory: oomd update at d=%d: %s updates/s; touches >= %.0f MB (%d state arrays read+written, gradient read);"
+        + " bandwidth bound %.0f updates/s -> %.0f%% of it%n", dim, spread(perSecond), bytes / 1e6, arrays, bound, 100 * median / bound);
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  /** "median [min..max]". */
+  private static String spread(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return String.format("%.4g [%.4g..%.4g]", median(s), s[0], s[s.length - 1]);
+  }
+}

@@ -1,0 +1,52 @@
+package io.convexstream.streams.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.streams.local.LocalFlinkCluster;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A bounded soak: each pipeline runs at a sustained input rate on the embedded broker (loopback
+ * only) for {@code -Dsoak.seconds} (default 15) and every input must come out: one parameter
+ * update per gradient, one bias update per complete step, decisions for the closed periods. The
+ * throughput and latency figures it prints are measurements, not assertions; BENCHMARKS.md records
+ * longer runs of the same code (`convexstream bench`).
+ */
+class SoakIT {
+  private static EmbeddedKafkaBroker broker;
+  private static LocalFlinkCluster flink;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = EmbeddedKafkaBroker.start();
+    flink = LocalFlinkCluster.start(0, 4);
+    TopicAdmin.createAll(broker.bootstrapServers());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    flink.close();
+    broker.close();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"gradients", "router-loads", "portfolio"})
+  void sustainedLoadComesOutComplete(String pipeline) throws Exception {
+    Duration duration = Duration.ofSeconds(Long.getLong("soak.seconds", 15));
+    EndToEnd.Result r = EndToEnd.run(flink, broker.bootstrapServers(), pipeline, 2, 1000, duration, Duration.ofSeconds(60), System.out::println);
+    System.out.println("soak " + r.line());
+    assertThat(r.inputs()).isGreaterThan(duration.toSeconds() * 500);
+    if (pipeline.equals("portfolio")) {
+      assertThat(r.outputs()).as("decisions: 4 per closed 100 ms period").isPositive().isEqualTo(r.outputs() / 4 * 4);
+      assertThat(r.outputs() / 4).as("closed periods").isGreaterThan(duration.toMillis() / 100 / 2);
+    } else {
+      assertThat(r.outputs()).as("outputs, exactly once").isEqualTo(EndToEnd.expectedOutputs(pipeline, r.inputs()));
+    }
+  }
+}
