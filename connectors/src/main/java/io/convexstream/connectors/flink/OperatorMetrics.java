@@ -32,6 +32,7 @@ public final class OperatorMetrics {
   private final Histogram updateMicros;
   private final int maxKeys;
   private final Map<String, Map<String, double[]>> keyed = new HashMap<>();
+  private final Map<String, Recent> aggregates = new HashMap<>();
 
   private OperatorMetrics(MetricGroup group, int maxKeys) {
     this.group = group;
@@ -94,5 +95,50 @@ public final class OperatorMetrics {
       return;
     }
     cell[0] = value;
+  }
+
+  /**
+   * Adds {@code value} to the aggregate {@code all.<name>} over every key (not only the tracked
+   * ones): gauges {@code p50}, {@code p95} and {@code max} of the last 1024 values, so a job with
+   * thousands of models or layers still shows how its worst ones do, with 3 series per figure.
+   */
+  public void aggregate(String name, double value) {
+    if (Double.isNaN(value)) {
+      return;
+    }
+    Recent r = aggregates.get(name);
+    if (r == null) {
+      Recent fresh = new Recent();
+      MetricGroup g = group.addGroup("all").addGroup(name);
+      g.gauge("p50", (Gauge<Double>) () -> fresh.quantile(0.5));
+      g.gauge("p95", (Gauge<Double>) () -> fresh.quantile(0.95));
+      g.gauge("max", (Gauge<Double>) () -> fresh.quantile(1.0));
+      aggregates.put(name, fresh);
+      r = fresh;
+    }
+    r.add(value);
+  }
+
+  /** The last 1024 values of a figure; quantiles are computed when a reporter reads them. */
+  private static final class Recent {
+    private final double[] ring = new double[1024];
+    private int size;
+    private int next;
+
+    synchronized void add(double v) {
+      ring[next] = v;
+      next = (next + 1) % ring.length;
+      size = Math.min(size + 1, ring.length);
+    }
+
+    synchronized double quantile(double q) {
+      if (size == 0) {
+        return Double.NaN;
+      }
+      double[] v = java.util.Arrays.copyOf(ring, size);
+      java.util.Arrays.sort(v);
+      int rank = Math.max(0, (int) Math.ceil(q * size) - 1); // nearest rank
+      return v[Math.min(size - 1, rank)];
+    }
   }
 }

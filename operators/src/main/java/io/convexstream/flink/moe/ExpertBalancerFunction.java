@@ -254,6 +254,9 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     this.metrics.keyGauge("layer", key, "maxVioGlobal", window.maxViolation());
     this.metrics.keyGauge("layer", key, "idleExperts", m.idleExperts());
     this.metrics.keyGauge("layer", key, "biasSpread", m.biasSpread());
+    this.metrics.aggregate("maxVioBatch", maxVio);
+    this.metrics.aggregate("maxVioGlobal", window.maxViolation());
+    this.metrics.aggregate("idleExperts", m.idleExperts());
   }
 
   private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {

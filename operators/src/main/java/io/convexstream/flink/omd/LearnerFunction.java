@@ -242,6 +242,9 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       m.put("regret", p.regret);
     }
     m.forEach((name, value) -> metrics.keyGauge("model", model, name, value));
+    for (String name : new String[] {"loss", "regret", "gradientVariation", "stepSize", "parameterNorm"}) {
+      metrics.aggregate(name, m.getOrDefault(name, Double.NaN));
+    }
     out.collect(ParameterUpdate.newBuilder()
         .setModelId(model)
         .setVersion(p.updates)

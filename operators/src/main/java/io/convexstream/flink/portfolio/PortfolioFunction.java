@@ -173,6 +173,8 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
       metrics.keyGauge("strategy", key, "logGrowth", Math.log(returns[k]));
       metrics.keyGauge("strategy", key, "turnover", b.lastTurnover());
       metrics.keyGauge("strategy", key, "drawdown", b.drawdown());
+      metrics.aggregate("drawdown", b.drawdown());
+      metrics.aggregate("turnover", b.lastTurnover());
     }
   }
 

@@ -57,7 +57,7 @@ public final class EndToEnd {
   }
 
   /** A pipeline's load: its job and options, how to make input i, and how many outputs n inputs give. */
-  private record Load(StreamJob job, Map<String, String> options, Topic output, int unit, Sender sender) {}
+  private record Load(StreamJob job, Map<String, String> options, Topic input, Topic output, int unit, Sender sender) {}
 
   private interface Sender {
     /** Sends input number i (0-based) with event time {@code now}. */
@@ -73,13 +73,13 @@ public final class EndToEnd {
     return switch (pipeline) {
       // 16 models, d = 32, a parameter update per gradient
       case "gradients" -> new Load(LearnerJob.gradients(), Map.of("learner", "oomd", "learner.domain", "ball:1", "emitEvery", "1"),
-          Topic.PARAMETERS, 16, (kafka, i, now) -> {
+          Topic.GRADIENTS, Topic.PARAMETERS, 16, (kafka, i, now) -> {
             String model = "m" + (i % 16);
             kafka.send(Topic.GRADIENTS, model, new Gradient(model, i / 16 + 1, "w", new NumericVector(32, null, gradient), 0.0, null,
                 Instant.ofEpochMilli(now)));
           });
       // 4 layers x 8 ranks, 64 experts: a bias update per (layer, step), i.e. per 8 reports
-      case "router-loads" -> new Load(BalancerJob.loadReports(), Map.of("rate", "1e-3"), Topic.EXPERT_BIASES, 32, (kafka, i, now) -> {
+      case "router-loads" -> new Load(BalancerJob.loadReports(), Map.of("rate", "1e-3"), Topic.ROUTER_LOADS, Topic.EXPERT_BIASES, 32, (kafka, i, now) -> {
         int layer = (int) (i % 4);
         int rank = (int) (i / 4 % 8);
         long step = i / 32 + 1;
@@ -92,7 +92,7 @@ public final class EndToEnd {
       // ticks of 16 assets, 100 ms periods, 3 strategies and a combiner: 4 decisions per period
       case "portfolio" -> new Load(new PortfolioJob(), Map.of("market.input", "ticks", "period.ms", "100", "portfolio.id", "p",
           "portfolio.assets", String.join(",", assets()), "portfolio.strategies", "ucrp,eg,olmar1", "portfolio.combiners", "accelerated",
-          "idleTimeoutMs", "500"), Topic.PORTFOLIO_DECISIONS, 16, (kafka, i, now) -> {
+          "idleTimeoutMs", "500"), Topic.MARKET_TICKS, Topic.PORTFOLIO_DECISIONS, 16, (kafka, i, now) -> {
             String asset = assets().get((int) (i % 16));
             kafka.send(Topic.MARKET_TICKS, asset, new MarketTick(asset, Instant.ofEpochMilli(now), 100 + (i % 7) * 0.1, 1.0));
           });
@@ -109,72 +109,90 @@ public final class EndToEnd {
   }
 
   /**
-   * Runs {@code pipeline} at {@code parallelism} for {@code duration} at {@code rate} records/s (0:
-   * as fast as the producer goes), then waits up to {@code drainTimeout} for the outputs.
+   * Runs {@code pipeline} at {@code parallelism}. With {@code rate > 0}: the job runs first and the
+   * input arrives at {@code rate} records/s for {@code duration}; latency is event time to output.
+   * With {@code rate == 0} (capacity): {@code records} inputs are loaded first, then the job starts
+   * and works through the backlog; throughput is inputs / (last output − first output), and latency
+   * is not meaningful (reported as NaN). Then waits up to {@code drainTimeout} for the outputs.
    */
   public static Result run(LocalFlinkCluster flink, String bootstrap, String pipeline, int parallelism, int rate, Duration duration,
-      Duration drainTimeout, Consumer<String> progress) throws Exception {
+      long records, Duration drainTimeout, Consumer<String> progress) throws Exception {
     Load load = load(pipeline);
     String group = "bench-" + pipeline + "-" + System.nanoTime();
     Map<TopicPartition, Long> from = ends(bootstrap, load.output());
+    startAtEnd(bootstrap, group, load.input()); // earlier runs' input stays in the topic: not this run's
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Map<String, String> options = new HashMap<>(load.options());
     Jobs.prepare(env, load.job(), new JobSettings(bootstrap, group, false, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500),
         parallelism, options));
-    JobID id = flink.submit(env, group);
-    flink.awaitRunning(id, 60_000);
-
-    long start = System.currentTimeMillis();
-    long end = start + duration.toMillis();
     long sent = 0;
+    JobID id;
+    long start;
     try (TopicClient kafka = new TopicClient(bootstrap)) {
-      long nextReport = start + 5_000;
-      while (true) {
-        long now = System.currentTimeMillis();
-        if (now >= end) {
-          break;
+      if (rate == 0) {
+        long t0 = System.currentTimeMillis();
+        while (sent < records || sent % load.unit() != 0) {
+          load.sender().send(kafka, sent, t0 + sent); // events 1 ms apart: the portfolio's 100 ms periods close
+          sent++;
         }
-        long due = rate == 0 ? sent + 1000 : (now - start) * rate / 1000;
-        while (sent < due) {
-          load.sender().send(kafka, sent++, now);
-        }
-        if (now >= nextReport) {
-          progress.accept(String.format("%s p=%d: %d records sent in %.0f s", pipeline, parallelism, sent, (now - start) / 1000.0));
-          nextReport += 5_000;
-        }
-        if (rate != 0) {
+        kafka.flush();
+        progress.accept(String.format("%s p=%d: %d records loaded", pipeline, parallelism, sent));
+        id = flink.submit(env, group);
+        flink.awaitRunning(id, 60_000);
+        start = System.currentTimeMillis();
+      } else {
+        id = flink.submit(env, group);
+        flink.awaitRunning(id, 60_000);
+        start = System.currentTimeMillis();
+        long end = start + duration.toMillis();
+        long nextReport = start + 5_000;
+        for (long now = start; now < end; now = System.currentTimeMillis()) {
+          for (long due = (now - start) * rate / 1000; sent < due; ) {
+            load.sender().send(kafka, sent++, now);
+          }
+          if (now >= nextReport) {
+            progress.accept(String.format("%s p=%d: %d records sent in %.0f s", pipeline, parallelism, sent, (now - start) / 1000.0));
+            nextReport += 5_000;
+          }
           Thread.sleep(1);
         }
+        // whole units only (every model's step, every rank of a step), so no step waits for a timeout
+        while (sent % load.unit() != 0) {
+          load.sender().send(kafka, sent++, System.currentTimeMillis());
+        }
+        kafka.flush();
       }
-      // whole units only (every model's step, every rank of a step), so no step waits for a timeout
-      while (sent % load.unit() != 0) {
-        load.sender().send(kafka, sent++, System.currentTimeMillis());
-      }
-      kafka.flush();
     }
-    long expected = expectedOutputs(pipeline, sent);
+    long expected = expectedOutputs(pipeline, sent, rate == 0);
     List<ConsumerRecord<byte[], byte[]>> outputs = collect(bootstrap, load.output(), from, expected, drainTimeout);
     flink.cancel(id);
 
     double[] latencies = new double[outputs.size()];
+    long firstAppend = Long.MAX_VALUE;
     long lastAppend = start;
     for (int k = 0; k < outputs.size(); k++) {
       ConsumerRecord<byte[], byte[]> o = outputs.get(k);
       latencies[k] = o.timestamp() - eventTime(pipeline, o.value());
+      firstAppend = Math.min(firstAppend, o.timestamp());
       lastAppend = Math.max(lastAppend, o.timestamp());
     }
     Arrays.sort(latencies);
-    double seconds = (lastAppend - start) / 1000.0;
-    return new Result(pipeline, parallelism, rate, sent, outputs.size(), seconds, sent / seconds, percentile(latencies, 0.5),
-        percentile(latencies, 0.99), latencies.length == 0 ? Double.NaN : latencies[latencies.length - 1], outputs.size() >= expected);
+    double seconds = (lastAppend - (rate == 0 ? firstAppend : start)) / 1000.0;
+    boolean measured = rate > 0 && latencies.length > 0;
+    return new Result(pipeline, parallelism, rate, sent, outputs.size(), seconds, sent / seconds,
+        measured ? percentile(latencies, 0.5) : Double.NaN, measured ? percentile(latencies, 0.99) : Double.NaN,
+        measured ? latencies[latencies.length - 1] : Double.NaN, outputs.size() >= expected);
   }
 
-  /** Outputs that {@code n} inputs must produce (the portfolio's last open period closes only later: not counted). */
-  static long expectedOutputs(String pipeline, long n) {
+  /**
+   * Outputs that {@code n} inputs must produce. Portfolio periods close by watermark: for a backlog
+   * (events 1 ms apart) every 100 ms period but the last, 4 decisions each; at a rate, not required.
+   */
+  static long expectedOutputs(String pipeline, long n, boolean backlog) {
     return switch (pipeline) {
       case "gradients" -> n;
       case "router-loads" -> n / 8;
-      default -> 0; // periods close by watermark; counted, not required
+      default -> backlog ? 4 * ((n - 1) / 100) : 0;
     };
   }
 
@@ -191,6 +209,17 @@ public final class EndToEnd {
       return Double.NaN;
     }
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+  }
+
+  /** Commits the input's end offsets for {@code group}, where the job's source then starts. */
+  private static void startAtEnd(String bootstrap, String group, Topic input) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+    ends(bootstrap, input).forEach((tp, end) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(end)));
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      admin.alterConsumerGroupOffsets(group, offsets).all().get();
+    }
   }
 
   private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {

@@ -4,6 +4,9 @@ import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.connectors.recording.Recorder;
+import io.convexstream.connectors.recording.Recording;
+import io.convexstream.connectors.recording.Replayer;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.streams.demo.GradientDemo;
@@ -52,22 +55,56 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "demo-out", description = "Directory for plots and the summary (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--steps", defaultValue = "300", description = "Rounds per model in the gradient pipeline (default: ${DEFAULT-VALUE}).")
-  int steps;
+  @Option(names = "--data", description = "The recording to replay (default: demo/recording of the clone, bundled).")
+  Path data;
 
-  @Option(names = "--sea-steps", defaultValue = "1000", description = "Rounds per model in the SEA example pipeline (default: ${DEFAULT-VALUE}).")
-  int seaSteps;
+  @Option(names = "--write-data", description = "Instead of running the demo: generate its data (seeded) and record it into this directory.")
+  Path writeData;
 
-  @Option(names = "--moe-steps", defaultValue = "150", description = "Global steps of the simulated MoE workers (default: ${DEFAULT-VALUE}).")
-  int moeSteps;
-
-  @Option(names = "--portfolio-days", defaultValue = "500", description = "Days of the synthetic market (default: ${DEFAULT-VALUE}).")
-  int portfolioDays;
+  // the sizes the bundled recording was generated with; the reports expect them
+  private static final int STEPS = 300;
+  private static final int SEA_STEPS = 1000;
+  private static final int MOE_STEPS = 150;
+  private static final int PORTFOLIO_DAYS = 500;
 
   private final PrintStream console = System.out;
 
+  /** The bundled recording: demo/recording under the clone the launcher runs from (or the working directory). */
+  static Path bundledData() {
+    return Path.of(System.getProperty("convexstream.home", "."), "demo", "recording");
+  }
+
+  private static List<DemoPipeline> pipelines() {
+    return List.of(new GradientDemo(STEPS), new SeaDemo(SEA_STEPS), new MoeDemo(MOE_STEPS), new PortfolioDemo(PORTFOLIO_DAYS));
+  }
+
+  /** Generates every pipeline's data into a fresh broker and records the input topics into {@code dir}. */
+  static void writeData(Path dir, PrintStream console) throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      TopicAdmin.createAll(broker.bootstrapServers());
+      List<String> topics = new java.util.ArrayList<>();
+      try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+        for (DemoPipeline p : pipelines()) {
+          p.feed(DemoPipeline.Feed.to(kafka));
+          topics.add(p.input().topicName());
+        }
+        kafka.flush();
+      }
+      Recorder.record(broker.bootstrapServers(), topics, dir, Duration.ofMinutes(2))
+          .forEach((topic, n) -> console.printf("recorded %d messages of %s into %s%n", n, topic, dir));
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    if (writeData != null) {
+      writeData(writeData, console);
+      return 0;
+    }
+    Path recording = data != null ? data : bundledData();
+    if (!Files.isDirectory(recording)) {
+      throw new IllegalArgumentException("no demo recording at " + recording.toAbsolutePath() + " (run from the clone, or give --data)");
+    }
     Files.createDirectories(out);
     Stack stack = new Stack();
     Thread hook = new Thread(stack::close, "convexstream-shutdown");
@@ -91,8 +128,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       console.println("      serving view: " + stack.http.address() + "  (e.g. /models/<model>, /moe/<model>/layers/<layer>, /portfolios/<id>)");
 
-      List<DemoPipeline> pipelines = List.of(new GradientDemo(steps), new SeaDemo(seaSteps), new MoeDemo(moeSteps),
-          new PortfolioDemo(portfolioDays));
+      List<DemoPipeline> pipelines = pipelines();
       progress(3, "Submitting " + pipelines.size() + " jobs");
       for (DemoPipeline p : pipelines) {
         JobSettings settings = JobSettings.defaults(stack.broker.bootstrapServers(), "convexstream-demo-" + p.job().name())
@@ -105,13 +141,14 @@ final class DemoCommand implements Callable<Integer> {
         console.println("      " + p.job().name() + ": " + p.job().description() + "  (job " + job + ")");
       }
 
-      progress(4, "Feeding bundled data");
+      progress(4, "Replaying the bundled recording " + recording);
+      for (DemoPipeline p : pipelines) {
+        p.feed(DemoPipeline.Feed.NOWHERE); // what the reports compare against
+      }
+      Replayer.replay(stack.broker.bootstrapServers(), recording, Recording.topics(recording), Replayer.Options.MAX_SPEED, n -> { })
+          .forEach((topic, n) -> console.printf("      %s: %d messages%n", topic, n));
       List<DemoPipeline.Report> reports = new java.util.ArrayList<>();
       try (TopicClient kafka = new TopicClient(stack.broker.bootstrapServers())) {
-        for (DemoPipeline p : pipelines) {
-          p.feed(kafka);
-          console.printf("      %s: fed %s%n", p.job().name(), p.job().description());
-        }
         progress(5, "Waiting for results (exactly-once: outputs appear as checkpoints complete)");
         for (DemoPipeline p : pipelines) {
           reports.add(p.report(kafka, out, console));
@@ -137,6 +174,7 @@ final class DemoCommand implements Callable<Integer> {
           + Topic.PLACEMENT_PLANS.topicName() + ", " + Topic.PORTFOLIO_DECISIONS.topicName() + ", " + Topic.DEAD_LETTERS.topicName()
           + " on " + stack.broker.bootstrapServers());
       plots.forEach(p -> console.println("  plot:           " + p.toAbsolutePath()));
+      console.println("  serving view:   GET /portfolios/" + PortfolioDemo.ID + " -> " + servingAnswer(stack.http.address().resolve("/portfolios/" + PortfolioDemo.ID)));
       console.println("  summary:        " + summary.toAbsolutePath());
       boolean complete = true;
       for (DemoPipeline.Report r : reports) {
@@ -160,6 +198,22 @@ final class DemoCommand implements Callable<Integer> {
         // the hook is running already
       }
     }
+  }
+
+  /** The serving view's answer (waiting up to 15 s for it to catch up), shortened for the console. */
+  private static String servingAnswer(java.net.URI uri) throws Exception {
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    long deadline = System.currentTimeMillis() + 15_000;
+    java.net.http.HttpResponse<String> r;
+    do {
+      r = client.send(java.net.http.HttpRequest.newBuilder(uri).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200) {
+        break;
+      }
+      Thread.sleep(200);
+    } while (System.currentTimeMillis() < deadline);
+    String body = r.body();
+    return "HTTP " + r.statusCode() + " " + (body.length() > 110 ? body.substring(0, 110) + " ..." : body);
   }
 
   private void progress(int step, String what) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 
 /** One pipeline of the demo: its job and options, the bundled data it feeds, and its report. */
 public interface DemoPipeline {
@@ -17,8 +18,45 @@ public interface DemoPipeline {
 
   Map<String, String> options();
 
-  /** Sends the bundled data to the job's input topic. */
-  void feed(TopicClient kafka);
+  /** The job's input topic: what the bundled recording holds for this pipeline. */
+  Topic input();
+
+  /**
+   * Generates this pipeline's data (seeded, so always the same) into {@code out}, and keeps what
+   * its report compares against (losses, optima, unbalanced loads). The demo replays the bundled
+   * recording of this data and generates into {@link Feed#NOWHERE}; {@code demo --write-data}
+   * generates into Kafka to record it anew.
+   */
+  void feed(Feed out);
+
+  /** Where generated records go. */
+  interface Feed {
+    <T extends SpecificRecord> void send(Topic topic, String key, T record);
+
+    void sendRaw(Topic topic, String key, byte[] value);
+
+    Feed NOWHERE = new Feed() {
+      @Override
+      public <T extends SpecificRecord> void send(Topic topic, String key, T record) {}
+
+      @Override
+      public void sendRaw(Topic topic, String key, byte[] value) {}
+    };
+
+    static Feed to(TopicClient kafka) {
+      return new Feed() {
+        @Override
+        public <T extends SpecificRecord> void send(Topic topic, String key, T record) {
+          kafka.send(topic, key, record);
+        }
+
+        @Override
+        public void sendRaw(Topic topic, String key, byte[] value) {
+          kafka.sendRaw(topic, key, value);
+        }
+      };
+    }
+  }
 
   /** Waits for the job's outputs, prints the results and writes plots. */
   Report report(TopicClient kafka, Path outDir, PrintStream out) throws IOException;

@@ -63,7 +63,12 @@ public final class GradientDemo implements DemoPipeline {
 
   /** Sends every model's gradients (round-robin over models) and the bad records to Kafka. */
   @Override
-  public void feed(TopicClient kafka) {
+  public Topic input() {
+    return Topic.GRADIENTS;
+  }
+
+  @Override
+  public void feed(Feed kafka) {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     Map<String, LinearLossStream> streams = new LinkedHashMap<>();
     long seed = 42;
@@ -86,7 +91,6 @@ public final class GradientDemo implements DemoPipeline {
         kafka.send(Topic.GRADIENTS, first, last); // step 5 again: a duplicate
       }
     }
-    kafka.flush();
   }
 
   private static Gradient withVector(Gradient g, long step, NumericVector v) {

@@ -33,8 +33,8 @@ public final class MoeDemo implements DemoPipeline {
   public static final String MODEL = "demo-moe";
   private static final int EXPERTS = 32;
   private static final int K = 4;
-  private static final int RANKS = 4;
-  private static final int TOKENS_PER_RANK = 1024;
+  private static final int RANKS = 2;
+  private static final int TOKENS_PER_RANK = 128; // small, so the bundled recording stays a few MB
   /** A NaN score batch and a repeated rank. */
   private static final int BAD_RECORDS = 2;
 
@@ -59,7 +59,12 @@ public final class MoeDemo implements DemoPipeline {
   }
 
   @Override
-  public void feed(TopicClient kafka) {
+  public Topic input() {
+    return Topic.ROUTER_SCORES;
+  }
+
+  @Override
+  public void feed(Feed kafka) {
     TokenRouteGenerator gen = new TokenRouteGenerator(EXPERTS, 0.5, 0, 0, 11);
     Router router = new Router(EXPERTS, K);
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -81,7 +86,6 @@ public final class MoeDemo implements DemoPipeline {
       }
       unbalanced[s - 1] = BalanceMetrics.maxViolation(noBias);
     }
-    kafka.flush();
   }
 
   private static RouterScoreBatch batch(long step, int rank, float[] logits, Instant time) {

@@ -56,7 +56,12 @@ public final class PortfolioDemo implements DemoPipeline {
   }
 
   @Override
-  public void feed(TopicClient kafka) {
+  public Topic input() {
+    return Topic.MARKET_BARS;
+  }
+
+  @Override
+  public void feed(Feed kafka) {
     double[][] x = MarketBars.syntheticRelatives(periods + 1, ASSETS, 5);
     List<MarketBar> bars = MarketBars.fromPrices(assets, MarketBars.pricesOf(x), Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1));
     for (MarketBar b : bars) {
@@ -65,7 +70,6 @@ public final class PortfolioDemo implements DemoPipeline {
     MarketBar first = bars.get(0);
     kafka.send(Topic.MARKET_BARS, "UNKNOWN", MarketBar.newBuilder(first).setAsset("UNKNOWN").build());
     kafka.send(Topic.MARKET_BARS, first.getAsset(), MarketBar.newBuilder(first).setClose(-3.0).build());
-    kafka.flush();
   }
 
   @Override

@@ -58,7 +58,12 @@ public final class SeaDemo implements DemoPipeline {
   }
 
   @Override
-  public void feed(TopicClient kafka) {
+  public Topic input() {
+    return Topic.EXAMPLES;
+  }
+
+  @Override
+  public void feed(Feed kafka) {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     long seed = 7;
     for (Scenario s : SCENARIOS) {
@@ -78,7 +83,6 @@ public final class SeaDemo implements DemoPipeline {
       }
       losses.put(s.name(), ls);
     }
-    kafka.flush();
   }
 
   private int expectedOutputs() {

@@ -86,6 +86,8 @@ class MetricsIT {
         assertThat(flink.operatorMetric(id, "learners-", "model.a.loss")).isEqualTo(last.getMetrics().get("loss"));
         assertThat(flink.operatorMetric(id, "learners-", "model.a.parameterNorm")).isEqualTo(last.getMetrics().get("parameterNorm"));
         assertThat(flink.operatorMetric(id, "learners-", "model.a.rejected")).isEqualTo(1.0);
+        // the aggregate over all models: the largest loss either model reported (0.1 * steps)
+        assertThat(flink.operatorMetric(id, "learners-", "all.loss.max")).isCloseTo(0.1 * steps, org.assertj.core.data.Offset.offset(1e-9));
 
         // Prometheus: the same figures, with the model as a label
         String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + promPort + "/metrics")).build(),
