@@ -73,15 +73,19 @@ public final class Jobs {
       DecodeFunction.Check<T> check) {
     String replay = s.option(REPLAY_DIR, "");
     DataStream<RawRecord> raw = replay.isEmpty() ? fromKafka(env, s, job, topic, type, eventTime) : fromRecording(env, s, job, topic, type, eventTime);
+    // a recording is read by one reader: decoding stays at its parallelism, chained to it, because a
+    // rebalance to more decoders would reorder each key's records before the keyBy
+    int parallelism = replay.isEmpty() ? env.getParallelism() : 1;
     String failures = s.option(INJECT_FAILURES, "");
     if (!failures.isEmpty()) {
       raw = raw.map(new FailureInjector(failures, Long.parseLong(s.option(INJECT_PAUSE_MICROS, "0"))))
-          .name("failure-injector").uid("failure-injector");
+          .name("failure-injector").uid("failure-injector").setParallelism(parallelism);
     }
     return raw
         .process(new DecodeFunction<>(type, check, job), Decoded.typeInfo(type))
         .name("decode-" + job)
-        .uid("decode-" + job);
+        .uid("decode-" + job)
+        .setParallelism(parallelism);
   }
 
   private static <T extends SpecificRecord> DataStream<RawRecord> fromKafka(

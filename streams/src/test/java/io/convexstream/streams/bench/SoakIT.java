@@ -2,12 +2,9 @@ package io.convexstream.streams.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
-import io.convexstream.connectors.kafka.TopicAdmin;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.streams.LocalStack;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,27 +16,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * longer runs of the same code (`convexstream bench`).
  */
 class SoakIT {
-  private static EmbeddedKafkaBroker broker;
-  private static LocalFlinkCluster flink;
-
-  @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start();
-    flink = LocalFlinkCluster.start(0, 4);
-    TopicAdmin.createAll(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    flink.close();
-    broker.close();
-  }
+  @RegisterExtension
+  static final LocalStack STACK = new LocalStack(4);
 
   @ParameterizedTest
   @ValueSource(strings = {"gradients", "router-loads", "portfolio"})
   void sustainedLoadComesOutComplete(String pipeline) throws Exception {
     Duration duration = Duration.ofSeconds(Long.getLong("soak.seconds", 15));
-    EndToEnd.Result r = EndToEnd.run(flink, broker.bootstrapServers(), pipeline, 2, 1000, duration, 0, Duration.ofSeconds(60),
+    EndToEnd.Result r = EndToEnd.run(STACK.flink(), STACK.bootstrap(), pipeline, 2, 1000, duration, 0, Duration.ofSeconds(60),
         System.out::println);
     System.out.println("soak " + r.line());
     assertThat(r.inputs()).isGreaterThan(duration.toSeconds() * 500);

@@ -3,13 +3,11 @@ package io.convexstream.streams.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.convexstream.connectors.flink.OperatorMetrics;
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
-import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.validate.RecordChecks;
+import io.convexstream.streams.LocalStack;
 import io.convexstream.streams.OutputTopics;
-import io.convexstream.streams.local.LocalFlinkCluster;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,8 +24,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -42,8 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Kafka must number exactly what the metrics say.
  */
 class BadInputIT {
-  private static EmbeddedKafkaBroker broker;
-  private static LocalFlinkCluster flink;
+  @RegisterExtension
+  static final LocalStack STACK = new LocalStack(6);
 
   /** A source under test: the job, its options, and the operator whose applied count ends the pipeline. */
   record Source(String name, StreamJob job, Topic topic, Map<String, String> options, String lastOperator) {
@@ -69,29 +66,16 @@ class BadInputIT {
             "portfolio-strategies"));
   }
 
-  @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start();
-    flink = LocalFlinkCluster.start(0, 6);
-    TopicAdmin.createAll(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    flink.close();
-    broker.close();
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("sources")
   void randomInputIsAppliedOrDeadLetteredAndTheJobKeepsRunning(Source source) throws Exception {
-    String bootstrap = broker.bootstrapServers();
+    String bootstrap = STACK.bootstrap();
     Map<TopicPartition, Long> deadFrom = OutputTopics.ends(bootstrap, Topic.DEAD_LETTERS);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Jobs.prepare(env, source.job(), new JobSettings(bootstrap, "fuzz-" + source.name(), false, DeliveryGuarantee.EXACTLY_ONCE,
         Duration.ofMillis(500), 2, source.options()));
-    JobID id = flink.submit(env, "fuzz-" + source.name());
-    flink.awaitRunning(id, 60_000);
+    JobID id = STACK.flink().submit(env, "fuzz-" + source.name());
+    STACK.flink().awaitRunning(id, 60_000);
 
     Map<TopicPartition, Long> inFrom = OutputTopics.ends(bootstrap, source.topic());
     sendFuzz(bootstrap, source.topic(), new SplittableRandom(source.name().hashCode()), 3000);
@@ -102,16 +86,16 @@ class BadInputIT {
     long deadline = System.currentTimeMillis() + 120_000;
     double applied = 0;
     double deadLettered = 0;
-    while (System.currentTimeMillis() < deadline && flink.restarts(id) == 0 && !flink.status(id).isGloballyTerminalState()) {
-      applied = flink.operatorMetric(id, source.lastOperator(), OperatorMetrics.APPLIED);
-      deadLettered = flink.operatorMetric(id, "", OperatorMetrics.DEAD_LETTERED);
+    while (System.currentTimeMillis() < deadline && STACK.flink().restarts(id) == 0 && !STACK.flink().status(id).isGloballyTerminalState()) {
+      applied = STACK.flink().operatorMetric(id, source.lastOperator(), OperatorMetrics.APPLIED);
+      deadLettered = STACK.flink().operatorMetric(id, "", OperatorMetrics.DEAD_LETTERED);
       if (applied + deadLettered >= sent) {
         break;
       }
       Thread.sleep(250);
     }
-    assertThat(flink.restarts(id)).as("restarts; failures: %s", flink.rest("/jobs/" + id + "/exceptions")).isZero();
-    assertThat(flink.status(id).isGloballyTerminalState()).as("job ended: %s", flink.status(id)).isFalse();
+    assertThat(STACK.flink().restarts(id)).as("restarts; failures: %s", STACK.flink().rest("/jobs/" + id + "/exceptions")).isZero();
+    assertThat(STACK.flink().status(id).isGloballyTerminalState()).as("job ended: %s", STACK.flink().status(id)).isFalse();
     assertThat((long) (applied + deadLettered)).as("applied %s + dead-lettered %s", applied, deadLettered).isEqualTo(sent);
     assertThat(applied).as("some records are valid and applied").isPositive();
     assertThat(deadLettered).as("most fuzz is rejected").isGreaterThan(sent / 2.0);
@@ -129,7 +113,7 @@ class BadInputIT {
     assertThat(inKafka).as("dead letters in Kafka").isEqualTo((long) deadLettered);
     System.out.printf("fuzz %s: %d records in = %.0f applied + %.0f dead-lettered (%d in Kafka)%n", source.name(), sent, applied,
         deadLettered, inKafka);
-    flink.cancel(id);
+    STACK.flink().cancel(id);
   }
 
   /** Sends {@code n} records of every kind of damage, plus valid ones. */

@@ -2,12 +2,10 @@ package io.convexstream.streams.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
-import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.streams.LocalStack;
 import io.convexstream.streams.OutputTopics;
-import io.convexstream.streams.TestPipelines;
 import io.convexstream.streams.TestPipelines.Pipeline;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.streams.TestPipelines;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -17,8 +15,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,30 +27,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * dead letters.
  */
 class FaultToleranceIT {
-  private static EmbeddedKafkaBroker broker;
-  private static LocalFlinkCluster flink;
+  @RegisterExtension
+  static final LocalStack STACK = new LocalStack(4);
 
   static Stream<Pipeline> pipelines() {
     return TestPipelines.all().stream();
   }
 
-  @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start();
-    flink = LocalFlinkCluster.start(0, 4);
-    TopicAdmin.createAll(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    flink.close();
-    broker.close();
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("pipelines")
   void outputsUnderInjectedFailuresEqualTheFailureFreeRun(Pipeline p) throws Exception {
-    String bootstrap = broker.bootstrapServers();
+    String bootstrap = STACK.bootstrap();
     TestPipelines.send(bootstrap, p.first());
     TestPipelines.send(bootstrap, p.second());
     // positions to fail at: a third, a half and four fifths into the busiest input partition
@@ -76,8 +60,8 @@ class FaultToleranceIT {
     options.put(Jobs.INJECT_PAUSE_MICROS, String.valueOf(2_000_000 / n));
     JobID faulty = run(p, bootstrap, "faulty-" + p.name(), options);
 
-    assertThat(flink.restarts(faulty)).as("restarts of the faulty run").isEqualTo(3);
-    assertThat(flink.restoredFromCheckpoint(faulty)).as("the last restart restored a checkpoint").isTrue();
+    assertThat(STACK.flink().restarts(faulty)).as("restarts of the faulty run").isEqualTo(3);
+    assertThat(STACK.flink().restoredFromCheckpoint(faulty)).as("the last restart restored a checkpoint").isTrue();
     assertThat(clean).isNotEmpty();
     assertThat(OutputTopics.perKey(bootstrap, p.output(), faultyFrom)).isEqualTo(clean);
     assertThat(OutputTopics.deadLetters(bootstrap, p.input(), faultyDead)).isEqualTo(cleanDeadLetters);
@@ -86,8 +70,8 @@ class FaultToleranceIT {
   private static JobID run(Pipeline p, String bootstrap, String group, Map<String, String> options) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Jobs.prepare(env, p.job(), new JobSettings(bootstrap, group, true, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(200), 2, options));
-    JobID id = flink.submit(env, group);
-    flink.awaitFinished(id, 240_000);
+    JobID id = STACK.flink().submit(env, group);
+    STACK.flink().awaitFinished(id, 240_000);
     return id;
   }
 }
