@@ -221,18 +221,18 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     closedSteps.inc();
 
     BalanceMetrics m = BalanceMetrics.of(st.loads, s.biases);
-    Map<String, Double> metrics = new HashMap<>();
-    metrics.put("maxVioGlobal", window.maxViolation());
-    metrics.put("minLoad", (double) m.minLoad());
-    metrics.put("maxLoad", (double) m.maxLoad());
-    metrics.put("meanLoad", m.meanLoad());
-    metrics.put("stdLoad", m.stdLoad());
-    metrics.put("idleExperts", (double) m.idleExperts());
-    metrics.put("biasMean", m.biasMean());
-    metrics.put("biasSpread", m.biasSpread());
-    metrics.put("missingRanks", (double) missing);
-    metrics.put("lateReports", (double) s.lateReports);
-    metrics.put("rate", (double) rate);
+    Map<String, Double> figures = new HashMap<>();
+    figures.put("maxVioGlobal", window.maxViolation());
+    figures.put("minLoad", (double) m.minLoad());
+    figures.put("maxLoad", (double) m.maxLoad());
+    figures.put("meanLoad", m.meanLoad());
+    figures.put("stdLoad", m.stdLoad());
+    figures.put("idleExperts", (double) m.idleExperts());
+    figures.put("biasMean", m.biasMean());
+    figures.put("biasSpread", m.biasSpread());
+    figures.put("missingRanks", (double) missing);
+    figures.put("lateReports", (double) s.lateReports);
+    figures.put("rate", (double) rate);
     List<Float> biases = new ArrayList<>(s.biases.length);
     for (float b : s.biases) {
       biases.add(b);
@@ -245,18 +245,18 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
         .setStep(step)
         .setBiases(biases)
         .setMaxViolation(maxVio)
-        .setMetrics(metrics)
+        .setMetrics(figures)
         .setEventTime(Instant.ofEpochMilli(st.latestEventTime))
         .build());
     ctx.output(StepLoads.TAG, new StepLoads(key, step, st.loads.clone()));
-    this.metrics.updateTook(start);
-    this.metrics.keyGauge("layer", key, "maxVioBatch", maxVio);
-    this.metrics.keyGauge("layer", key, "maxVioGlobal", window.maxViolation());
-    this.metrics.keyGauge("layer", key, "idleExperts", m.idleExperts());
-    this.metrics.keyGauge("layer", key, "biasSpread", m.biasSpread());
-    this.metrics.aggregate("maxVioBatch", maxVio);
-    this.metrics.aggregate("maxVioGlobal", window.maxViolation());
-    this.metrics.aggregate("idleExperts", m.idleExperts());
+    metrics.updateTook(start);
+    metrics.keyGauge("layer", key, "maxVioBatch", maxVio);
+    metrics.keyGauge("layer", key, "maxVioGlobal", window.maxViolation());
+    metrics.keyGauge("layer", key, "idleExperts", m.idleExperts());
+    metrics.keyGauge("layer", key, "biasSpread", m.biasSpread());
+    metrics.aggregate("maxVioBatch", maxVio);
+    metrics.aggregate("maxVioGlobal", window.maxViolation());
+    metrics.aggregate("idleExperts", m.idleExperts());
   }
 
   private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {

@@ -120,7 +120,8 @@ final class DemoCommand implements Callable<Integer> {
       stack.flink = LocalFlinkCluster.start(uiPort, 10); // 4 jobs at parallelism 2, with room to spare
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
-      stack.view = ServingView.start(stack.broker.bootstrapServers(), "convexstream-demo-serving", Files.createTempDirectory("serving"), 20);
+      stack.servingState = Files.createTempDirectory("convexstream-serving");
+      stack.view = ServingView.start(stack.broker.bootstrapServers(), "convexstream-demo-serving", stack.servingState, 20);
       try {
         stack.http = ServingHttp.start(stack.view, servePort);
       } catch (java.net.BindException taken) {
@@ -226,6 +227,7 @@ final class DemoCommand implements Callable<Integer> {
     LocalFlinkCluster flink;
     ServingView view;
     ServingHttp http;
+    Path servingState;
     final List<JobID> jobs = new java.util.ArrayList<>();
     private boolean closed;
 
@@ -240,6 +242,13 @@ final class DemoCommand implements Callable<Integer> {
       }
       if (view != null) {
         view.close();
+      }
+      if (servingState != null) {
+        try (var files = Files.walk(servingState)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException e) {
+          console.println("  serving view state " + servingState + ": " + e.getMessage());
+        }
       }
       try {
         if (flink != null) {

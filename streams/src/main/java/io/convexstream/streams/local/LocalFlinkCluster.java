@@ -1,5 +1,6 @@
 package io.convexstream.streams.local;
 
+import io.convexstream.connectors.flink.OperatorMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -113,7 +114,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
       List<String> ids = new ArrayList<>();
       for (JsonNode m : rest(base)) {
         String metric = m.get("id").asText();
-        if (metric.startsWith(operatorPrefix) && metric.endsWith(".convexstream." + name)) {
+        if (metric.startsWith(operatorPrefix) && metric.endsWith("." + OperatorMetrics.GROUP + "." + name)) {
           ids.add(metric);
         }
       }
