@@ -22,6 +22,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -116,9 +117,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     long step = source.step(r);
     OpenStep st = open.get(step);
     if (st == null) {
-      st = new OpenStep(s.biases.length, source.expectedRanks(r));
-      st.timer = ctx.timerService().currentProcessingTime() + settings.stepTimeoutMillis();
-      ctx.timerService().registerProcessingTimeTimer(st.timer);
+      st = openStep(source.expectedRanks(r), s, ctx);
     }
     int rank = source.rank(r);
     if (source.expectedRanks(r) != st.expectedRanks) {
@@ -143,11 +142,17 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
   /** A waiting score batch's step still needs a timeout, though it is not open yet. */
   private void ensureStepTimer(long step, Decoded<T> in, BalancerState s, Context ctx) throws Exception {
     if (!open.contains(step)) {
-      OpenStep st = new OpenStep(s.biases.length, source.expectedRanks(in.value));
-      st.timer = ctx.timerService().currentProcessingTime() + settings.stepTimeoutMillis();
-      ctx.timerService().registerProcessingTimeTimer(st.timer);
-      open.put(step, st);
+      open.put(step, openStep(source.expectedRanks(in.value), s, ctx));
     }
+  }
+
+  /** A new open step with its timeout; when a bounded input ends (or a drain), every open step closes. */
+  private OpenStep openStep(int expectedRanks, BalancerState s, Context ctx) {
+    OpenStep st = new OpenStep(s.biases.length, expectedRanks);
+    st.timer = ctx.timerService().currentProcessingTime() + settings.stepTimeoutMillis();
+    ctx.timerService().registerProcessingTimeTimer(st.timer);
+    ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    return st;
   }
 
   @Override
@@ -156,8 +161,9 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     if (s == null) {
       return;
     }
+    boolean inputEnded = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE;
     for (Map.Entry<Long, OpenStep> e : open.entries()) {
-      if (e.getValue().timer == timestamp && !e.getValue().timedOut) {
+      if ((inputEnded || e.getValue().timer == timestamp) && !e.getValue().timedOut) {
         e.getValue().timedOut = true;
         open.put(e.getKey(), e.getValue());
       }
@@ -183,6 +189,10 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
       if (!ready) {
         return;
       }
+      // score batches that waited for this very step (it closes after steps were skipped) route now,
+      // with the biases of the last closed step, rather than wait forever
+      admitWaitingBatches(head, s, ctx);
+      st = open.get(head);
       open.remove(head);
       ctx.timerService().deleteProcessingTimeTimer(st.timer);
       s.skippedSteps += head - s.lastClosedStep - 1;
@@ -191,7 +201,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     }
   }
 
-  /** Routes the score batches of the step that just became current. */
+  /** Routes the score batches waiting for {@code step}, which just became current (or closes). */
   private void admitWaitingBatches(long step, BalancerState s, Context ctx) throws Exception {
     List<Decoded<T>> batches = waiting.get(step);
     if (batches == null) {

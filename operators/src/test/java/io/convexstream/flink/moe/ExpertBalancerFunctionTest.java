@@ -220,4 +220,34 @@ class ExpertBalancerFunctionTest {
       assertThat(reasons(h)).containsExactly("late report of rank 0 for step 2 of moe/3: steps up to 3 are closed");
     }
   }
+
+  /** A score batch waiting for a step that closes only by its timeout, after a skipped step, is still routed. */
+  @Test
+  void aBatchWaitingForAStepClosedAfterASkipIsRoutedNotLost() throws Exception {
+    var h = harness(new LoadSource.Scores(SETTINGS), RouterScoreBatch.class);
+    h.open();
+    h.setProcessingTime(0);
+    float[] logits = {3f, 2f, 1f, 0f, 3f, 2f, 1f, 0f};
+    h.processElement(new StreamRecord<>(scores(1, logits, 0, 2))); // step 1 waits for rank 1
+    h.processElement(new StreamRecord<>(scores(3, logits, 0, 1))); // waits for step 2, which never comes
+    h.setProcessingTime(1_000); // both time out: step 1 closes with a missing rank, then step 3 (step 2 skipped)
+    List<ExpertBiasUpdate> out = h.extractOutputValues();
+    assertThat(out).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 3L);
+    // step 3 carries the waiting batch's 2 tokens x top-2 = 4 assignments
+    assertThat(out.get(1).getMetrics().get("meanLoad") * 4).isEqualTo(4.0);
+    assertThat(reasons(h)).isEmpty();
+    h.close();
+  }
+
+  /** When a bounded input ends, open steps close instead of waiting for a timeout that never fires. */
+  @Test
+  void openStepsCloseWhenTheInputEnds() throws Exception {
+    try (var h = reports()) {
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(report(1, 0, 2, 1, 1, 1, 1))); // rank 1 never reports
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processWatermark(Long.MAX_VALUE);
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L);
+    }
+  }
 }

@@ -125,6 +125,34 @@ class LearnerFunctionTest {
     }
   }
 
+  /** After one gap is skipped, steps still waiting behind a second gap get a timer of their own. */
+  @Test
+  void stepsBehindASecondGapAreAppliedAfterTheirOwnTimeout() throws Exception {
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 100, 1_000, true, Set.of());
+    try (var h = open(s)) {
+      h.setProcessingTime(0);
+      send(h, 1, 3, 6);
+      h.setProcessingTime(1_000); // skips step 2, applies 3; step 6 still waits for 4 and 5
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getStep).containsExactly(1L, 3L);
+      h.setProcessingTime(2_000);
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getStep).containsExactly(1L, 3L, 6L);
+    }
+  }
+
+  /** When a bounded input ends (watermark at the end of time), waiting steps are applied, not lost. */
+  @Test
+  void waitingStepsAreAppliedWhenTheInputEnds() throws Exception {
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 100, 60_000, true, Set.of());
+    try (var h = open(s)) {
+      h.setProcessingTime(0);
+      send(h, 1, 3, 6);
+      h.processWatermark(Long.MAX_VALUE);
+      List<ParameterUpdate> out = h.extractOutputValues();
+      assertThat(out).extracting(ParameterUpdate::getStep).containsExactly(1L, 3L, 6L);
+      assertThat(out.get(2).getMetrics()).containsEntry("missingSteps", 3.0);
+    }
+  }
+
   @Test
   void fullBufferSkipsAheadAtOnce() throws Exception {
     LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 2, 60_000, true, Set.of());

@@ -144,7 +144,46 @@ class BadInputIT {
     for (Schema.Field f : schema.getFields()) {
       rec.put(f.pos(), randomValue(f.schema(), r, plausible));
     }
+    if (plausible) {
+      consistentShapes(rec, r);
+    }
     return rec;
+  }
+
+  /**
+   * Plausible records keep their shapes consistent most of the time (a dense vector's dim is its
+   * length, a score matrix has numTokens x numExperts entries), so they reach the operators' update
+   * paths, where their random values (including huge ones) are what is being tried.
+   */
+  private static void consistentShapes(GenericRecord rec, SplittableRandom r) {
+    if (r.nextInt(4) == 0) {
+      return;
+    }
+    Schema schema = rec.getSchema();
+    if (schema.getField("dim") != null && schema.getField("values") != null) {
+      rec.put("dim", ((List<?>) rec.get("values")).size());
+      rec.put("indices", null);
+    }
+    if (schema.getField("numTokens") != null && schema.getField("numExperts") != null && schema.getField("scores") != null) {
+      int experts = r.nextInt(1, 5);
+      int tokens = r.nextInt(0, 6);
+      List<Object> scores = new ArrayList<>();
+      for (int k = 0; k < experts * tokens; k++) {
+        scores.add((float) r.nextGaussian());
+      }
+      rec.put("numExperts", experts);
+      rec.put("numTokens", tokens);
+      rec.put("scores", new GenericData.Array<>(schema.getField("scores").schema(), scores));
+    }
+    if (schema.getField("expectedRanks") != null && schema.getField("rank") != null) {
+      rec.put("expectedRanks", r.nextInt(1, 4));
+      rec.put("rank", r.nextInt((int) rec.get("expectedRanks")));
+    }
+    for (Schema.Field f : schema.getFields()) {
+      if (f.schema().getType() == Schema.Type.RECORD) {
+        consistentShapes((GenericRecord) rec.get(f.pos()), r);
+      }
+    }
   }
 
   private static Object randomValue(Schema s, SplittableRandom r, boolean plausible) {
@@ -182,7 +221,7 @@ class BadInputIT {
 
   private static double randomDouble(SplittableRandom r, boolean plausible) {
     if (plausible) {
-      return 0.5 + r.nextDouble();
+      return r.nextInt(50) == 0 ? 1e300 : 0.5 + r.nextDouble(); // huge but finite: e.g. a gradient that would overflow
     }
     return switch (r.nextInt(7)) {
       case 0 -> Double.NaN;
