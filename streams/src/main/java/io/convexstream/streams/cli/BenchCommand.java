@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-        "Measure end to end and against the machine's limits (per-core figures: JMH, benchmarks/run).",
+        "Measure the pipelines end to end, and a core against the memory bandwidth.",
+        "",
+        "Per-core figures come from JMH (benchmarks/run).",
         "",
         "  end-to-end: each pipeline on an in-JVM broker and MiniCluster at each parallelism: input at",
         "              --rate records/s for --seconds, reporting event-to-output latency p50/p99; or (--rate 0)",

@@ -12,9 +12,11 @@ import picocli.CommandLine.Option;
     name = "record",
     mixinStandardHelpOptions = true,
     description = {
-        "Record Kafka topics into a recording directory (one Avro container file per topic:",
-        "key, value bytes, timestamp, partition, offset, headers and the value's schema fingerprint),",
-        "from the beginning of each partition to its end offset now (read_committed).",
+        "Record Kafka topics into a recording directory.",
+        "",
+        "One Avro container file per topic: key, value bytes, timestamp, partition, offset, headers",
+        "and the value's schema fingerprint, from the beginning of each partition to its end offset",
+        "now (read_committed).",
         ""})
 final class RecordCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")

@@ -23,9 +23,11 @@ import picocli.CommandLine.Option;
     name = "replay",
     mixinStandardHelpOptions = true,
     description = {
-        "Replay a recording: into its Kafka topics (same partitions, keys, values, headers and",
-        "timestamps, in recorded order), or with --job straight into a job as a bounded source",
-        "(on a local MiniCluster; outputs go to the Kafka topics as in a live run).",
+        "Replay a recording into its Kafka topics, or straight into a job.",
+        "",
+        "Into Kafka: same partitions, keys, values, headers and timestamps, in recorded order.",
+        "With --job: as a bounded source of the job on a local MiniCluster; outputs go to the",
+        "Kafka topics as in a live run.",
         ""})
 final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--in", required = true, description = "Recording directory.")

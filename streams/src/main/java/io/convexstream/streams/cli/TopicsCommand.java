@@ -12,9 +12,11 @@ import picocli.CommandLine.Option;
     name = "topics",
     mixinStandardHelpOptions = true,
     description = {
-        "Print the topic catalogue: every topic with its record type, key, partitions and configs,",
-        "or (--strimzi) as Strimzi KafkaTopic resources, the serving view's compacted changelog",
-        "topics included (deploy/kubernetes/kafka/topics.yaml is this output).",
+        "Print the topic catalogue, or Strimzi KafkaTopic resources made from it.",
+        "",
+        "Every topic with its record type, key, partitions and configs; with --strimzi as",
+        "KafkaTopic resources, the serving view's compacted changelog topics included",
+        "(deploy/kubernetes/kafka/topics.yaml is this output).",
         ""})
 final class TopicsCommand implements Callable<Integer> {
   @Option(names = "--strimzi", description = "Print Strimzi KafkaTopic resources.")
