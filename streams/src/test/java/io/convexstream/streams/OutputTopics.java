@@ -27,13 +27,6 @@ public final class OutputTopics {
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  public static Map<TopicPartition, Long> ends(String bootstrap, Topic topic) {
-    try (var c = consumer(bootstrap)) {
-      List<TopicPartition> parts = c.partitionsFor(topic.topicName()).stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      return c.endOffsets(parts);
-    }
-  }
-
   /** Everything written to {@code topic} after {@code from} (the job has finished: its transactions are committed). */
   static List<ConsumerRecord<byte[], byte[]>> after(String bootstrap, Topic topic, Map<TopicPartition, Long> from) {
     try (var c = consumer(bootstrap)) {

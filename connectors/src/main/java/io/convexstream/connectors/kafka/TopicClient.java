@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -92,7 +93,7 @@ public final class TopicClient implements AutoCloseable {
   private <R> List<R> readUntil(Topic topic, Function<ConsumerRecord<byte[], byte[]>, R> map, Predicate<R> keep,
       int expected, Duration timeout) {
     List<R> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
       consumer.subscribe(List.of(topic.topicName()));
       long deadline = System.nanoTime() + timeout.toNanos();
       boolean last = false;
@@ -110,7 +111,15 @@ public final class TopicClient implements AutoCloseable {
     return out;
   }
 
-  private KafkaConsumer<byte[], byte[]> consumer() {
+  /** Where each partition of {@code topic} ends for read_committed readers (the last stable offset). */
+  public static Map<TopicPartition, Long> endOffsets(String bootstrapServers, Topic topic) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+      return consumer.endOffsets(consumer.partitionsFor(topic.topicName()).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList());
+    }
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
     return new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),

@@ -119,7 +119,7 @@ public final class EndToEnd {
       long records, Duration drainTimeout, Consumer<String> progress) throws Exception {
     Load load = load(pipeline);
     String group = "bench-" + pipeline + "-" + System.nanoTime();
-    Map<TopicPartition, Long> from = ends(bootstrap, load.output());
+    Map<TopicPartition, Long> from = TopicClient.endOffsets(bootstrap, load.output());
     startAtEnd(bootstrap, group, load.input()); // earlier runs' input stays in the topic: not this run's
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Map<String, String> options = new HashMap<>(load.options());
@@ -216,7 +216,7 @@ public final class EndToEnd {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
-    ends(bootstrap, input).forEach((tp, end) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(end)));
+    TopicClient.endOffsets(bootstrap, input).forEach((tp, end) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(end)));
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
       admin.alterConsumerGroupOffsets(group, offsets).all().get();
     }
@@ -227,12 +227,6 @@ public final class EndToEnd {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-  }
-
-  private static Map<TopicPartition, Long> ends(String bootstrap, Topic topic) {
-    try (var c = consumer(bootstrap)) {
-      return c.endOffsets(c.partitionsFor(topic.topicName()).stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList());
-    }
   }
 
   /** Reads outputs after {@code from} until {@code expected} arrived and 2 s pass without more, or the timeout. */

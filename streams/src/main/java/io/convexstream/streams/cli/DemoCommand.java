@@ -120,8 +120,9 @@ final class DemoCommand implements Callable<Integer> {
       stack.flink = LocalFlinkCluster.start(uiPort, 10); // 4 jobs at parallelism 2, with room to spare
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
-      stack.servingState = Files.createTempDirectory("convexstream-serving");
-      stack.view = ServingView.start(stack.broker.bootstrapServers(), "convexstream-demo-serving", stack.servingState, 20);
+      // its local state sits in the broker's data directory, removed with it on exit
+      stack.view = ServingView.start(stack.broker.bootstrapServers(), "convexstream-demo-serving",
+          stack.broker.dataDir().resolve("serving-view"), 20);
       try {
         stack.http = ServingHttp.start(stack.view, servePort);
       } catch (java.net.BindException taken) {
@@ -227,7 +228,6 @@ final class DemoCommand implements Callable<Integer> {
     LocalFlinkCluster flink;
     ServingView view;
     ServingHttp http;
-    Path servingState;
     final List<JobID> jobs = new java.util.ArrayList<>();
     private boolean closed;
 
@@ -242,13 +242,6 @@ final class DemoCommand implements Callable<Integer> {
       }
       if (view != null) {
         view.close();
-      }
-      if (servingState != null) {
-        try (var files = Files.walk(servingState)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (java.io.IOException e) {
-          console.println("  serving view state " + servingState + ": " + e.getMessage());
-        }
       }
       try {
         if (flink != null) {

@@ -70,17 +70,17 @@ class BadInputIT {
   @MethodSource("sources")
   void randomInputIsAppliedOrDeadLetteredAndTheJobKeepsRunning(Source source) throws Exception {
     String bootstrap = STACK.bootstrap();
-    Map<TopicPartition, Long> deadFrom = OutputTopics.ends(bootstrap, Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> deadFrom = TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Jobs.prepare(env, source.job(), new JobSettings(bootstrap, "fuzz-" + source.name(), false, DeliveryGuarantee.EXACTLY_ONCE,
         Duration.ofMillis(500), 2, source.options()));
     JobID id = STACK.flink().submit(env, "fuzz-" + source.name());
     STACK.flink().awaitRunning(id, 60_000);
 
-    Map<TopicPartition, Long> inFrom = OutputTopics.ends(bootstrap, source.topic());
+    Map<TopicPartition, Long> inFrom = TopicClient.endOffsets(bootstrap, source.topic());
     sendFuzz(bootstrap, source.topic(), new SplittableRandom(source.name().hashCode()), 3000);
     // records in, counted in Kafka: how far the input topic's partitions grew
-    long sent = OutputTopics.ends(bootstrap, source.topic()).entrySet().stream().mapToLong(e -> e.getValue() - inFrom.get(e.getKey())).sum();
+    long sent = TopicClient.endOffsets(bootstrap, source.topic()).entrySet().stream().mapToLong(e -> e.getValue() - inFrom.get(e.getKey())).sum();
 
     // conservation, from metrics: wait until everything is accounted for (waiting steps time out)
     long deadline = System.currentTimeMillis() + 120_000;

@@ -2,6 +2,8 @@ package io.convexstream.streams.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.streams.LocalStack;
 import io.convexstream.streams.OutputTopics;
 import io.convexstream.streams.TestPipelines.Pipeline;
@@ -41,19 +43,19 @@ class FaultToleranceIT {
     TestPipelines.send(bootstrap, p.first());
     TestPipelines.send(bootstrap, p.second());
     // positions to fail at: a third, a half and four fifths into the busiest input partition
-    var busiest = OutputTopics.ends(bootstrap, p.input()).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+    var busiest = TopicClient.endOffsets(bootstrap, p.input()).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
     int partition = busiest.getKey().partition();
     long n = busiest.getValue();
     String failures = partition + "@" + n / 3 + "," + partition + "@" + n / 2 + "," + partition + "@" + 4 * n / 5;
 
-    Map<TopicPartition, Long> cleanFrom = OutputTopics.ends(bootstrap, p.output());
-    Map<TopicPartition, Long> cleanDead = OutputTopics.ends(bootstrap, io.convexstream.connectors.kafka.Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> cleanFrom = TopicClient.endOffsets(bootstrap, p.output());
+    Map<TopicPartition, Long> cleanDead = TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS);
     run(p, bootstrap, "clean-" + p.name(), p.options());
     Map<String, List<String>> clean = OutputTopics.perKey(bootstrap, p.output(), cleanFrom);
     Map<String, List<String>> cleanDeadLetters = OutputTopics.deadLetters(bootstrap, p.input(), cleanDead);
 
-    Map<TopicPartition, Long> faultyFrom = OutputTopics.ends(bootstrap, p.output());
-    Map<TopicPartition, Long> faultyDead = OutputTopics.ends(bootstrap, io.convexstream.connectors.kafka.Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> faultyFrom = TopicClient.endOffsets(bootstrap, p.output());
+    Map<TopicPartition, Long> faultyDead = TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS);
     Map<String, String> options = new HashMap<>(p.options());
     options.put(Jobs.INJECT_FAILURES, failures);
     // stretch the busiest partition over about two seconds, so checkpoints complete between failures

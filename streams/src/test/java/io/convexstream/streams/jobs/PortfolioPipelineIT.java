@@ -2,9 +2,7 @@ package io.convexstream.streams.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
-import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.connectors.marketdata.MarketBars;
 import io.convexstream.connectors.marketdata.PriceRelativesCsv;
@@ -12,8 +10,9 @@ import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.PortfolioDecision;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.streams.LocalStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,18 +20,17 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import io.convexstream.schemas.MarketTick;
-import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The streaming path and the backtest path give the same weights, bit for bit (DJIA, with costs). */
 class PortfolioPipelineIT {
-  private static EmbeddedKafkaBroker broker;
-  private static LocalFlinkCluster flink;
+  @RegisterExtension
+  static final LocalStack STACK = new LocalStack(4);
   private static PriceRelativesCsv.Data data;
   private static List<String> assets;
   private static List<MarketBar> bars;
@@ -42,15 +40,6 @@ class PortfolioPipelineIT {
     data = PriceRelativesCsv.read(Path.of("..", "..", "shared", "data", "olps", "djia.csv"));
     assets = IntStream.range(0, data.assets().size()).mapToObj(i -> "S" + i).toList(); // header names are placeholders
     bars = MarketBars.fromPrices(assets, data.prices(), Instant.parse("2001-01-14T00:00:00Z"), Duration.ofDays(1));
-    broker = EmbeddedKafkaBroker.start();
-    flink = LocalFlinkCluster.start(0, 4);
-    TopicAdmin.createAll(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    flink.close();
-    broker.close();
   }
 
   /** Ticks (three per bar, shuffled within each day) into two portfolios that share five assets. */
@@ -58,7 +47,7 @@ class PortfolioPipelineIT {
   void ticksRoutedToTwoPortfoliosMatchTheirBacktests() throws Exception {
     List<String> strategies = List.of("olmar1", "pamr");
     Map<String, List<Integer>> universes = Map.of("left", IntStream.range(0, 15).boxed().toList(), "right", IntStream.range(10, 30).boxed().toList());
-    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+    try (TopicClient kafka = new TopicClient(STACK.bootstrap())) {
       for (MarketTick t : MarketBars.ticksOf(bars, 5)) {
         kafka.send(Topic.MARKET_TICKS, t.getAsset(), t);
       }
@@ -71,13 +60,13 @@ class PortfolioPipelineIT {
       options.put("portfolio." + id + ".cost", "0.001");
     });
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    Jobs.prepare(env, new PortfolioJob(), new JobSettings(broker.bootstrapServers(), "it-portfolio-ticks", true,
+    Jobs.prepare(env, new PortfolioJob(), new JobSettings(STACK.bootstrap(), "it-portfolio-ticks", true,
         DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500), 2, options));
-    flink.awaitFinished(flink.submit(env, "it-portfolio-ticks"), 300_000);
+    STACK.flink().awaitFinished(STACK.flink().submit(env, "it-portfolio-ticks"), 300_000);
 
     double[][] all = data.relatives();
     int perStrategy = all.length + 1;
-    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+    try (TopicClient kafka = new TopicClient(STACK.bootstrap())) {
       List<PortfolioDecision> out = kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
           d -> universes.containsKey(d.getPortfolioId()), 2 * strategies.size() * perStrategy, Duration.ofSeconds(60));
       assertThat(out).hasSize(2 * strategies.size() * perStrategy);
@@ -103,7 +92,7 @@ class PortfolioPipelineIT {
   void streamingWeightsEqualTheBacktestsBitForBit() throws Exception {
     double[][] x = data.relatives();
     List<String> strategies = List.of("ucrp", "olmar1", "pamr");
-    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+    try (TopicClient kafka = new TopicClient(STACK.bootstrap())) {
       for (MarketBar b : bars) {
         kafka.send(Topic.MARKET_BARS, b.getAsset(), b);
       }
@@ -112,12 +101,12 @@ class PortfolioPipelineIT {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Map<String, String> options = Map.of("portfolio.id", "djia", "portfolio.assets", String.join(",", assets),
         "portfolio.strategies", String.join(",", strategies), "portfolio.combiners", "accelerated", "portfolio.cost", "0.001");
-    Jobs.prepare(env, new PortfolioJob(), new JobSettings(broker.bootstrapServers(), "it-portfolio", true,
+    Jobs.prepare(env, new PortfolioJob(), new JobSettings(STACK.bootstrap(), "it-portfolio", true,
         DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500), 2, options));
-    flink.awaitFinished(flink.submit(env, "it-portfolio"), 300_000);
+    STACK.flink().awaitFinished(STACK.flink().submit(env, "it-portfolio"), 300_000);
 
     int perStrategy = x.length + 1; // period 0 (initial weights) and one per period
-    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+    try (TopicClient kafka = new TopicClient(STACK.bootstrap())) {
       List<PortfolioDecision> out = kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
           d -> d.getPortfolioId().equals("djia"), perStrategy * (strategies.size() + 1), Duration.ofSeconds(60));
       assertThat(out).hasSize(perStrategy * (strategies.size() + 1));

@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.streams.LocalStack;
 import io.convexstream.streams.OutputTopics;
 import io.convexstream.streams.TestPipelines.Pipeline;
 import io.convexstream.streams.TestPipelines;
-import io.convexstream.streams.local.LocalFlinkCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,8 +26,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -39,35 +39,23 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>State evolution: {@code src/test/resources/savepoints/v1/<pipeline>} holds savepoints that the
  * first half produced with the previous state classes (commit b3467a6, before {@code
  * ModelProgress.rejected}, {@code BalancerState.lateReports} and {@code Backtest}'s peak wealth
- * were added; regenerate with {@link #main} when the state classes change next). Restoring them with today's classes continues every learner exactly where it stopped.
+ * were added; regenerate with {@link #main} when the state classes change next). Restoring them
+ * with today's classes continues every learner exactly where it stopped.
  */
 class SavepointIT {
-  private static EmbeddedKafkaBroker broker;
-  private static LocalFlinkCluster flink;
+  @RegisterExtension
+  static final LocalStack STACK = new LocalStack(4);
 
   static Stream<Pipeline> pipelines() {
     return TestPipelines.all().stream();
   }
 
-  @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start();
-    flink = LocalFlinkCluster.start(0, 4);
-    TopicAdmin.createAll(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    flink.close();
-    broker.close();
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("pipelines")
   void stopWithSavepointAndRestartAtAnotherParallelismContinuesExactly(Pipeline p) throws Exception {
-    String bootstrap = broker.bootstrapServers();
+    String bootstrap = STACK.bootstrap();
     Path dir = Files.createTempDirectory("savepoints");
-    Map<TopicPartition, Long> outFrom = OutputTopics.ends(bootstrap, p.output());
+    Map<TopicPartition, Long> outFrom = TopicClient.endOffsets(bootstrap, p.output());
     TestPipelines.send(bootstrap, p.first());
     String savepoint = firstHalf(p, bootstrap, "sp-" + p.name(), dir);
     TestPipelines.send(bootstrap, p.second());
@@ -90,7 +78,7 @@ class SavepointIT {
       Path v1 = copyResource("savepoints/v1/" + p.name(), dir.resolve("v1"));
       TestPipelines.send(bootstrap, p.first());
       TestPipelines.send(bootstrap, p.second());
-      Map<TopicPartition, Long> outFrom = OutputTopics.ends(bootstrap, p.output());
+      Map<TopicPartition, Long> outFrom = TopicClient.endOffsets(bootstrap, p.output());
       secondHalf(p, bootstrap, v1.toUri().toString(), 2, dir);
       Map<String, List<String>> restored = OutputTopics.perKey(bootstrap, p.output(), outFrom);
 
@@ -108,25 +96,25 @@ class SavepointIT {
   /** Runs the job over the first half (parallelism 2) and stops it with a savepoint once a checkpoint holds all of it. */
   static String firstHalf(Pipeline p, String bootstrap, String group, Path dir) throws Exception {
     long expected = p.first().size();
-    JobID id = flink.submit(env(p, bootstrap, group, 2, false), group);
-    flink.awaitRunning(id, 60_000);
+    JobID id = STACK.flink().submit(env(p, bootstrap, group, 2, false), group);
+    STACK.flink().awaitRunning(id, 60_000);
     awaitCommitted(bootstrap, group, p.input(), expected);
-    return flink.stopWithSavepoint(id, dir.toUri().toString(), false);
+    return STACK.flink().stopWithSavepoint(id, dir.toUri().toString(), false);
   }
 
   /** Restores {@code savepoint} at {@code parallelism}, waits until a checkpoint holds all input, and drains. */
   private static void secondHalf(Pipeline p, String bootstrap, String savepoint, int parallelism, Path dir) throws Exception {
     String group = "sp-" + p.name();
-    JobID id = flink.submit(env(p, bootstrap, group, parallelism, false), group + "-restored", savepoint);
-    flink.awaitRunning(id, 60_000);
+    JobID id = STACK.flink().submit(env(p, bootstrap, group, parallelism, false), group + "-restored", savepoint);
+    STACK.flink().awaitRunning(id, 60_000);
     awaitCommitted(bootstrap, group, p.input(), p.first().size() + p.second().size());
-    flink.stopWithSavepoint(id, dir.toUri().toString(), true);
+    STACK.flink().stopWithSavepoint(id, dir.toUri().toString(), true);
   }
 
   private static Map<String, List<String>> uninterrupted(Pipeline p, String bootstrap, String group) throws Exception {
-    Map<TopicPartition, Long> from = OutputTopics.ends(bootstrap, p.output());
-    JobID id = flink.submit(env(p, bootstrap, group, 2, true), group);
-    flink.awaitFinished(id, 180_000);
+    Map<TopicPartition, Long> from = TopicClient.endOffsets(bootstrap, p.output());
+    JobID id = STACK.flink().submit(env(p, bootstrap, group, 2, true), group);
+    STACK.flink().awaitFinished(id, 180_000);
     return OutputTopics.perKey(bootstrap, p.output(), from);
   }
 
@@ -184,7 +172,7 @@ class SavepointIT {
    */
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args[0]);
-    start();
+    STACK.beforeAll(null); // outside JUnit: the same cluster, started by hand
     try {
       for (Pipeline p : pipelines().toList()) {
         try (EmbeddedKafkaBroker own = EmbeddedKafkaBroker.start()) {
@@ -203,7 +191,7 @@ class SavepointIT {
         }
       }
     } finally {
-      stop();
+      STACK.afterAll(null);
     }
   }
 }

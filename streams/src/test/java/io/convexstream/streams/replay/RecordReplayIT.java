@@ -146,8 +146,8 @@ class RecordReplayIT {
 
   private void check(StreamJob job, Topic input, Topic output, Path dir, Map<String, String> options) throws Exception {
     String name = job.name();
-    Map<TopicPartition, Long> liveOut = OutputTopics.ends(live.bootstrapServers(), output);
-    Map<TopicPartition, Long> liveDead = OutputTopics.ends(live.bootstrapServers(), Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> liveOut = TopicClient.endOffsets(live.bootstrapServers(), output);
+    Map<TopicPartition, Long> liveDead = TopicClient.endOffsets(live.bootstrapServers(), Topic.DEAD_LETTERS);
     run(live, job, "live-" + name, options);
     Map<String, List<String>> expected = OutputTopics.perKey(live.bootstrapServers(), output, liveOut);
     Map<String, List<String>> expectedDead = OutputTopics.deadLetters(live.bootstrapServers(), input, liveDead);
@@ -160,8 +160,8 @@ class RecordReplayIT {
     assertThat(messages).allSatisfy(m -> assertThat(m.getTopic()).isEqualTo(input.topicName()));
 
     // 1. straight into the job, as a bounded source (outputs into the live broker, after the live run's)
-    Map<TopicPartition, Long> directOut = OutputTopics.ends(live.bootstrapServers(), output);
-    Map<TopicPartition, Long> directDead = OutputTopics.ends(live.bootstrapServers(), Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> directOut = TopicClient.endOffsets(live.bootstrapServers(), output);
+    Map<TopicPartition, Long> directDead = TopicClient.endOffsets(live.bootstrapServers(), Topic.DEAD_LETTERS);
     Map<String, String> replayOptions = new HashMap<>(options);
     replayOptions.put(Jobs.REPLAY_DIR, dir.toString());
     run(live, job, "direct-" + name, replayOptions);
@@ -169,8 +169,8 @@ class RecordReplayIT {
     assertThat(OutputTopics.deadLetters(live.bootstrapServers(), input, directDead)).isEqualTo(expectedDead);
 
     // 2. into a fresh broker's topics, then the job as live
-    Map<TopicPartition, Long> kafkaOut = OutputTopics.ends(replayed.bootstrapServers(), output);
-    Map<TopicPartition, Long> kafkaDead = OutputTopics.ends(replayed.bootstrapServers(), Topic.DEAD_LETTERS);
+    Map<TopicPartition, Long> kafkaOut = TopicClient.endOffsets(replayed.bootstrapServers(), output);
+    Map<TopicPartition, Long> kafkaDead = TopicClient.endOffsets(replayed.bootstrapServers(), Topic.DEAD_LETTERS);
     Replayer.replay(replayed.bootstrapServers(), dir, List.of(), Replayer.Options.MAX_SPEED, null);
     run(replayed, job, "replayed-" + name, options);
     assertThat(OutputTopics.perKey(replayed.bootstrapServers(), output, kafkaOut)).isEqualTo(expected);

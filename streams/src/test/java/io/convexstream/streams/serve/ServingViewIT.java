@@ -10,7 +10,6 @@ import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;
-import io.convexstream.streams.OutputTopics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -105,9 +104,8 @@ class ServingViewIT {
 
       // empty the output topics and the local state: only the changelog topics can bring the stores back
       emptyTopics(bootstrap, List.of(Topic.PARAMETERS, Topic.EXPERT_BIASES, Topic.PORTFOLIO_DECISIONS));
-      deleteRecursively(state);
-      Files.createDirectories(state);
-      try (ServingView view = ServingView.start(bootstrap, "serving-it", state, 10); ServingHttp server = ServingHttp.start(view, 0)) {
+      Path emptyState = Files.createDirectories(dir.resolve("empty-state"));
+      try (ServingView view = ServingView.start(bootstrap, "serving-it", emptyState, 10); ServingHttp server = ServingHttp.start(view, 0)) {
         URI base = server.address();
         long deadline = System.currentTimeMillis() + 60_000;
         while (get(base, "/ready").statusCode() != 200 && System.currentTimeMillis() < deadline) {
@@ -158,15 +156,9 @@ class ServingViewIT {
     try (Admin admin = Admin.create(props)) {
       Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
       for (Topic t : topics) {
-        OutputTopics.ends(bootstrap, t).forEach((tp, end) -> delete.put(tp, RecordsToDelete.beforeOffset(end)));
+        TopicClient.endOffsets(bootstrap, t).forEach((tp, end) -> delete.put(tp, RecordsToDelete.beforeOffset(end)));
       }
       admin.deleteRecords(delete).all().get();
-    }
-  }
-
-  private static void deleteRecursively(Path p) throws Exception {
-    try (var files = Files.walk(p)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
   }
 }
