@@ -5,6 +5,8 @@ import io.convexstream.core.domain.L2Ball;
 import io.convexstream.core.domain.Unconstrained;
 import io.convexstream.core.linalg.DenseMatrix;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.core.linalg.SquareMatrix;
+import io.convexstream.core.linalg.Vectors;
 
 /**
  * Optimistic OMD for α-exp-concave and smooth losses (Chen et al. 2023), ONS-style: a time-varying
@@ -15,22 +17,23 @@ import io.convexstream.core.linalg.GradientVector;
  *   x̂_{t+1} = Π^{U_{t+1}}(x̂_t − U_{t+1}⁻¹ g_t)
  * </pre>
  * The second step uses U_{t+1}, as Online Newton Step does. Regret O(d log(σ²_{1:T} + Σ²_{1:T})).
- * Dense d×d state: meant for d up to a few hundred. Domains: L2 ball or unconstrained.
+ * Dense d×d state (U and U⁻¹) in plain Java or ND4J (learner parameter {@code backend}; the state
+ * exported is the same either way). Domains: L2 ball or unconstrained.
  */
 public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   public static final String ID = "oomd-ec";
   private final int d;
   private final double beta;
   private final double radius;
-  private final double[] u;
-  private final double[] uInv;
+  private final SquareMatrix u;
+  private final SquareMatrix uInv;
   private final double[] xHat;
   private double[] x;
   private double[] hint;
   private double variation;
   private long t;
 
-  ExpConcaveOptimisticOmd(Domain domain, int dim, double delta, double beta, LearnerState s) {
+  ExpConcaveOptimisticOmd(Domain domain, int dim, double delta, double beta, SquareMatrix.Backend backend, LearnerState s) {
     if (domain instanceof L2Ball ball) {
       radius = ball.radius();
     } else if (domain instanceof Unconstrained) {
@@ -44,13 +47,13 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
     this.d = dim;
     this.beta = beta;
     if (s == null) {
-      u = DenseMatrix.scaledIdentity(dim, delta);
-      uInv = DenseMatrix.scaledIdentity(dim, 1 / delta);
+      u = backend.of(DenseMatrix.scaledIdentity(dim, delta), dim);
+      uInv = backend.of(DenseMatrix.scaledIdentity(dim, 1 / delta), dim);
       xHat = new double[dim];
       hint = new double[dim];
     } else {
-      u = s.array("U");
-      uInv = s.array("Uinv");
+      u = backend.of(s.array("U"), dim);
+      uInv = backend.of(s.array("Uinv"), dim);
       xHat = s.array("xHat");
       hint = s.array("hint");
       variation = s.scalar("variation", 0);
@@ -61,11 +64,11 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
 
   /** Π^{U}(from − U⁻¹ direction). */
   private double[] step(double[] from, double[] direction) {
-    double[] y = DenseMatrix.multiply(uInv, direction);
+    double[] y = uInv.times(direction);
     for (int i = 0; i < d; i++) {
       y[i] = from[i] - y[i];
     }
-    return Double.isInfinite(radius) ? y : DenseMatrix.projectOntoBallInNorm(u, y, radius);
+    return Vectors.norm2(y) <= radius ? y : DenseMatrix.projectOntoBallInNorm(u.toArray(), y, radius);
   }
 
   @Override
@@ -76,8 +79,8 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
       diff[i] = g[i] - hint[i];
     }
     variation += DenseMatrix.dot(diff, diff);
-    DenseMatrix.addOuter(u, diff, beta / 2);
-    DenseMatrix.shermanMorrison(uInv, diff, beta / 2);
+    u.addOuter(diff, beta / 2);
+    uInv.shermanMorrison(diff, beta / 2);
     double[] next = step(xHat, g);
     System.arraycopy(next, 0, xHat, 0, d);
     hint = g;
@@ -108,11 +111,7 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   /** The mean eigenvalue of U⁻¹ (trace/d): the typical step length per unit gradient. */
   @Override
   public double stepSize() {
-    double tr = 0;
-    for (int i = 0; i < d; i++) {
-      tr += uInv[i * d + i];
-    }
-    return tr / d;
+    return uInv.trace() / d;
   }
 
   @Override
@@ -123,8 +122,8 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   @Override
   public LearnerState exportState() {
     LearnerState s = new LearnerState(ID, t);
-    s.arrays.put("U", u.clone());
-    s.arrays.put("Uinv", uInv.clone());
+    s.arrays.put("U", u.toArray());
+    s.arrays.put("Uinv", uInv.toArray());
     s.arrays.put("xHat", xHat.clone());
     s.arrays.put("hint", hint.clone());
     s.scalars.put("variation", variation);

@@ -2,6 +2,7 @@ package io.convexstream.core.learn;
 
 import io.convexstream.core.domain.Domain;
 import io.convexstream.core.domain.L2Ball;
+import io.convexstream.core.linalg.SquareMatrix;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,12 +12,15 @@ import java.util.Set;
  * A learner's algorithm and hyper-parameters, from {@code key=value} pairs. Defaults (documented in
  * docs/ALGORITHMS.md): domain ball:1, G=1, delta=1 (4 for oomd-ec), lambda=1, c=2, alpha=1, beta=½·min(1/(4GD), α),
  * eta (AdaGrad) = D/√2, ftrl.alpha=0.1, ftrl.beta=1, l1=l2=0, N=10, etaMin=D/(1000G),
- * etaMax=D/G, switchPenalty=G/D.
+ * etaMax=D/G, switchPenalty=G/D, backend=java (where oomd-ec keeps its d×d matrices: java, nd4j, or
+ * auto = ND4J from d = {@value #ND4J_MIN_DIM}, the crossover measured in BENCHMARKS.md).
  */
 public final class LearnerConfig implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Set<String> KEYS = Set.of("algorithm", "domain", "G", "delta", "lambda", "c", "alpha",
-      "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty");
+      "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty", "backend");
+  /** From this dimension on, backend=auto keeps oomd-ec's matrices in ND4J. */
+  public static final int ND4J_MIN_DIM = 500;
 
   private final Map<String, String> values;
 
@@ -29,6 +33,7 @@ public final class LearnerConfig implements Serializable {
     }
     Algorithm.parse(algorithm());
     domain();
+    matrixBackend(1);
   }
 
   public static LearnerConfig of(String algorithm, String... keyValues) {
@@ -68,6 +73,15 @@ public final class LearnerConfig implements Serializable {
       throw new IllegalArgumentException(key + " must be finite");
     }
     return d;
+  }
+
+  /** Where a learner of dimension {@code dim} keeps its matrices (only oomd-ec has any). */
+  public SquareMatrix.Backend matrixBackend(int dim) {
+    return SquareMatrix.Backend.choose(backend(), dim, ND4J_MIN_DIM);
+  }
+
+  public String backend() {
+    return values.getOrDefault("backend", "java");
   }
 
   double gradientBound() {

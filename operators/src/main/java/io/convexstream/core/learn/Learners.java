@@ -31,7 +31,7 @@ public final class Learners {
         double alpha = c.number("alpha", 1.0);
         double beta = c.number("beta", 0.5 * Math.min(1 / (4 * g * d), alpha));
         // δ ≥ 4L keeps the first steps stable on L-smooth losses; 4 assumes L = 1
-        return new ExpConcaveOptimisticOmd(domain, dim, c.number("delta", 4.0), beta, s);
+        return new ExpConcaveOptimisticOmd(domain, dim, c.number("delta", 4.0), beta, c.matrixBackend(dim), s);
       }
       case OPTIMISTIC_HEDGE:
         return new OptimisticHedge(domain, dim, c.delta(), s);

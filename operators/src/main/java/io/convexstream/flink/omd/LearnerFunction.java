@@ -8,6 +8,7 @@ import io.convexstream.core.learn.LearnerState;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.core.linalg.Nd4jDevice;
 import io.convexstream.core.linalg.Vectors;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
@@ -29,6 +30,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One online learner per model id (the key), fed gradients or examples, publishing versioned
@@ -39,6 +42,7 @@ import org.apache.flink.util.Collector;
  */
 public final class LearnerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ParameterUpdate> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(LearnerFunction.class);
 
   private final String job;
   private final LearnerSettings settings;
@@ -50,6 +54,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient MapState<Long, Decoded<T>> buffer;
   private transient OperatorMetrics metrics;
   private transient Counter skipped;
+  /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
+  private transient LearnerSettings active;
 
   public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type) {
     this.job = job;
@@ -71,6 +77,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     int gpu = getRuntimeContext().getExternalResourceInfos("gpu").stream().findFirst()
         .flatMap(info -> info.getProperty("index")).map(Integer::parseInt).orElse(-1);
     metrics.group().gauge("gpuIndex", (org.apache.flink.metrics.Gauge<Integer>) () -> gpu);
+    active = settings;
+    int nd4jDevice = -2; // −2: plain Java; −1: ND4J on the CPU; ≥ 0: ND4J on that CUDA device
+    if (settings.mayUseNd4j()) {
+      Nd4jDevice.Choice choice = Nd4jDevice.select(gpu);
+      LOG.info("{}: {}", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), choice.description());
+      if (!choice.usable()) {
+        active = settings.withBackend("java");
+      }
+      nd4jDevice = choice.usable() ? choice.cudaDevice() : -2;
+    }
+    int device = nd4jDevice;
+    metrics.group().gauge("nd4jDevice", (org.apache.flink.metrics.Gauge<Integer>) () -> device);
   }
 
   @Override
@@ -153,7 +171,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (timestamp == p.emitTimer) {
       p.emitTimer = 0;
       if (p.updates > p.lastEmittedVersion) {
-        emit(p, out, Learners.restore(settings.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
+        emit(p, out, Learners.restore(active.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
       }
     }
     progressState.update(p);
@@ -184,7 +202,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     long start = System.nanoTime();
     T r = in.value;
     LearnerState saved = learnerState.value();
-    LearnerConfig config = settings.learnerFor(ctx.getCurrentKey());
+    LearnerConfig config = active.learnerFor(ctx.getCurrentKey());
     OnlineLearner learner = saved == null ? Learners.create(config, p.dim) : Learners.restore(config, p.dim, saved);
     double[] x = learner.decision();
     double loss = reader.loss(r, x);

@@ -2,8 +2,10 @@ package io.convexstream.flink.omd;
 
 import io.convexstream.core.learn.LearnerConfig;
 import java.io.Serializable;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * How the learner operator treats its stream.
@@ -37,6 +39,19 @@ public record LearnerSettings(
 
   public static LearnerSettings defaults(LearnerConfig learner) {
     return new LearnerSettings(learner, Map.of(), 1, 0, 1000, 10_000, true, Set.of());
+  }
+
+  /** Whether some model's learner may keep its matrices in ND4J (backend nd4j or auto). */
+  public boolean mayUseNd4j() {
+    return Stream.concat(Stream.of(learner), overrides.values().stream()).anyMatch(c -> !c.backend().equals("java"));
+  }
+
+  /** These settings with every learner on one backend (the fallback when ND4J cannot run here). */
+  public LearnerSettings withBackend(String backend) {
+    Map<String, LearnerConfig> o = new HashMap<>();
+    overrides.forEach((prefix, c) -> o.put(prefix, c.with("backend", backend)));
+    return new LearnerSettings(learner.with("backend", backend), o, emitEvery, emitIntervalMillis,
+        maxBufferedSteps, gapTimeoutMillis, autoCreate, knownModels);
   }
 
   /** The learner configuration of one model. */

@@ -62,6 +62,37 @@ class LearnerUpdatesTest {
   }
 
   @Test
+  void expConcaveOnNd4jFollowsThePlainJavaTrajectoryAndSharesItsState() {
+    // a small ball, so the U-norm projection is active in most rounds
+    int d = 12;
+    String[] kv = {"domain=ball:0.3", "beta=1", "delta=4"};
+    OnlineLearner java = learner("oomd-ec", d, kv);
+    LearnerConfig nd4jConfig = LearnerConfig.of("oomd-ec", kv).with("backend", "nd4j");
+    OnlineLearner nd4j = Learners.create(nd4jConfig, d);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    for (int t = 0; t < 300; t++) {
+      double[] g = new double[d];
+      for (int i = 0; i < d; i++) {
+        g[i] = 0.5 + r.nextDouble(-0.3, 0.3) * (i % 3); // a steady drift pushes x onto the boundary
+      }
+      java.update(GradientVector.dense(g));
+      nd4j.update(GradientVector.dense(g));
+      if (t % 100 == 50) { // the exported state is the same form on both backends: swap mid-stream
+        nd4j = Learners.restore(LearnerConfig.of("oomd-ec", kv), d, nd4j.exportState());
+        nd4j = Learners.restore(nd4jConfig, d, nd4j.exportState());
+      }
+    }
+    assertThat(io.convexstream.core.linalg.Vectors.norm2(java.decision())).isCloseTo(0.3, within(1e-9));
+    for (int i = 0; i < d; i++) {
+      assertThat(nd4j.decision()[i]).isCloseTo(java.decision()[i], within(1e-9));
+    }
+    assertThat(nd4j.stepSize()).isCloseTo(java.stepSize(), within(1e-12 * java.stepSize()));
+    assertThat(nd4j.gradientVariation()).isCloseTo(java.gradientVariation(), within(1e-9 * java.gradientVariation()));
+    assertThat(nd4j.rounds()).isEqualTo(300);
+    assertThatThrownBy(() -> learner("oomd-ec", 2, "backend=cuda")).hasMessageContaining("java, nd4j or auto");
+  }
+
+  @Test
   void optimisticHedgeIsExponentialWeightsWithAHint() {
     OnlineLearner hedge = learner("opt-hedge", 2, "domain=simplex");
     assertThat(hedge.decision()).containsExactly(0.5, 0.5);

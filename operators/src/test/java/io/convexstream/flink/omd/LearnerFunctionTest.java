@@ -87,6 +87,33 @@ class LearnerFunctionTest {
   }
 
   @Test
+  void aLearnerOnNd4jPublishesWhatThePlainJavaCoreComputes() throws Exception {
+    LearnerConfig ec = LearnerConfig.of("oomd-ec", "domain=ball:1", "backend=nd4j");
+    try (var h = open(LearnerSettings.defaults(ec))) {
+      send(h, 1, 2, 3, 4, 5, 6);
+      OnlineLearner core = Learners.create(ec.with("backend", "java"), 2);
+      for (long s = 1; s <= 6; s++) {
+        core.update(GradientVector.dense(g(s)));
+      }
+      List<ParameterUpdate> out = h.extractOutputValues();
+      assertThat(out).hasSize(6);
+      assertThat(params(out.get(5))).containsExactly(core.decision(), org.assertj.core.api.Assertions.within(1e-12));
+      assertThat(reasons(h)).isEmpty();
+    }
+  }
+
+  @Test
+  void settingsFallBackToPlainJavaForEveryModel() {
+    LearnerSettings s = new LearnerSettings(LearnerConfig.of("oomd-ec", "backend=auto"),
+        java.util.Map.of("big-", LearnerConfig.of("oomd-ec", "backend=nd4j")), 1, 0, 10, 10, true, Set.of());
+    assertThat(s.mayUseNd4j()).isTrue();
+    LearnerSettings fallback = s.withBackend("java");
+    assertThat(fallback.mayUseNd4j()).isFalse();
+    assertThat(fallback.learnerFor("big-1").backend()).isEqualTo("java");
+    assertThat(LearnerSettings.defaults(OOMD).mayUseNd4j()).isFalse();
+  }
+
+  @Test
   void deadLettersDuplicatesLateStepsWrongDimensionsAndUnknownModels() throws Exception {
     LearnerSettings closed = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 100, 10_000, false, Set.of("m"));
     try (var h = open(closed)) {
