@@ -52,8 +52,8 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
       xHat = new double[dim];
       hint = new double[dim];
     } else {
-      u = backend.of(s.array("U"), dim);
-      uInv = backend.of(s.array("Uinv"), dim);
+      u = backend.of(s.view("U"), dim);
+      uInv = backend.of(s.view("Uinv"), dim);
       xHat = s.array("xHat");
       hint = s.array("hint");
       variation = s.scalar("variation", 0);

@@ -20,7 +20,7 @@ public final class LearnerConfig implements Serializable {
   private static final Set<String> KEYS = Set.of("algorithm", "domain", "G", "delta", "lambda", "c", "alpha",
       "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty", "backend");
   /** From this dimension on, backend=auto keeps oomd-ec's matrices in ND4J. */
-  public static final int ND4J_MIN_DIM = 500;
+  public static final int ND4J_MIN_DIM = 1000;
 
   private final Map<String, String> values;
 

@@ -20,12 +20,18 @@ public class LearnerState {
     this.rounds = rounds;
   }
 
+  /** A copy of the named array. */
   public double[] array(String name) {
+    return view(name).clone();
+  }
+
+  /** The array itself, not a copy: for a reader that copies what it keeps (a learner's matrices). */
+  public double[] view(String name) {
     double[] a = arrays.get(name);
     if (a == null) {
       throw new IllegalStateException(algorithm + " state lacks array '" + name + "'");
     }
-    return a.clone();
+    return a;
   }
 
   public double scalar(String name, double orElse) {

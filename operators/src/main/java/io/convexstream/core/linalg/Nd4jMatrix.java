@@ -50,6 +50,6 @@ final class Nd4jMatrix implements SquareMatrix {
 
   @Override
   public double[] toArray() {
-    return a.ravel().toDoubleVector();
+    return a.data().asDouble(); // a owns its whole buffer (created here), row-major
   }
 }

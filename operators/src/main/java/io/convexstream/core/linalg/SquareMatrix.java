@@ -43,12 +43,12 @@ public interface SquareMatrix {
       };
     }
 
-    /** A matrix of the row-major d×d values given (JAVA keeps the array itself; ND4J copies it). */
+    /** A matrix holding a copy of the row-major d×d values given. */
     public SquareMatrix of(double[] rowMajor, int d) {
       if (rowMajor.length != d * d) {
         throw new IllegalArgumentException("expected " + d + "×" + d + " values, got " + rowMajor.length);
       }
-      return this == JAVA ? new JavaMatrix(rowMajor, d) : new Nd4jMatrix(rowMajor, d);
+      return this == JAVA ? new JavaMatrix(rowMajor.clone(), d) : new Nd4jMatrix(rowMajor, d);
     }
   }
 }

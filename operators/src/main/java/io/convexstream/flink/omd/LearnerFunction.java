@@ -83,7 +83,11 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       Nd4jDevice.Choice choice = Nd4jDevice.select(gpu);
       LOG.info("{}: {}", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), choice.description());
       if (!choice.usable()) {
-        active = settings.withBackend("java");
+        active = settings.replaceBackend("nd4j", "java").replaceBackend("auto", "java");
+      } else if (choice.cudaDevice() < 0) {
+        // per record, copying the state in and out makes ND4J slower than plain Java on the CPU at
+        // every size measured (BENCHMARKS.md); auto keeps ND4J for a CUDA device
+        active = settings.replaceBackend("auto", "java");
       }
       nd4jDevice = choice.usable() ? choice.cudaDevice() : -2;
     }

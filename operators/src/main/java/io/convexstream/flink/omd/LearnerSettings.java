@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -46,11 +47,12 @@ public record LearnerSettings(
     return Stream.concat(Stream.of(learner), overrides.values().stream()).anyMatch(c -> !c.backend().equals("java"));
   }
 
-  /** These settings with every learner on one backend (the fallback when ND4J cannot run here). */
-  public LearnerSettings withBackend(String backend) {
+  /** These settings with every learner on backend {@code from} moved to {@code to}. */
+  public LearnerSettings replaceBackend(String from, String to) {
+    UnaryOperator<LearnerConfig> move = c -> c.backend().equals(from) ? c.with("backend", to) : c;
     Map<String, LearnerConfig> o = new HashMap<>();
-    overrides.forEach((prefix, c) -> o.put(prefix, c.with("backend", backend)));
-    return new LearnerSettings(learner.with("backend", backend), o, emitEvery, emitIntervalMillis,
+    overrides.forEach((prefix, c) -> o.put(prefix, move.apply(c)));
+    return new LearnerSettings(move.apply(learner), o, emitEvery, emitIntervalMillis,
         maxBufferedSteps, gapTimeoutMillis, autoCreate, knownModels);
   }
 

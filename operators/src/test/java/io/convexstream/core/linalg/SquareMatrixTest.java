@@ -76,13 +76,16 @@ class SquareMatrixTest {
   }
 
   @Test
-  void javaMatrixKeepsTheArrayItIsGivenAndCopiesOut() {
-    double[] a = DenseMatrix.scaledIdentity(2, 1);
-    SquareMatrix m = Backend.JAVA.of(a, 2);
-    m.addOuter(new double[] {1, 0}, 1);
-    assertThat(a[0]).isEqualTo(2); // no copy on the way in: the restore path already copied
-    double[] out = m.toArray();
-    out[0] = 99;
-    assertThat(m.toArray()[0]).isEqualTo(2);
+  void matricesCopyOnTheWayInAndOut() {
+    for (Backend b : Backend.values()) {
+      double[] a = DenseMatrix.scaledIdentity(2, 1);
+      SquareMatrix m = b.of(a, 2);
+      m.addOuter(new double[] {1, 0}, 1);
+      assertThat(a[0]).isEqualTo(1);
+      double[] out = m.toArray();
+      assertThat(out).containsExactly(2, 0, 0, 1);
+      out[0] = 99;
+      assertThat(m.toArray()[0]).isEqualTo(2);
+    }
   }
 }

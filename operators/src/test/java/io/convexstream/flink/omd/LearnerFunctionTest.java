@@ -103,11 +103,32 @@ class LearnerFunctionTest {
   }
 
   @Test
+  void autoStaysOnPlainJavaWhenNd4jHasOnlyTheCpu() throws Exception {
+    int d = LearnerConfig.ND4J_MIN_DIM; // where the core alone would take ND4J
+    LearnerConfig auto = LearnerConfig.of("oomd-ec", "domain=ball:1", "backend=auto");
+    try (var h = open(LearnerSettings.defaults(auto))) {
+      OnlineLearner core = Learners.create(auto.with("backend", "java"), d);
+      for (long s = 1; s <= 3; s++) {
+        double[] gs = new double[d];
+        for (int i = 0; i < d; i++) {
+          gs[i] = Math.sin(s * i) / Math.sqrt(d);
+        }
+        h.processElement(new StreamRecord<>(grad("m", s, "w", gs)));
+        core.update(GradientVector.dense(gs));
+      }
+      assertThat(params(h.extractOutputValues().get(2))).containsExactly(core.decision()); // bit for bit
+    }
+  }
+
+  @Test
   void settingsFallBackToPlainJavaForEveryModel() {
     LearnerSettings s = new LearnerSettings(LearnerConfig.of("oomd-ec", "backend=auto"),
         java.util.Map.of("big-", LearnerConfig.of("oomd-ec", "backend=nd4j")), 1, 0, 10, 10, true, Set.of());
     assertThat(s.mayUseNd4j()).isTrue();
-    LearnerSettings fallback = s.withBackend("java");
+    LearnerSettings onCpu = s.replaceBackend("auto", "java");
+    assertThat(onCpu.learnerFor("m").backend()).isEqualTo("java");
+    assertThat(onCpu.learnerFor("big-1").backend()).isEqualTo("nd4j");
+    LearnerSettings fallback = onCpu.replaceBackend("nd4j", "java");
     assertThat(fallback.mayUseNd4j()).isFalse();
     assertThat(fallback.learnerFor("big-1").backend()).isEqualTo("java");
     assertThat(LearnerSettings.defaults(OOMD).mayUseNd4j()).isFalse();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.streams.cli.ConvexStreamCli;
+import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -62,7 +65,9 @@ class DeployManifestsTest {
     assertThat(deployments).hasSizeGreaterThanOrEqualTo(4);
     for (Map<String, Object> d : deployments) {
       Map<String, Object> spec = map(d.get("spec"));
-      assertThat(spec.get("image")).isEqualTo("convexstream:" + version);
+      boolean gpu = "gpu".equals(map(spec.get("flinkConfiguration")).get("external-resources"));
+      // GPU TaskManagers run the image built with ND4J's CUDA backend (ND4J_CUDA=1 docker/build.sh)
+      assertThat(spec.get("image")).isEqualTo("convexstream:" + version + (gpu ? "-cuda" : ""));
       assertThat(spec.get("flinkVersion")).isEqualTo("v" + flinkVersion.replaceAll("^(\\d+)\\.(\\d+).*", "$1_$2"));
       for (String key : map(spec.get("flinkConfiguration")).keySet()) {
         assertThat(known.contains(key) || PREFIXED.stream().anyMatch(key::startsWith)).as("Flink option %s", key).isTrue();
@@ -78,6 +83,17 @@ class DeployManifestsTest {
       String name = args.get(args.indexOf("--job") + 1);
       assertThat(Jobs.all()).containsKey(name);
       jobNames.add(name);
+      // the job's options are valid: the job builds its graph from them (nothing runs)
+      Map<String, String> options = new HashMap<>();
+      for (int i = 0; i < args.size() - 1; i++) {
+        if (args.get(i).equals("--set")) {
+          String[] kv = args.get(i + 1).split("=", 2);
+          options.put(kv[0], kv[1]);
+        }
+      }
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      Jobs.prepare(env, Jobs.byName(name), JobSettings.defaults("kafka:9092", "check").withOptions(options));
+      assertThat(env.getStreamGraph().getStreamNodes()).as("operators of %s", name).hasSizeGreaterThan(2);
     }
     assertThat(jobNames).contains("gradients", "router-loads", "portfolio");
 
