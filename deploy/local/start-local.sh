@@ -1,48 +1,75 @@
 #!/usr/bin/env bash
 # A local multi-process setup without Kubernetes: a Kafka broker (KRaft) and a Flink standalone
-# cluster from their distribution tarballs, then the convexstream jobs submitted to it.
+# cluster, then the convexstream jobs submitted to it.
 #
-#   KAFKA_TGZ=~/Downloads/kafka_2.13-4.2.0.tgz FLINK_TGZ=~/Downloads/flink-2.2.1-bin-scala_2.12.tgz \
-#     deploy/local/start-local.sh [job ...]        (default jobs: gradients router-loads portfolio)
+#   deploy/local/start-local.sh [job ...]          (default jobs: gradients router-loads portfolio)
 #
-# Unpacks into deploy/local/run/, starts Kafka on localhost:9092 and Flink on localhost:8081 (web UI),
-# Prometheus metrics on 9249 (JobManager) and 9250 (TaskManager), creates the topics and submits
-# each job with `convexstream run --flink localhost:8081`. Stop everything with stop-local.sh.
+# With KAFKA_TGZ / FLINK_TGZ pointing at the distribution tarballs (Kafka 4.2, Flink 2.2.1) it runs
+# those; without them it needs only Java and Maven: `convexstream broker` (a one-node KRaft broker in
+# its own JVM) and `convexstream cluster` (a JobManager and a TaskManager JVM from the project's
+# classpath). Either way: Kafka on localhost:9092, the Flink web UI on localhost:8081, Prometheus
+# metrics on 9249 (JobManager) and 9250 (TaskManager), the topics created, each job submitted with
+# `convexstream run --flink localhost:8081`. Logs and data under deploy/local/run/. Stop: stop-local.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 run="$here/run"
-: "${KAFKA_TGZ:?set KAFKA_TGZ to a Kafka 4.2 distribution tarball}"
-: "${FLINK_TGZ:?set FLINK_TGZ to a Flink 2.2.1 distribution tarball}"
 jobs=("$@"); [ ${#jobs[@]} -eq 0 ] && jobs=(gradients router-loads portfolio)
 mkdir -p "$run"
 
+# waits until a background process prints a line, or fails with its log
+await_line() { # LOG PATTERN PID
+  for _ in $(seq 1 240); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { cat "$1" >&2; echo "failed; log: $1" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "timed out waiting for '$2' in $1" >&2; exit 1
+}
+
 # 1. Kafka (KRaft, one combined node)
-[ -d "$run/kafka" ] || { mkdir -p "$run/kafka" && tar -xzf "$KAFKA_TGZ" -C "$run/kafka" --strip-components=1; }
-if [ ! -f "$run/kafka-data/meta.properties" ]; then
-  "$run/kafka/bin/kafka-storage.sh" format --standalone -t "$("$run/kafka/bin/kafka-storage.sh" random-uuid)" \
-    -c "$run/kafka/config/server.properties" --override log.dirs="$run/kafka-data" >/dev/null
+if [ -n "${KAFKA_TGZ:-}" ]; then
+  [ -d "$run/kafka" ] || { mkdir -p "$run/kafka" && tar -xzf "$KAFKA_TGZ" -C "$run/kafka" --strip-components=1; }
+  if [ ! -f "$run/kafka-data/meta.properties" ]; then
+    "$run/kafka/bin/kafka-storage.sh" format --standalone -t "$("$run/kafka/bin/kafka-storage.sh" random-uuid)" \
+      -c "$run/kafka/config/server.properties" --override log.dirs="$run/kafka-data" >/dev/null
+  fi
+  "$run/kafka/bin/kafka-server-start.sh" -daemon "$run/kafka/config/server.properties" --override log.dirs="$run/kafka-data"
+else
+  "$repo/convexstream" --version >/dev/null # builds the project once, before anything runs in the background
+  nohup "$repo/convexstream" broker --port 9092 > "$run/broker.log" 2>&1 &
+  echo $! > "$run/broker.pid"
+  await_line "$run/broker.log" "^Kafka: " "$(cat "$run/broker.pid")"
 fi
-"$run/kafka/bin/kafka-server-start.sh" -daemon "$run/kafka/config/server.properties" --override log.dirs="$run/kafka-data"
 echo "Kafka: localhost:9092"
 
 # 2. Flink standalone cluster with the jobs' classes in lib/, the Prometheus reporter, ND4J parent-first
-[ -d "$run/flink" ] || { mkdir -p "$run/flink" && tar -xzf "$FLINK_TGZ" -C "$run/flink" --strip-components=1; }
-(cd "$repo" && mvn -B -q -DskipTests install)
-"$repo/deploy/collect-jars.sh" "$run/flink/lib"
-mkdir -p "$run/flink/plugins/metrics-prometheus"
-cp "$run"/flink/opt/flink-metrics-prometheus-*.jar "$run/flink/plugins/metrics-prometheus/"
-cat >> "$run/flink/conf/config.yaml" <<CONF
+if [ -n "${FLINK_TGZ:-}" ]; then
+  [ -d "$run/flink" ] || { mkdir -p "$run/flink" && tar -xzf "$FLINK_TGZ" -C "$run/flink" --strip-components=1; }
+  (cd "$repo" && mvn -B -q -DskipTests install)
+  "$repo/deploy/collect-jars.sh" "$run/flink/lib" "$run/flink/lib"
+  mkdir -p "$run/flink/plugins/metrics-prometheus"
+  cp "$run"/flink/opt/flink-metrics-prometheus-*.jar "$run/flink/plugins/metrics-prometheus/"
+  cat >> "$run/flink/conf/config.yaml" <<CONF
 taskmanager.numberOfTaskSlots: 8
 classloader.resolve-order: parent-first
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
 metrics.reporter.prom.port: 9249-9250
 classloader.parent-first-patterns.additional: org.nd4j.;org.bytedeco.
 CONF
-"$run/flink/bin/start-cluster.sh"
+  "$run/flink/bin/start-cluster.sh"
+else
+  nohup "$repo/convexstream" cluster --rest-port 8081 --slots 8 --dir "$run/flink-cluster" --prometheus-port 9249 \
+    > "$run/cluster.log" 2>&1 &
+  echo $! > "$run/cluster.pid"
+  await_line "$run/cluster.log" "^Flink web UI: " "$(cat "$run/cluster.pid")"
+fi
 echo "Flink web UI: http://localhost:8081"
 
-# 3. the jobs (their classes are in the cluster's lib/ already)
+# 3. the jobs (their classes are on the cluster's classpath already); the portfolio job trades the
+# assets of the bundled demo recording (demo/recording): set yours here
+declare -A options=([portfolio]="--set portfolio.id=local --set portfolio.assets=ASSET0,ASSET1,ASSET2,ASSET3,ASSET4,ASSET5,ASSET6,ASSET7")
 for job in "${jobs[@]}"; do
-  "$repo/convexstream" run --flink localhost:8081 --bootstrap localhost:9092 --create-topics --job "$job"
+  # shellcheck disable=SC2086
+  "$repo/convexstream" run --flink localhost:8081 --bootstrap localhost:9092 --create-topics --job "$job" ${options[$job]:-}
 done

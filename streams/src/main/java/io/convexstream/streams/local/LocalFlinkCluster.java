@@ -1,18 +1,11 @@
 package io.convexstream.streams.local;
 
-import io.convexstream.connectors.flink.OperatorMetrics;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -28,14 +21,12 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  * classpath). The UI binds to the preferred port, or the next free one above it.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final MiniCluster cluster;
-  private final URI restAddress;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final FlinkRest rest;
 
   private LocalFlinkCluster(MiniCluster cluster, URI restAddress) {
     this.cluster = cluster;
-    this.restAddress = restAddress;
+    this.rest = new FlinkRest(restAddress);
   }
 
   /**
@@ -73,7 +64,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
   /** Base address of the REST API and web UI, e.g. http://localhost:8081. */
   public URI restAddress() {
-    return restAddress;
+    return rest.address();
   }
 
   /** Submits the job built in {@code env} and returns at once. */
@@ -102,38 +93,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return path;
   }
 
-  /**
-   * The sum over all subtasks of the operator metric {@code convexstream.<name>} of every operator
-   * whose name starts with {@code operatorPrefix}, read through the REST API (as the web UI does;
-   * the values refresh every half second).
-   */
+  /** The sum over all subtasks of an operator metric, read through the REST API: {@link FlinkRest#operatorMetric}. */
   public double operatorMetric(JobID id, String operatorPrefix, String name) throws Exception {
-    double sum = 0;
-    for (JsonNode vertex : rest("/jobs/" + id).get("vertices")) {
-      String base = "/jobs/" + id + "/vertices/" + vertex.get("id").asText() + "/subtasks/metrics";
-      List<String> ids = new ArrayList<>();
-      for (JsonNode m : rest(base)) {
-        String metric = m.get("id").asText();
-        if (metric.startsWith(operatorPrefix) && metric.endsWith("." + OperatorMetrics.GROUP + "." + name)) {
-          ids.add(metric);
-        }
-      }
-      if (!ids.isEmpty()) {
-        for (JsonNode m : rest(base + "?agg=sum&get=" + String.join(",", ids))) {
-          sum += m.get("sum").asDouble();
-        }
-      }
-    }
-    return sum;
+    return rest.operatorMetric(id, operatorPrefix, name);
   }
 
   /** GET of a REST API path, as JSON. */
   public JsonNode rest(String path) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(restAddress.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
-    }
-    return JSON.readTree(r.body());
+    return rest.get(path);
   }
 
   /** Waits until every task of the job runs (a job short of task slots would wait forever). */
