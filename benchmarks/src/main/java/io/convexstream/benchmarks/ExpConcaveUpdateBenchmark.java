@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * One exp-concave (ONS-style) optimistic update of the production learner without projection
  * (unconstrained domain): a Sherman–Morrison update of U⁻¹, a rank-1 update of U and two U⁻¹·v
  * products, O(d²), with the matrices in plain Java or in ND4J ({@code backend}). {@code update} is
- * the core alone; {@code perRecord} is what the learner operator does per record: restore from the
- * exported state, update, export again (two d×d matrices copied in and out).
+ * the core alone; {@code perRecord} is what the learner operator does per record: attach a learner
+ * to the stored state, update, export again (plain Java: in place, no copies; ND4J: the two d×d
+ * matrices copied in and out).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -69,7 +70,7 @@ public class ExpConcaveUpdateBenchmark {
 
   @Benchmark
   public LearnerState perRecord() {
-    OnlineLearner l = Learners.restore(config, d, state);
+    OnlineLearner l = Learners.attach(config, d, state);
     l.update(gradients[next++ & 3]);
     state = l.exportState();
     return state;

@@ -41,6 +41,16 @@ public final class TestPipelines {
     return List.of(gradients(), routerLoads(), portfolio());
   }
 
+  /**
+   * {@link #all} and the gradients pipeline on oomd-ec, whose matrices the operator updates in place
+   * (checkpoints taken while records keep changing them must still restore exactly). Both gradient
+   * pipelines write the same input topic: a test using both must not count on the topic holding
+   * only one pipeline's records (FaultToleranceIT compares two runs over the same topic).
+   */
+  public static List<Pipeline> allWithInPlaceState() {
+    return List.of(gradients(), expConcaveGradients(), routerLoads(), portfolio());
+  }
+
   public static void send(String bootstrap, List<Map.Entry<String, byte[]>> records) {
     try (TopicClient kafka = new TopicClient(bootstrap)) {
       for (Map.Entry<String, byte[]> r : records) {
@@ -63,6 +73,15 @@ public final class TestPipelines {
   }
 
   static Pipeline gradients() {
+    return gradients("gradients", Map.of("learner", "oomd", "learner.domain", "ball:1", "learner.G", "3", "emitEvery", "1"));
+  }
+
+  static Pipeline expConcaveGradients() {
+    // a small ball, so the U-norm projection is active
+    return gradients("gradients-oomd-ec", Map.of("learner", "oomd-ec", "learner.domain", "ball:0.5", "learner.G", "3", "emitEvery", "1"));
+  }
+
+  private static Pipeline gradients(String name, Map<String, String> options) {
     SplittableRandom r = new SplittableRandom(31);
     List<Map.Entry<String, byte[]>> first = new ArrayList<>();
     List<Map.Entry<String, byte[]>> second = new ArrayList<>();
@@ -74,9 +93,7 @@ public final class TestPipelines {
       }
     }
     first.add(Map.entry(Topic.GRADIENTS.topicName() + "|a", "garbage".getBytes(StandardCharsets.UTF_8)));
-    return new Pipeline("gradients", LearnerJob.gradients(),
-        Map.of("learner", "oomd", "learner.domain", "ball:1", "learner.G", "3", "emitEvery", "1"),
-        Topic.GRADIENTS, Topic.PARAMETERS, first, second);
+    return new Pipeline(name, LearnerJob.gradients(), options, Topic.GRADIENTS, Topic.PARAMETERS, first, second);
   }
 
   static Pipeline routerLoads() {

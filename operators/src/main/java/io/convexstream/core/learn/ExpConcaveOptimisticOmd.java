@@ -17,14 +17,20 @@ import io.convexstream.core.linalg.Vectors;
  *   x̂_{t+1} = Π^{U_{t+1}}(x̂_t − U_{t+1}⁻¹ g_t)
  * </pre>
  * The second step uses U_{t+1}, as Online Newton Step does. Regret O(d log(σ²_{1:T} + Σ²_{1:T})).
- * Dense d×d state (U and U⁻¹) in plain Java or ND4J (learner parameter {@code backend}; the state
- * exported is the same either way). Domains: L2 ball or unconstrained.
+ * With the hint M_{t+1} = g_t both steps move along the same U_{t+1}⁻¹ g_t.
+ *
+ * <p>Dense d×d state (U and U⁻¹) in plain Java or ND4J (learner parameter {@code backend}; the state
+ * exported is the same either way). An update is all or nothing: the next points are computed from
+ * the rank-1 factors first, and U, U⁻¹ change only if everything stays finite (else
+ * {@link NonFiniteUpdateException}, nothing changed), which lets a host update the matrices in place
+ * ({@link Learners#attach}). Domains: L2 ball or unconstrained.
  */
 public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   public static final String ID = "oomd-ec";
   private final int d;
   private final double beta;
   private final double radius;
+  private final boolean attached;
   private final SquareMatrix u;
   private final SquareMatrix uInv;
   private final double[] xHat;
@@ -33,7 +39,9 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   private double variation;
   private long t;
 
-  ExpConcaveOptimisticOmd(Domain domain, int dim, double delta, double beta, SquareMatrix.Backend backend, LearnerState s) {
+  /** {@code attached}: work on {@code s}'s own arrays (see {@link Learners#attach}); else copy them. */
+  ExpConcaveOptimisticOmd(Domain domain, int dim, double delta, double beta, SquareMatrix.Backend backend,
+      LearnerState s, boolean attached) {
     if (domain instanceof L2Ball ball) {
       radius = ball.radius();
     } else if (domain instanceof Unconstrained) {
@@ -46,11 +54,19 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
     }
     this.d = dim;
     this.beta = beta;
+    this.attached = attached && s != null;
     if (s == null) {
       u = backend.of(DenseMatrix.scaledIdentity(dim, delta), dim);
       uInv = backend.of(DenseMatrix.scaledIdentity(dim, 1 / delta), dim);
       xHat = new double[dim];
       hint = new double[dim];
+    } else if (this.attached) {
+      u = backend.over(s.view("U"), dim);
+      uInv = backend.over(s.view("Uinv"), dim);
+      xHat = s.view("xHat");
+      hint = s.view("hint");
+      variation = s.scalar("variation", 0);
+      t = s.rounds;
     } else {
       u = backend.of(s.view("U"), dim);
       uInv = backend.of(s.view("Uinv"), dim);
@@ -59,33 +75,57 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
       variation = s.scalar("variation", 0);
       t = s.rounds;
     }
-    x = step(xHat, hint);
+    x = project(minus(xHat, uInv.times(hint)), u::toArray);
   }
 
-  /** Π^{U}(from − U⁻¹ direction). */
-  private double[] step(double[] from, double[] direction) {
-    double[] y = uInv.times(direction);
-    for (int i = 0; i < d; i++) {
-      y[i] = from[i] - y[i];
+  private static double[] minus(double[] a, double[] b) {
+    double[] out = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i] - b[i];
     }
-    return Vectors.norm2(y) <= radius ? y : DenseMatrix.projectOntoBallInNorm(u.toArray(), y, radius);
+    return out;
+  }
+
+  /** Π^U(y) onto the ball; {@code uValues} (row-major U) is read only when y lies outside. */
+  private double[] project(double[] y, java.util.function.Supplier<double[]> uValues) {
+    return Vectors.norm2(y) <= radius ? y : DenseMatrix.projectOntoBallInNorm(uValues.get(), y, radius);
   }
 
   @Override
   public void update(GradientVector gradient) {
     double[] g = gradient.toDense();
-    double[] diff = new double[d];
+    double s = beta / 2;
+    double[] diff = minus(g, hint);
+    double diffSq = DenseMatrix.dot(diff, diff);
+    // rank-1 factors: U⁻¹_{t+1} = U⁻¹ + c w wᵀ with w = U⁻¹ diff (Sherman–Morrison)
+    double[] w = uInv.times(diff);
+    double c = -s / (1 + s * DenseMatrix.dot(diff, w));
+    // U⁻¹_{t+1} g without forming U⁻¹_{t+1}: U⁻¹ g + c w (wᵀ g)
+    double[] step = uInv.times(g);
+    double cwg = c * DenseMatrix.dot(w, g);
     for (int i = 0; i < d; i++) {
-      diff[i] = g[i] - hint[i];
+      step[i] += cwg * w[i];
     }
-    variation += DenseMatrix.dot(diff, diff);
-    u.addOuter(diff, beta / 2);
-    uInv.shermanMorrison(diff, beta / 2);
-    double[] next = step(xHat, g);
-    System.arraycopy(next, 0, xHat, 0, d);
+    // U_{t+1}, materialised only if a projection needs it
+    java.util.function.Supplier<double[]> uNext = () -> {
+      double[] a = u.toArray();
+      DenseMatrix.addOuter(a, diff, s);
+      return a;
+    };
+    double[] nextHat = project(minus(xHat, step), uNext);
+    double[] nextX = project(minus(nextHat, step), uNext);
+    double maxW = Vectors.normInf(w);
+    if (!Vectors.allFinite(nextX) || !Vectors.allFinite(nextHat) || !Double.isFinite(c * maxW * maxW)
+        || !Double.isFinite(u.trace() + s * diffSq)) { // |U_ij| ≤ trace(U) for U ⪰ 0
+      throw new NonFiniteUpdateException("the update would make " + ID + "'s state non-finite");
+    }
+    u.addOuter(diff, s);
+    uInv.addOuter(w, c);
+    System.arraycopy(nextHat, 0, xHat, 0, d);
+    x = nextX;
     hint = g;
+    variation += diffSq;
     t++;
-    x = step(xHat, hint);
   }
 
   @Override
@@ -122,10 +162,10 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   @Override
   public LearnerState exportState() {
     LearnerState s = new LearnerState(ID, t);
-    s.arrays.put("U", u.toArray());
-    s.arrays.put("Uinv", uInv.toArray());
-    s.arrays.put("xHat", xHat.clone());
-    s.arrays.put("hint", hint.clone());
+    s.arrays.put("U", attached ? u.array() : u.toArray());
+    s.arrays.put("Uinv", attached ? uInv.array() : uInv.toArray());
+    s.arrays.put("xHat", attached ? xHat : xHat.clone());
+    s.arrays.put("hint", attached ? hint : hint.clone());
     s.scalars.put("variation", variation);
     return s;
   }

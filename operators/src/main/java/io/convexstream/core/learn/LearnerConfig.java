@@ -13,13 +13,13 @@ import java.util.Set;
  * docs/ALGORITHMS.md): domain ball:1, G=1, delta=1 (4 for oomd-ec), lambda=1, c=2, alpha=1, beta=½·min(1/(4GD), α),
  * eta (AdaGrad) = D/√2, ftrl.alpha=0.1, ftrl.beta=1, l1=l2=0, N=10, etaMin=D/(1000G),
  * etaMax=D/G, switchPenalty=G/D, backend=java (where oomd-ec keeps its d×d matrices: java, nd4j, or
- * auto = ND4J from d = {@value #ND4J_MIN_DIM}, the crossover measured in BENCHMARKS.md).
+ * auto = ND4J from d = {@value #ND4J_MIN_DIM} when ND4J computes on a CUDA device, else plain Java).
  */
 public final class LearnerConfig implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Set<String> KEYS = Set.of("algorithm", "domain", "G", "delta", "lambda", "c", "alpha",
       "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty", "backend");
-  /** From this dimension on, backend=auto keeps oomd-ec's matrices in ND4J. */
+  /** From this dimension on, backend=auto keeps oomd-ec's matrices in ND4J when ND4J has a CUDA device. */
   public static final int ND4J_MIN_DIM = 1000;
 
   private final Map<String, String> values;

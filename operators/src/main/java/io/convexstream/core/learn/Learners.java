@@ -5,18 +5,35 @@ public final class Learners {
   private Learners() {}
 
   public static OnlineLearner create(LearnerConfig c, int dim) {
-    return build(c, dim, null);
+    return build(c, dim, null, false);
   }
 
   /** A learner that continues exactly where the one that exported {@code state} stopped. */
   public static OnlineLearner restore(LearnerConfig c, int dim, LearnerState state) {
+    check(c, state);
+    return build(c, dim, state, false);
+  }
+
+  /**
+   * Like {@link #restore}, but a learner with large state (oomd-ec's d×d matrices on plain Java)
+   * works on {@code state}'s own arrays instead of copies: updating it changes them, and its
+   * {@link OnlineLearner#exportState()} hands them back without copying. For a host that keeps one
+   * state per key and replaces it after each update (the Flink learner operator), where copying
+   * would cost more than the update. Such a learner's update is all or nothing ({@link
+   * NonFiniteUpdateException} leaves the state as it was); other learners copy as restore does.
+   */
+  public static OnlineLearner attach(LearnerConfig c, int dim, LearnerState state) {
+    check(c, state);
+    return build(c, dim, state, true);
+  }
+
+  private static void check(LearnerConfig c, LearnerState state) {
     if (!state.algorithm.equals(c.algorithm())) {
       throw new IllegalStateException("state of " + state.algorithm + " cannot restore " + c.algorithm());
     }
-    return build(c, dim, state);
   }
 
-  private static OnlineLearner build(LearnerConfig c, int dim, LearnerState s) {
+  private static OnlineLearner build(LearnerConfig c, int dim, LearnerState s, boolean attach) {
     var domain = c.domain();
     double d = domain.diameter(dim);
     double g = c.gradientBound();
@@ -31,7 +48,7 @@ public final class Learners {
         double alpha = c.number("alpha", 1.0);
         double beta = c.number("beta", 0.5 * Math.min(1 / (4 * g * d), alpha));
         // δ ≥ 4L keeps the first steps stable on L-smooth losses; 4 assumes L = 1
-        return new ExpConcaveOptimisticOmd(domain, dim, c.number("delta", 4.0), beta, c.matrixBackend(dim), s);
+        return new ExpConcaveOptimisticOmd(domain, dim, c.number("delta", 4.0), beta, c.matrixBackend(dim), s, attach);
       }
       case OPTIMISTIC_HEDGE:
         return new OptimisticHedge(domain, dim, c.delta(), s);

@@ -39,13 +39,6 @@ public final class DenseMatrix {
     }
   }
 
-  /** A⁻¹ ← (A + s u uᵀ)⁻¹ by Sherman–Morrison, given A⁻¹ (symmetric). O(d²). */
-  public static void shermanMorrison(double[] aInv, double[] u, double s) {
-    double[] w = multiply(aInv, u);
-    double denominator = 1 + s * dot(u, w);
-    addOuter(aInv, w, -s / denominator);
-  }
-
   public static double dot(double[] a, double[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) {

@@ -38,4 +38,9 @@ final class JavaMatrix implements SquareMatrix {
   public double[] toArray() {
     return a.clone();
   }
+
+  @Override
+  public double[] array() {
+    return a;
+  }
 }

@@ -31,22 +31,38 @@ public final class Nd4jDevice {
   /** A CUDA device as ND4J reports it: name and compute capability (major·10 + minor). */
   public record CudaDevice(String name, int capability) {}
 
+  private static volatile Choice defaultDevice;
+
   /**
    * Loads ND4J (once per JVM), picks the device for the calling thread and, on CUDA, binds the
    * thread to it. {@code assignedGpu}: the GPU index Flink assigned to this task (−1: none).
    */
   public static Choice select(int assignedGpu) {
+    Choice c = inspect(assignedGpu);
+    if (c.usable() && c.cudaDevice() >= 0) {
+      Nd4j.getAffinityManager().unsafeSetDevice(c.cudaDevice());
+    }
+    return c;
+  }
+
+  /** What ND4J would compute on without an assigned GPU (its device 0, or the CPU); inspected once. */
+  public static Choice defaultDevice() {
+    Choice c = defaultDevice;
+    if (c == null) {
+      c = inspect(-1);
+      defaultDevice = c;
+    }
+    return c;
+  }
+
+  private static Choice inspect(int assignedGpu) {
     Properties env;
     try {
       env = Nd4j.getExecutioner().getEnvironmentInformation();
     } catch (Throwable t) { // natives missing or not loadable: UnsatisfiedLinkError, NoClassDefFoundError, ...
       return new Choice(false, -1, "ND4J cannot load (" + t + "); plain Java");
     }
-    Choice c = choose(String.valueOf(env.get("backend")), cudaDevices(env), assignedGpu);
-    if (c.usable() && c.cudaDevice() >= 0) {
-      Nd4j.getAffinityManager().unsafeSetDevice(c.cudaDevice());
-    }
-    return c;
+    return choose(String.valueOf(env.get("backend")), cudaDevices(env), assignedGpu);
   }
 
   /** The decision, apart from ND4J: backend name ("CPU" or "CUDA"), the CUDA devices, the assigned GPU. */

@@ -49,6 +49,11 @@ final class Nd4jMatrix implements SquareMatrix {
   }
 
   @Override
+  public double[] array() {
+    return toArray();
+  }
+
+  @Override
   public double[] toArray() {
     return a.data().asDouble(); // a owns its whole buffer (created here), row-major
   }

@@ -19,11 +19,8 @@ public interface SquareMatrix {
   /** A fresh row-major copy. */
   double[] toArray();
 
-  /** This is A⁻¹ (symmetric): becomes (A + s u uᵀ)⁻¹ by Sherman–Morrison, O(d²). */
-  default void shermanMorrison(double[] u, double s) {
-    double[] w = times(u);
-    addOuter(w, -s / (1 + s * DenseMatrix.dot(u, w)));
-  }
+  /** The row-major values: the matrix's own array where it has one (plain Java), else a copy. */
+  double[] array();
 
   /** Where the matrices of a learner live. */
   enum Backend {
@@ -31,24 +28,30 @@ public interface SquareMatrix {
     ND4J;
 
     /**
-     * From the learner parameter {@code backend}: java, nd4j, or auto (ND4J from {@code autoMinDim} on,
-     * where BENCHMARKS.md measured it faster per update; plain Java below).
+     * From the learner parameter {@code backend}: java, nd4j, or auto: ND4J from {@code autoMinDim}
+     * on when ND4J computes on a CUDA device ({@link Nd4jDevice#defaultDevice}); plain Java otherwise,
+     * which BENCHMARKS.md measured as fast as ND4J's CPU BLAS at every d.
      */
     public static Backend choose(String name, int dim, int autoMinDim) {
       return switch (name) {
         case "java" -> JAVA;
         case "nd4j" -> ND4J;
-        case "auto" -> dim >= autoMinDim ? ND4J : JAVA;
+        case "auto" -> dim >= autoMinDim && Nd4jDevice.defaultDevice().cudaDevice() >= 0 ? ND4J : JAVA;
         default -> throw new IllegalArgumentException("backend must be java, nd4j or auto, not '" + name + "'");
       };
     }
 
     /** A matrix holding a copy of the row-major d×d values given. */
     public SquareMatrix of(double[] rowMajor, int d) {
+      return over(this == JAVA ? rowMajor.clone() : rowMajor, d);
+    }
+
+    /** A matrix working on the given row-major d×d array itself where it can (plain Java); ND4J copies it. */
+    public SquareMatrix over(double[] rowMajor, int d) {
       if (rowMajor.length != d * d) {
         throw new IllegalArgumentException("expected " + d + "×" + d + " values, got " + rowMajor.length);
       }
-      return this == JAVA ? new JavaMatrix(rowMajor.clone(), d) : new Nd4jMatrix(rowMajor, d);
+      return this == JAVA ? new JavaMatrix(rowMajor, d) : new Nd4jMatrix(rowMajor, d);
     }
   }
 }

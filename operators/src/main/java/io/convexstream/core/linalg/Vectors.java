@@ -17,6 +17,15 @@ public final class Vectors {
     }
   }
 
+  /** max_i |v_i|. */
+  public static double normInf(double[] v) {
+    double m = 0;
+    for (double e : v) {
+      m = Math.max(m, Math.abs(e));
+    }
+    return m;
+  }
+
   public static boolean allFinite(double[] v) {
     for (double x : v) {
       if (!Double.isFinite(x)) {

@@ -6,6 +6,7 @@ import io.convexstream.connectors.flink.OperatorMetrics;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.LearnerState;
 import io.convexstream.core.learn.Learners;
+import io.convexstream.core.learn.NonFiniteUpdateException;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.core.linalg.Nd4jDevice;
@@ -84,10 +85,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       LOG.info("{}: {}", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), choice.description());
       if (!choice.usable()) {
         active = settings.replaceBackend("nd4j", "java").replaceBackend("auto", "java");
-      } else if (choice.cudaDevice() < 0) {
-        // per record, copying the state in and out makes ND4J slower than plain Java on the CPU at
-        // every size measured (BENCHMARKS.md); auto keeps ND4J for a CUDA device
-        active = settings.replaceBackend("auto", "java");
       }
       nd4jDevice = choice.usable() ? choice.cudaDevice() : -2;
     }
@@ -207,15 +204,22 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     T r = in.value;
     LearnerState saved = learnerState.value();
     LearnerConfig config = active.learnerFor(ctx.getCurrentKey());
-    OnlineLearner learner = saved == null ? Learners.create(config, p.dim) : Learners.restore(config, p.dim, saved);
+    // attached: large state (oomd-ec's matrices) is updated in place instead of copied in and out;
+    // safe because value() hands out a copy while a snapshot still needs the old object
+    OnlineLearner learner = saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
     double[] x = learner.decision();
     double loss = reader.loss(r, x);
     GradientVector g = reader.gradient(r, x);
     double comparator = reader.comparatorLoss(r);
-    learner.update(g);
+    boolean refused = false;
+    try {
+      learner.update(g);
+    } catch (NonFiniteUpdateException e) { // all or nothing: the state is as it was
+      refused = true;
+    }
     p.lastStep = reader.step(r);
     p.lastProducer = reader.producerId(r);
-    if (!Vectors.allFinite(learner.decision())) {
+    if (refused || !Vectors.allFinite(learner.decision())) {
       // e.g. a finite but huge gradient: the model keeps its parameters, the record is refused
       rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite", false);
       return;

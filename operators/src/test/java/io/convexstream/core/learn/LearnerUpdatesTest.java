@@ -93,6 +93,76 @@ class LearnerUpdatesTest {
   }
 
   @Test
+  void expConcaveKeepsUAndItsInverseConsistent() {
+    int d = 5;
+    OnlineLearner ec = learner("oomd-ec", d, "domain=ball:0.5", "beta=1", "delta=2");
+    java.util.SplittableRandom r = new java.util.SplittableRandom(8);
+    for (int t = 0; t < 40; t++) {
+      double[] g = new double[d];
+      for (int i = 0; i < d; i++) {
+        g[i] = r.nextDouble(-2, 2);
+      }
+      ec.update(GradientVector.dense(g));
+    }
+    LearnerState s = ec.exportState();
+    double[] u = s.array("U");
+    double[] uInv = s.array("Uinv");
+    for (int i = 0; i < d; i++) {
+      for (int j = 0; j < d; j++) {
+        double p = 0;
+        for (int k = 0; k < d; k++) {
+          p += u[i * d + k] * uInv[k * d + j];
+        }
+        assertThat(p).as("(U U⁻¹)[%d][%d]", i, j).isCloseTo(i == j ? 1 : 0, within(1e-9));
+      }
+    }
+  }
+
+  @Test
+  void expConcaveRefusesAnUpdateThatWouldOverflowAndStaysAsItWas() {
+    OnlineLearner ec = learner("oomd-ec", 2, "domain=ball:1", "beta=1");
+    ec.update(GradientVector.dense(0.3, -0.2));
+    LearnerState before = ec.exportState();
+    double[] x = ec.decision().clone();
+    assertThatThrownBy(() -> ec.update(GradientVector.dense(1e200, 0))).isInstanceOf(NonFiniteUpdateException.class);
+    assertThat(ec.decision()).containsExactly(x);
+    assertThat(ec.rounds()).isEqualTo(1);
+    LearnerState after = ec.exportState();
+    for (String name : before.arrays.keySet()) {
+      assertThat(after.array(name)).as(name).containsExactly(before.array(name));
+    }
+  }
+
+  @Test
+  void anAttachedLearnerUpdatesItsStateInPlaceAndComputesWhatACopyComputes() {
+    int d = 7;
+    LearnerConfig c = LearnerConfig.of("oomd-ec", "domain=ball:0.4", "beta=1");
+    OnlineLearner copying = Learners.create(c, d);
+    LearnerState state = Learners.create(c, d).exportState();
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int t = 0; t < 60; t++) {
+      double[] g = new double[d];
+      for (int i = 0; i < d; i++) {
+        g[i] = r.nextDouble(-1, 1) + 0.4; // drifts to the boundary: projections happen
+      }
+      copying.update(GradientVector.dense(g));
+      double[] uBefore = state.view("U");
+      OnlineLearner attached = Learners.attach(c, d, state);
+      attached.update(GradientVector.dense(g));
+      LearnerState next = attached.exportState();
+      assertThat(next.view("U")).isSameAs(uBefore); // no copies: the same arrays, changed in place
+      assertThat(attached.decision()).containsExactly(copying.decision());
+      state = next;
+    }
+    // refused: the attached state is untouched
+    double[] uInv = state.array("Uinv");
+    OnlineLearner attached = Learners.attach(c, d, state);
+    assertThatThrownBy(() -> attached.update(GradientVector.dense(new double[] {1e300, 0, 0, 0, 0, 0, 0})))
+        .isInstanceOf(NonFiniteUpdateException.class);
+    assertThat(state.view("Uinv")).containsExactly(uInv);
+  }
+
+  @Test
   void optimisticHedgeIsExponentialWeightsWithAHint() {
     OnlineLearner hedge = learner("opt-hedge", 2, "domain=simplex");
     assertThat(hedge.decision()).containsExactly(0.5, 0.5);

@@ -20,32 +20,6 @@ class DenseMatrixTest {
   }
 
   @Test
-  void shermanMorrisonMatchesADirectSolve() {
-    SplittableRandom r = new SplittableRandom(1);
-    int d = 6;
-    double[] a = randomSpd(d, r);
-    double[] aInv = new double[d * d];
-    for (int j = 0; j < d; j++) {
-      double[] e = new double[d];
-      e[j] = 1;
-      double[] col = DenseMatrix.solveShifted(a, 0, e);
-      for (int i = 0; i < d; i++) {
-        aInv[i * d + j] = col[i];
-      }
-    }
-    double[] u = {0.3, -0.1, 0.7, 0.2, -0.4, 0.05};
-    DenseMatrix.addOuter(a, u, 0.8);
-    DenseMatrix.shermanMorrison(aInv, u, 0.8);
-    double[] b = {1, 2, 3, 4, 5, 6};
-    double[] viaInverse = DenseMatrix.multiply(aInv, b);
-    double[] direct = DenseMatrix.solveShifted(a, 0, b);
-    for (int i = 0; i < d; i++) {
-      assertThat(viaInverse[i]).isCloseTo(direct[i], within(1e-10));
-    }
-  }
-
-  /** KKT of min (x−y)ᵀU(x−y) s.t. ||x|| ≤ R at the boundary: U(y − x) = μx with μ ≥ 0. */
-  @Test
   void normProjectionOntoTheBallSatisfiesKkt() {
     SplittableRandom r = new SplittableRandom(2);
     int d = 5;

@@ -36,8 +36,8 @@ class SquareMatrixTest {
     SquareMatrix nd4j = Backend.ND4J.of(start, d);
     for (int step = 0; step < 50; step++) {
       double[] u = random(r, d);
-      java.shermanMorrison(u, 0.5);
-      nd4j.shermanMorrison(u, 0.5);
+      java.addOuter(u, 0.5);
+      nd4j.addOuter(u, 0.5);
       double[] v = random(r, d);
       java.addOuter(v, -0.01);
       nd4j.addOuter(v, -0.01);
@@ -49,28 +49,13 @@ class SquareMatrixTest {
   }
 
   @Test
-  void shermanMorrisonKeepsTheInverse() {
-    int d = 5;
-    SplittableRandom r = new SplittableRandom(3);
-    for (Backend b : Backend.values()) {
-      SquareMatrix a = b.of(DenseMatrix.scaledIdentity(d, 2), d);
-      SquareMatrix inv = b.of(DenseMatrix.scaledIdentity(d, 0.5), d);
-      for (int k = 0; k < 10; k++) {
-        double[] u = random(r, d);
-        a.addOuter(u, 0.7);
-        inv.shermanMorrison(u, 0.7);
-      }
-      double[] x = random(r, d);
-      assertClose(a.times(inv.times(x)), x);
-    }
-  }
-
-  @Test
   void backendChoice() {
     assertThat(Backend.choose("java", 10_000, 500)).isEqualTo(Backend.JAVA);
     assertThat(Backend.choose("nd4j", 2, 500)).isEqualTo(Backend.ND4J);
     assertThat(Backend.choose("auto", 499, 500)).isEqualTo(Backend.JAVA);
-    assertThat(Backend.choose("auto", 500, 500)).isEqualTo(Backend.ND4J);
+    // auto takes ND4J only on a CUDA device (this machine has none: plain Java)
+    boolean cuda = Nd4jDevice.defaultDevice().cudaDevice() >= 0;
+    assertThat(Backend.choose("auto", 500, 500)).isEqualTo(cuda ? Backend.ND4J : Backend.JAVA);
     assertThatThrownBy(() -> Backend.choose("gpu", 2, 500)).hasMessageContaining("java, nd4j or auto");
     assertThatThrownBy(() -> Backend.ND4J.of(new double[5], 2)).hasMessageContaining("2×2");
   }

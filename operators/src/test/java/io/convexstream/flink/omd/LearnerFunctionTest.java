@@ -103,7 +103,7 @@ class LearnerFunctionTest {
   }
 
   @Test
-  void autoStaysOnPlainJavaWhenNd4jHasOnlyTheCpu() throws Exception {
+  void autoStaysOnPlainJavaWhenNd4jHasOnlyTheCpu() /* no CUDA here */ throws Exception {
     int d = LearnerConfig.ND4J_MIN_DIM; // where the core alone would take ND4J
     LearnerConfig auto = LearnerConfig.of("oomd-ec", "domain=ball:1", "backend=auto");
     try (var h = open(LearnerSettings.defaults(auto))) {
@@ -237,9 +237,10 @@ class LearnerFunctionTest {
     }
   }
 
-  @Test
-  void restoreMidStreamWithBufferedStepsGivesIdenticalOutputs() throws Exception {
-    LearnerSettings s = LearnerSettings.defaults(OOMD);
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"oomd", "oomd-ec"}) // oomd-ec: state updated in place
+  void restoreMidStreamWithBufferedStepsGivesIdenticalOutputs(String algorithm) throws Exception {
+    LearnerSettings s = LearnerSettings.defaults(LearnerConfig.of(algorithm, "domain=ball:0.5"));
     List<ParameterUpdate> straight;
     try (var h = open(s)) {
       send(h, 1, 2, 4, 3, 5, 7, 6, 8);
@@ -251,6 +252,7 @@ class LearnerFunctionTest {
       send(h, 1, 2, 4); // step 4 is buffered at the snapshot
       before = h.extractOutputValues();
       snapshot = h.snapshot(1, 1);
+      send(h, 3, 5); // changes the state after the snapshot: the snapshot must not see it
     }
     try (var h = harness(s)) {
       h.setup();

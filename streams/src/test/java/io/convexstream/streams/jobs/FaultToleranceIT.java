@@ -33,7 +33,7 @@ class FaultToleranceIT {
   static final LocalStack STACK = new LocalStack(4);
 
   static Stream<Pipeline> pipelines() {
-    return TestPipelines.all().stream();
+    return TestPipelines.allWithInPlaceState().stream();
   }
 
   @ParameterizedTest(name = "{0}")
