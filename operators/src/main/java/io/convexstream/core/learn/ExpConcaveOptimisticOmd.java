@@ -7,6 +7,7 @@ import io.convexstream.core.linalg.DenseMatrix;
 import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.core.linalg.SquareMatrix;
 import io.convexstream.core.linalg.Vectors;
+import java.util.function.Supplier;
 
 /**
  * Optimistic OMD for α-exp-concave and smooth losses (Chen et al. 2023), ONS-style: a time-varying
@@ -56,22 +57,15 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
     this.beta = beta;
     this.attached = attached && s != null;
     if (s == null) {
-      u = backend.of(DenseMatrix.scaledIdentity(dim, delta), dim);
-      uInv = backend.of(DenseMatrix.scaledIdentity(dim, 1 / delta), dim);
+      u = backend.over(DenseMatrix.scaledIdentity(dim, delta), dim);
+      uInv = backend.over(DenseMatrix.scaledIdentity(dim, 1 / delta), dim);
       xHat = new double[dim];
       hint = new double[dim];
-    } else if (this.attached) {
-      u = backend.over(s.view("U"), dim);
-      uInv = backend.over(s.view("Uinv"), dim);
-      xHat = s.view("xHat");
-      hint = s.view("hint");
-      variation = s.scalar("variation", 0);
-      t = s.rounds;
-    } else {
-      u = backend.of(s.view("U"), dim);
-      uInv = backend.of(s.view("Uinv"), dim);
-      xHat = s.array("xHat");
-      hint = s.array("hint");
+    } else { // attached: the state's own arrays; else copies
+      u = this.attached ? backend.over(s.view("U"), dim) : backend.of(s.view("U"), dim);
+      uInv = this.attached ? backend.over(s.view("Uinv"), dim) : backend.of(s.view("Uinv"), dim);
+      xHat = this.attached ? s.view("xHat") : s.array("xHat");
+      hint = this.attached ? s.view("hint") : s.array("hint");
       variation = s.scalar("variation", 0);
       t = s.rounds;
     }
@@ -87,7 +81,7 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   }
 
   /** Π^U(y) onto the ball; {@code uValues} (row-major U) is read only when y lies outside. */
-  private double[] project(double[] y, java.util.function.Supplier<double[]> uValues) {
+  private double[] project(double[] y, Supplier<double[]> uValues) {
     return Vectors.norm2(y) <= radius ? y : DenseMatrix.projectOntoBallInNorm(uValues.get(), y, radius);
   }
 
@@ -107,7 +101,7 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
       step[i] += cwg * w[i];
     }
     // U_{t+1}, materialised only if a projection needs it
-    java.util.function.Supplier<double[]> uNext = () -> {
+    Supplier<double[]> uNext = () -> {
       double[] a = u.toArray();
       DenseMatrix.addOuter(a, diff, s);
       return a;

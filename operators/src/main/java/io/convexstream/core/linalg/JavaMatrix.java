@@ -11,11 +11,6 @@ final class JavaMatrix implements SquareMatrix {
   }
 
   @Override
-  public int dim() {
-    return d;
-  }
-
-  @Override
   public double[] times(double[] v) {
     return DenseMatrix.multiply(a, v);
   }

@@ -28,11 +28,6 @@ final class Nd4jMatrix implements SquareMatrix {
   }
 
   @Override
-  public int dim() {
-    return d;
-  }
-
-  @Override
   public double[] times(double[] v) {
     return a.mmul(column(v)).toDoubleVector();
   }

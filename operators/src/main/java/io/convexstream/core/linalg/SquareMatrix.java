@@ -6,8 +6,6 @@ package io.convexstream.core.linalg;
  * or a CUDA device), so the learner's arithmetic does not depend on where the matrix lives.
  */
 public interface SquareMatrix {
-  int dim();
-
   /** A v. */
   double[] times(double[] v);
 

@@ -45,7 +45,6 @@ class SquareMatrixTest {
     }
     assertClose(nd4j.toArray(), java.toArray());
     assertThat(nd4j.trace()).isCloseTo(java.trace(), within(1e-12 * Math.abs(java.trace())));
-    assertThat(nd4j.dim()).isEqualTo(d);
   }
 
   @Test
