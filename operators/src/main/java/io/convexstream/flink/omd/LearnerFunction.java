@@ -172,7 +172,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (timestamp == p.emitTimer) {
       p.emitTimer = 0;
       if (p.updates > p.lastEmittedVersion) {
-        emit(p, out, Learners.restore(active.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
+        emit(p, out, Learners.attach(active.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
       }
     }
     progressState.update(p);
