@@ -44,14 +44,23 @@ public final class TopicAdmin {
 
   /**
    * Waits until every partition of the new topics has a leader whose broker holds its log, so
-   * producers can use them at once (the metadata names a leader a moment before the broker has
-   * created the partition, and early writes get NOT_LEADER_OR_FOLLOWER).
+   * producers can use them at once (right after creation a broker may not know the topics yet, and
+   * the metadata names a leader a moment before the broker has created the partition, so early
+   * writes get NOT_LEADER_OR_FOLLOWER).
    */
   private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
-      var descriptions = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
-      boolean ready = descriptions.values().stream()
+      Map<String, org.apache.kafka.clients.admin.TopicDescription> descriptions;
+      try {
+        descriptions = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        descriptions = Map.of(); // created, but not yet in the metadata this broker answers from
+      }
+      boolean ready = !descriptions.isEmpty() && descriptions.values().stream()
           .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
       if (ready) {
         java.util.Set<Integer> brokers = new java.util.HashSet<>();
