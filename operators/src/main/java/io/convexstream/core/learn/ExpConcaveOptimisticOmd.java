@@ -69,7 +69,10 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
       variation = s.scalar("variation", 0);
       t = s.rounds;
     }
-    x = project(minus(xHat, uInv.times(hint)), u::toArray);
+    // the decision is part of the state (an O(d²) product less per restore, and the same bits the
+    // update computed); states exported before it was recompute it
+    x = s != null && s.arrays.containsKey("x") ? (this.attached ? s.view("x") : s.array("x"))
+        : project(minus(xHat, uInv.times(hint)), u::toArray);
   }
 
   private static double[] minus(double[] a, double[] b) {
@@ -160,6 +163,7 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
     s.arrays.put("Uinv", attached ? uInv.array() : uInv.toArray());
     s.arrays.put("xHat", attached ? xHat : xHat.clone());
     s.arrays.put("hint", attached ? hint : hint.clone());
+    s.arrays.put("x", attached ? x : x.clone());
     s.scalars.put("variation", variation);
     return s;
   }
