@@ -20,6 +20,11 @@ public final class OperatorMetrics {
   public static final String APPLIED = "applied";
   public static final String DEAD_LETTERED = "deadLettered";
   public static final String LATE = "late";
+  /**
+   * Failures inside an operator that belong to no single input record (a period or step that could
+   * not be closed, a publication that failed): logged and counted; the job keeps running.
+   */
+  public static final String INTERNAL_ERRORS = "internalErrors";
   /** Wall time of one update (decode and check, learner step, bias update, period close), µs. */
   public static final String UPDATE_MICROS = "updateMicros";
   /** Job option: per-key gauges exist for at most this many keys per subtask (default 16). */
@@ -29,6 +34,7 @@ public final class OperatorMetrics {
   private final Counter applied;
   private final Counter deadLettered;
   private final Counter late;
+  private final Counter internalErrors;
   private final Histogram updateMicros;
   private final int maxKeys;
   private final Map<String, Map<String, double[]>> keyed = new HashMap<>();
@@ -39,6 +45,7 @@ public final class OperatorMetrics {
     this.applied = group.counter(APPLIED);
     this.deadLettered = group.counter(DEAD_LETTERED);
     this.late = group.counter(LATE);
+    this.internalErrors = group.counter(INTERNAL_ERRORS);
     this.updateMicros = group.histogram(UPDATE_MICROS, new DescriptiveStatisticsHistogram(1024));
     this.maxKeys = maxKeys;
   }
@@ -66,6 +73,10 @@ public final class OperatorMetrics {
   public void lateAndDeadLettered() {
     late.inc();
     deadLettered.inc();
+  }
+
+  public void internalError() {
+    internalErrors.inc();
   }
 
   /** Times an update that is not one record (a period or step closing). */

@@ -17,6 +17,8 @@ import java.io.Serializable;
  * @param scoring router scoring for score batches
  * @param groups expert groups for group-limited routing (1: none)
  * @param topGroups groups kept per token
+ * @param maxBiasStaleness a load report routed with biases more than this many steps older than the
+ *     step before its own is dead-lettered (its loads would pull the biases the wrong way)
  */
 public record BalancerSettings(
     LoadBalancer.Variant variant,
@@ -28,21 +30,25 @@ public record BalancerSettings(
     int topK,
     Router.Scoring scoring,
     int groups,
-    int topGroups) implements Serializable {
+    int topGroups,
+    long maxBiasStaleness) implements Serializable {
+
+  /** Default of {@link #maxBiasStaleness}: workers that pipeline a few steps are accepted. */
+  public static final long DEFAULT_MAX_BIAS_STALENESS = 8;
 
   public static BalancerSettings defaults() {
-    return new BalancerSettings(LoadBalancer.Variant.SIGN, false, 1e-3f, 0, 10_000, 100, 8, Router.Scoring.SIGMOID, 1, 1);
+    return new BalancerSettings(LoadBalancer.Variant.SIGN, false, 1e-3f, 0, 10_000, 100, 8, Router.Scoring.SIGMOID, 1, 1, DEFAULT_MAX_BIAS_STALENESS);
   }
 
   public BalancerSettings withRate(float u) {
-    return new BalancerSettings(variant, centred, u, decaySteps, stepTimeoutMillis, window, topK, scoring, groups, topGroups);
+    return new BalancerSettings(variant, centred, u, decaySteps, stepTimeoutMillis, window, topK, scoring, groups, topGroups, maxBiasStaleness);
   }
 
   public BalancerSettings withTopK(int k) {
-    return new BalancerSettings(variant, centred, rate, decaySteps, stepTimeoutMillis, window, k, scoring, groups, topGroups);
+    return new BalancerSettings(variant, centred, rate, decaySteps, stepTimeoutMillis, window, k, scoring, groups, topGroups, maxBiasStaleness);
   }
 
   public BalancerSettings withTimeout(long millis) {
-    return new BalancerSettings(variant, centred, rate, decaySteps, millis, window, topK, scoring, groups, topGroups);
+    return new BalancerSettings(variant, centred, rate, decaySteps, millis, window, topK, scoring, groups, topGroups, maxBiasStaleness);
   }
 }

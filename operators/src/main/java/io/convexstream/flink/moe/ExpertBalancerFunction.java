@@ -25,6 +25,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * ALF-LB for one (model, layer) per key: collects each global step's tokens per expert from all
@@ -32,10 +34,12 @@ import org.apache.flink.util.Collector;
  * first report, counting the missing ranks), updates the biases once per step, in step order, and
  * publishes them versioned by step with balance metrics. Score batches are routed with the biases
  * of the step before theirs (batches of later steps wait). Late reports for closed steps,
- * duplicate ranks and wrong expert counts are dead-lettered, never merged.
+ * duplicate ranks, wrong expert counts and reports routed with biases more than {@code
+ * maxBiasStaleness} steps stale are dead-lettered, never merged.
  */
 public final class ExpertBalancerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ExpertBiasUpdate> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ExpertBalancerFunction.class);
 
   private final String job;
   private final BalancerSettings settings;
@@ -71,8 +75,8 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
   public void processElement(Decoded<T> in, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
     try {
       process(in, ctx, out);
-    } catch (RuntimeException e) { // a record the checks let through must still not fail the job
-      reject(in, ctx, "internal error applying the record: " + e, false);
+    } catch (RuntimeException e) { // reading the record's key fields failed: nothing was changed yet
+      reject(in, ctx, "internal error reading the record: " + e, false);
     }
   }
 
@@ -97,6 +101,23 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
           + ": steps up to " + s.lastClosedStep + " are closed", true);
       return;
     }
+    long version = source.biasVersion(r);
+    if (version >= 0) {
+      // routing step t with the biases published for step t − 1 is fresh (staleness 0)
+      long staleness = step - 1 - version;
+      if (staleness < 0) {
+        reject(in, ctx, "rank " + source.rank(r) + " reports step " + step + " of " + ctx.getCurrentKey()
+            + " routed with biases of step " + version + ", which is not before it", false);
+        return;
+      }
+      metrics.keyGauge("layer", ctx.getCurrentKey(), "biasStaleness", staleness);
+      metrics.aggregate("biasStaleness", staleness);
+      if (staleness > settings.maxBiasStaleness()) {
+        reject(in, ctx, "stale biases: rank " + source.rank(r) + " routed step " + step + " of " + ctx.getCurrentKey()
+            + " with biases of step " + version + " (" + staleness + " steps stale, at most " + settings.maxBiasStaleness() + " allowed)", false);
+        return;
+      }
+    }
     if (source.routesWithBiases() && step > s.lastClosedStep + 1) {
       List<Decoded<T>> batches = waiting.get(step);
       batches = batches == null ? new ArrayList<>() : new ArrayList<>(batches);
@@ -104,10 +125,23 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
       waiting.put(step, batches);
       ensureStepTimer(step, in, s, ctx);
     } else {
-      accumulate(in, s, ctx);
+      accumulateOrReject(in, s, ctx);
     }
     closeReadySteps(s, ctx, out);
     state.update(s);
+  }
+
+  /**
+   * Adds a record's loads to its open step, or dead-letters exactly that record when that fails
+   * (the loads are computed before the step changes, so a failure leaves the step as it was).
+   */
+  private void accumulateOrReject(Decoded<T> in, BalancerState s, Context ctx) throws Exception {
+    try {
+      accumulate(in, s, ctx);
+    } catch (RuntimeException e) {
+      reject(in, ctx, "internal error applying the report of rank " + source.rank(in.value) + " for step "
+          + source.step(in.value) + " of " + ctx.getCurrentKey() + ": " + e, false);
+    }
   }
 
   /** Adds a record's loads to its open step. */
@@ -146,7 +180,11 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     }
   }
 
-  /** A new open step with its timeout; when a bounded input ends (or a drain), every open step closes. */
+  /**
+   * A new open step with its timeout; when a bounded input ends (or a drain), every open step
+   * closes. Timers are never deleted: Flink keeps one timer per key and timestamp, and two open
+   * steps may share one; a timer whose steps have closed finds nothing to do.
+   */
   private OpenStep openStep(int expectedRanks, BalancerState s, Context ctx) {
     OpenStep st = new OpenStep(s.biases.length, expectedRanks);
     st.timer = ctx.timerService().currentProcessingTime() + settings.stepTimeoutMillis();
@@ -194,9 +232,14 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
       admitWaitingBatches(head, s, ctx);
       st = open.get(head);
       open.remove(head);
-      ctx.timerService().deleteProcessingTimeTimer(st.timer);
       s.skippedSteps += head - s.lastClosedStep - 1;
-      close(head, st, s, ctx, out);
+      try {
+        close(head, st, s, ctx, out);
+      } catch (RuntimeException e) { // no single record to blame: the step closes unpublished, the next ones go on
+        s.lastClosedStep = head;
+        metrics.internalError();
+        LOG.error("closing step {} of {} failed; it was not published", head, ctx.getCurrentKey(), e);
+      }
       admitWaitingBatches(head + 1, s, ctx);
     }
   }
@@ -209,7 +252,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     }
     waiting.remove(step);
     for (Decoded<T> b : batches) {
-      accumulate(b, s, ctx);
+      accumulateOrReject(b, s, ctx);
     }
   }
 

@@ -19,6 +19,11 @@ public interface LoadSource<T> extends Serializable {
 
   long eventTime(T r);
 
+  /** Step of the biases the worker routed this record's tokens with; −1 when it does not say. */
+  default long biasVersion(T r) {
+    return -1;
+  }
+
   /** Whether {@link #loads} needs the biases of the step (score batches are routed by the operator). */
   boolean routesWithBiases();
 
@@ -60,6 +65,11 @@ public interface LoadSource<T> extends Serializable {
     @Override
     public long eventTime(RouterLoadReport r) {
       return r.getEventTime().toEpochMilli();
+    }
+
+    @Override
+    public long biasVersion(RouterLoadReport r) {
+      return r.getBiasVersion();
     }
 
     @Override

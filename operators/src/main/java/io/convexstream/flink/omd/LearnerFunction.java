@@ -96,8 +96,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   public void processElement(Decoded<T> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
     try {
       process(in, ctx, out);
-    } catch (RuntimeException e) { // a record the checks let through must still not fail the job
-      reject(in, ctx, "internal error applying the record: " + e, false);
+    } catch (RuntimeException e) { // reading the record's key fields failed: nothing was changed yet
+      reject(in, ctx, "internal error reading the record: " + e, false);
     }
   }
 
@@ -121,7 +121,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       rejectCounted(p, in, ctx, (duplicate ? "duplicate" : "late") + " step " + step + " of model " + model
           + " from " + reader.producerId(r) + ": step " + p.lastStep + " already applied", !duplicate);
     } else if (step == p.lastStep + 1) {
-      apply(in, p, ctx, out);
+      applyOrReject(in, p, ctx, out);
       drain(p, ctx, out);
     } else if (buffer.contains(step)) {
       rejectCounted(p, in, ctx, "duplicate step " + step + " of model " + model + ": already waiting for step " + (p.lastStep + 1), false);
@@ -137,15 +137,19 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     progressState.update(p);
   }
 
-  /** A gap timer runs exactly while steps wait, so every waiting step is applied in the end. */
+  /**
+   * A gap timer runs exactly while steps wait, so every waiting step is applied in the end. Timers
+   * are never deleted: Flink keeps one timer per key and timestamp, so deleting the gap timer would
+   * also delete an emission timer due in the same millisecond. A timer that no longer matches
+   * {@code gapTimer} or {@code emitTimer} does nothing when it fires.
+   */
   private void armGapTimer(ModelProgress p, Context ctx) {
     if (p.buffered > 0 && p.gapTimer == 0) {
       p.gapTimer = ctx.timerService().currentProcessingTime() + settings.gapTimeoutMillis();
       ctx.timerService().registerProcessingTimeTimer(p.gapTimer);
       // fires only when a bounded input ends (or a drain): then waiting steps need not wait
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-    } else if (p.buffered == 0 && p.gapTimer != 0) {
-      ctx.timerService().deleteProcessingTimeTimer(p.gapTimer);
+    } else if (p.buffered == 0) {
       p.gapTimer = 0;
     }
   }
@@ -157,14 +161,12 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       return;
     }
     if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE) {
-      while (p.buffered > 0) {
-        skipGap(p);
+      while (skipGap(p)) {
         drain(p, ctx, out);
       }
     } else if (timestamp == p.gapTimer) {
       p.gapTimer = 0;
-      if (p.buffered > 0) {
-        skipGap(p);
+      if (skipGap(p)) {
         drain(p, ctx, out);
       }
     }
@@ -172,22 +174,32 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (timestamp == p.emitTimer) {
       p.emitTimer = 0;
       if (p.updates > p.lastEmittedVersion) {
-        emit(p, out, Learners.attach(active.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
+        publish(p, out, Learners.attach(active.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
       }
     }
     progressState.update(p);
   }
 
-  /** Gives up on the missing steps before the earliest buffered one. */
-  private void skipGap(ModelProgress p) throws Exception {
+  /**
+   * Gives up on the missing steps before the earliest buffered one; false when nothing waits. The
+   * count of waiting steps is taken from the buffer itself, so it cannot drift from what waits.
+   */
+  private boolean skipGap(ModelProgress p) throws Exception {
     long first = Long.MAX_VALUE;
+    int waiting = 0;
     for (Long s : buffer.keys()) {
       first = Math.min(first, s);
+      waiting++;
+    }
+    p.buffered = waiting;
+    if (waiting == 0) {
+      return false;
     }
     long missing = first - p.lastStep - 1;
     p.missingSteps += missing;
     skipped.inc(missing);
     p.lastStep = first - 1;
+    return true;
   }
 
   private void drain(ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
@@ -195,7 +207,21 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     while ((next = buffer.get(p.lastStep + 1)) != null) {
       buffer.remove(p.lastStep + 1);
       p.buffered--;
-      apply(next, p, ctx, out);
+      applyOrReject(next, p, ctx, out);
+    }
+  }
+
+  /**
+   * Applies one record, or dead-letters exactly that record when applying it fails: its step then
+   * counts as consumed, so the steps after it go on. Readers and learners change nothing before
+   * they succeed (a learner's update is all or nothing), so a failure leaves the model as it was.
+   */
+  private void applyOrReject(Decoded<T> in, ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    try {
+      apply(in, p, ctx, out);
+    } catch (RuntimeException e) {
+      p.lastStep = reader.step(in.value);
+      rejectCounted(p, in, ctx, "internal error applying step " + p.lastStep + " of model " + ctx.getCurrentKey() + ": " + e, false);
     }
   }
 
@@ -208,17 +234,21 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     // safe because value() hands out a copy while a snapshot still needs the old object
     OnlineLearner learner = saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
     double[] x = learner.decision();
+    // everything read from the record before the model changes: a reader that throws changes nothing
     double loss = reader.loss(r, x);
     GradientVector g = reader.gradient(r, x);
     double comparator = reader.comparatorLoss(r);
+    long eventTime = eventTimeOf(r);
+    long step = reader.step(r);
+    String producer = reader.producerId(r);
     boolean refused = false;
     try {
       learner.update(g);
     } catch (NonFiniteUpdateException e) { // all or nothing: the state is as it was
       refused = true;
     }
-    p.lastStep = reader.step(r);
-    p.lastProducer = reader.producerId(r);
+    p.lastStep = step;
+    p.lastProducer = producer;
     if (refused || !Vectors.allFinite(learner.decision())) {
       // e.g. a finite but huge gradient: the model keeps its parameters, the record is refused
       rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite", false);
@@ -227,7 +257,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     learnerState.update(learner.exportState());
 
     p.updates = learner.rounds();
-    p.lastEventTime = eventTimeOf(r);
+    p.lastEventTime = eventTime;
     if (!Double.isNaN(loss)) {
       p.lastLoss = loss;
       p.cumulativeLoss += loss;
@@ -239,10 +269,23 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
     metrics.applied(start);
     if (p.updates - p.lastEmittedVersion >= settings.emitEvery()) {
-      emit(p, out, learner, ctx.getCurrentKey());
+      publish(p, out, learner, ctx.getCurrentKey());
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
       p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();
       ctx.timerService().registerProcessingTimeTimer(p.emitTimer);
+    }
+  }
+
+  /**
+   * Publishes the parameters; a failure here is not the record's (it is applied already), so it is
+   * logged and counted as an internal error and the next update publishes again.
+   */
+  private void publish(ModelProgress p, Collector<ParameterUpdate> out, OnlineLearner learner, String model) {
+    try {
+      emit(p, out, learner, model);
+    } catch (RuntimeException e) {
+      metrics.internalError();
+      LOG.error("publishing the parameters of model {} failed", model, e);
     }
   }
 

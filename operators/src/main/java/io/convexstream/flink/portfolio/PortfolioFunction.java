@@ -32,6 +32,8 @@ import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Market data (bars or ticks, routed by {@link PortfolioRouter} and keyed by portfolio id) →
@@ -45,6 +47,7 @@ import org.apache.flink.util.Collector;
  */
 public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Tuple2<String, Decoded<T>>, PortfolioDecision> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(PortfolioFunction.class);
   private final String job;
   private final Map<String, PortfolioSettings> portfolios = new LinkedHashMap<>();
   private final PriceReading<T> reading;
@@ -82,7 +85,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   public void processElement(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
     try {
       process(routed, ctx);
-    } catch (RuntimeException e) { // a record the checks let through must still not fail the job
+    } catch (RuntimeException e) { // taking a price changes nothing until it succeeds
       reject(routed.f1, ctx, "internal error applying the record: " + e, false);
     }
   }
@@ -118,6 +121,11 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     metrics.applied(start);
   }
 
+  /**
+   * Closes a period. Its readings were applied when they came; if closing it fails (no single
+   * record is to blame), the period closes without a decision, the failure is logged and counted
+   * as an internal error, and later periods go on from the state before it.
+   */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
     PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
@@ -127,19 +135,35 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
       return;
     }
     pending.remove(period);
-    long start = System.nanoTime();
     PortfolioState s = state.value();
     if (s == null) {
       s = new PortfolioState();
       s.lastClose = PeriodPrices.none(settings.assets().size());
     }
+    try {
+      closePeriod(settings, period, prices, s, timestamp, out);
+    } catch (RuntimeException e) {
+      s.lastClosedPeriod = period;
+      metrics.internalError();
+      LOG.error("closing period {} of portfolio {} failed; no decision was published for it", period, settings.id(), e);
+    }
+    periods.inc();
+    state.update(s);
+  }
+
+  private void closePeriod(PortfolioSettings settings, long period, double[] prices, PortfolioState s, long timestamp,
+      Collector<PortfolioDecision> out) throws IOException, ClassNotFoundException {
+    long start = System.nanoTime();
     double[] close = PeriodPrices.close(s.lastClose, prices);
     boolean complete = PeriodPrices.complete(close);
     Instant end = Instant.ofEpochMilli(timestamp + 1);
+    // the strategies step on copies; the state changes only once every decision is built
+    List<PortfolioDecision> decisions = List.of();
+    byte[] runnerBytes = s.runners;
     if (complete && s.closes == 0) {
       List<Runner> runners = newRunners(settings);
-      s.runners = serialize(runners);
-      emit(settings, runners, 0, null, end, out);
+      runnerBytes = serialize(runners);
+      decisions = decisions(settings, runners, 0, null, end);
     } else if (complete) {
       double[] x = PeriodPrices.relatives(close, s.lastClose);
       List<Runner> runners = deserialize(s.runners);
@@ -150,17 +174,17 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
         returns[k] = r.backtest().step(b, x);
         r.strategy().observe(x, returns[k]);
       }
-      s.runners = serialize(runners);
-      emit(settings, runners, s.closes, returns, end, out);
+      runnerBytes = serialize(runners);
+      decisions = decisions(settings, runners, s.closes, returns, end);
       publishGauges(settings.id(), runners, returns);
     }
+    s.runners = runnerBytes;
     if (complete) {
       s.closes++;
     }
     s.lastClose = close;
     s.lastClosedPeriod = period;
-    periods.inc();
-    state.update(s);
+    decisions.forEach(out::collect);
     metrics.updateTook(start);
   }
 
@@ -190,15 +214,16 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     return runners;
   }
 
-  private static void emit(PortfolioSettings settings, List<Runner> runners, long period, double[] returns, Instant end,
-      Collector<PortfolioDecision> out) {
+  private static List<PortfolioDecision> decisions(PortfolioSettings settings, List<Runner> runners, long period, double[] returns,
+      Instant end) {
+    List<PortfolioDecision> out = new ArrayList<>(runners.size());
     for (int k = 0; k < runners.size(); k++) {
       Runner r = runners.get(k);
       List<Double> w = new ArrayList<>();
       for (double v : r.strategy().weights()) {
         w.add(v);
       }
-      out.collect(PortfolioDecision.newBuilder()
+      out.add(PortfolioDecision.newBuilder()
           .setPortfolioId(settings.id())
           .setStrategy(r.strategy().name())
           .setPeriod(period)
@@ -209,6 +234,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
           .setEventTime(end)
           .build());
     }
+    return out;
   }
 
   private static byte[] serialize(List<Runner> runners) throws IOException {

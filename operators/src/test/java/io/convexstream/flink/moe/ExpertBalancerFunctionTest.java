@@ -28,7 +28,12 @@ class ExpertBalancerFunctionTest {
   private long offset;
 
   private Decoded<RouterLoadReport> report(long step, int rank, int ranks, long... loads) {
-    RouterLoadReport r = new RouterLoadReport("moe", 3, step, rank, ranks, Arrays.stream(loads).boxed().toList(), -1L, Instant.ofEpochMilli(step));
+    return reportRoutedWith(-1, step, rank, ranks, loads);
+  }
+
+  private Decoded<RouterLoadReport> reportRoutedWith(long biasVersion, long step, int rank, int ranks, long... loads) {
+    RouterLoadReport r = new RouterLoadReport("moe", 3, step, rank, ranks, Arrays.stream(loads).boxed().toList(), biasVersion,
+        Instant.ofEpochMilli(step));
     return new Decoded<>(r, new RawRecord("convexstream.router-loads", 0, offset++, 0, null, null));
   }
 
@@ -248,6 +253,117 @@ class ExpertBalancerFunctionTest {
       assertThat(h.extractOutputValues()).isEmpty();
       h.processWatermark(Long.MAX_VALUE);
       assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L);
+    }
+  }
+
+  /**
+   * Flink keeps one timer per key and timestamp: two open steps whose timeouts fall on the same
+   * millisecond share a timer, and closing the first must not cancel the second's timeout.
+   */
+  @Test
+  void twoStepsSharingATimeoutMillisecondBothTimeOutWithLoadReports() throws Exception {
+    try (var h = reports()) {
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(report(1, 0, 2, 1, 1, 1, 1)));
+      h.processElement(new StreamRecord<>(report(2, 0, 2, 1, 1, 1, 1))); // both time out at 1000
+      h.processElement(new StreamRecord<>(report(1, 1, 2, 1, 1, 1, 1))); // step 1 closes complete
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L);
+      h.setProcessingTime(1_000); // step 2 misses rank 1 and must still close
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 2L);
+      assertThat(h.extractOutputValues().get(1).getMetrics()).containsEntry("missingRanks", 1.0);
+    }
+  }
+
+  @Test
+  void twoStepsSharingATimeoutMillisecondBothTimeOutWithScoreBatches() throws Exception {
+    try (var h = harness(new LoadSource.Scores(SETTINGS), RouterScoreBatch.class)) {
+      h.open();
+      h.setProcessingTime(0);
+      float[] logits = {3f, 2f, 1f, 0f, 3f, 2f, 1f, 0f};
+      h.processElement(new StreamRecord<>(scores(1, logits, 0, 2)));
+      h.processElement(new StreamRecord<>(scores(2, logits, 0, 2))); // waits for step 1's biases; its step times out at 1000 too
+      h.processElement(new StreamRecord<>(scores(1, logits, 1, 2))); // step 1 closes, step 2's batch is routed
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L);
+      h.setProcessingTime(1_000);
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 2L);
+      assertThat(reasons(h)).isEmpty();
+    }
+  }
+
+  /** Score batches, but routing one chosen (step, rank) throws (a stand-in for any bug). */
+  static final class ThrowsAt implements LoadSource<RouterScoreBatch> {
+    private static final long serialVersionUID = 1L;
+    private final LoadSource.Scores scores = new LoadSource.Scores(SETTINGS);
+    private final long step;
+    private final int rank;
+
+    ThrowsAt(long step, int rank) {
+      this.step = step;
+      this.rank = rank;
+    }
+
+    @Override public String key(RouterScoreBatch r) { return scores.key(r); }
+    @Override public long step(RouterScoreBatch r) { return scores.step(r); }
+    @Override public int rank(RouterScoreBatch r) { return scores.rank(r); }
+    @Override public int expectedRanks(RouterScoreBatch r) { return scores.expectedRanks(r); }
+    @Override public int experts(RouterScoreBatch r) { return scores.experts(r); }
+    @Override public long eventTime(RouterScoreBatch r) { return scores.eventTime(r); }
+    @Override public boolean routesWithBiases() { return true; }
+
+    @Override
+    public long[] loads(RouterScoreBatch r, float[] biases) {
+      if (r.getGlobalStep() == step && r.getRank() == rank) {
+        throw new IllegalStateException("router bug");
+      }
+      return scores.loads(r, biases);
+    }
+  }
+
+  /**
+   * A waiting score batch that fails when it is routed is dead-lettered itself; the batches beside
+   * it are routed and its step closes with the rank missing, on either state backend.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"heap", "rocksdb"})
+  void aWaitingBatchThatFailsIsDeadLetteredItselfAndItsStepStillCloses(String backend) throws Exception {
+    try (var h = harness(new ThrowsAt(2, 1), RouterScoreBatch.class)) {
+      if (backend.equals("rocksdb")) {
+        h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+      }
+      h.open();
+      h.setProcessingTime(0);
+      float[] logits = {3f, 2f, 1f, 0f, 3f, 2f, 1f, 0f};
+      long first = offset;
+      h.processElement(new StreamRecord<>(scores(1, logits, 0, 2)));
+      h.processElement(new StreamRecord<>(scores(2, logits, 0, 2))); // waits
+      h.processElement(new StreamRecord<>(scores(2, logits, 1, 2))); // waits, fails when routed
+      h.processElement(new StreamRecord<>(scores(1, logits, 1, 2))); // closes step 1, routes step 2's batches
+      assertThat(h.getSideOutput(DeadLetters.TAG)).extracting(r -> r.getValue().getOffset()).containsExactly(first + 2);
+      assertThat(reasons(h)).containsExactly("internal error applying the report of rank 1 for step 2 of moe/3: java.lang.IllegalStateException: router bug");
+      h.setProcessingTime(1_000);
+      h.processElement(new StreamRecord<>(scores(3, logits, 0, 1)));
+      List<ExpertBiasUpdate> out = h.extractOutputValues();
+      assertThat(out).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 2L, 3L);
+      assertThat(out.get(1).getMetrics()).containsEntry("missingRanks", 1.0);
+    }
+  }
+
+  @Test
+  void reportsRoutedWithStaleOrFutureBiasesAreDeadLettered() throws Exception {
+    try (var h = reports()) {
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(reportRoutedWith(-1, 1, 0, 1, 1, 1, 1, 1))); // no biases yet: accepted
+      h.processElement(new StreamRecord<>(reportRoutedWith(1, 2, 0, 1, 1, 1, 1, 1))); // fresh: biases of step 1
+      h.processElement(new StreamRecord<>(reportRoutedWith(3, 3, 0, 1, 1, 1, 1, 1))); // biases of its own step: impossible
+      long limit = BalancerSettings.DEFAULT_MAX_BIAS_STALENESS;
+      h.processElement(new StreamRecord<>(reportRoutedWith(2, 3 + limit, 0, 1, 1, 1, 1, 1))); // exactly the limit
+      h.processElement(new StreamRecord<>(reportRoutedWith(2, 4 + limit, 0, 1, 1, 1, 1, 1))); // one step more
+      h.setProcessingTime(1_000); // the accepted step closes after the steps between time out
+      assertThat(h.extractOutputValues()).extracting(ExpertBiasUpdate::getStep).containsExactly(1L, 2L, 3 + limit);
+      assertThat(reasons(h)).containsExactly(
+          "rank 0 reports step 3 of moe/3 routed with biases of step 3, which is not before it",
+          "stale biases: rank 0 routed step " + (4 + limit) + " of moe/3 with biases of step 2 (" + (limit + 1)
+              + " steps stale, at most " + limit + " allowed)");
     }
   }
 }

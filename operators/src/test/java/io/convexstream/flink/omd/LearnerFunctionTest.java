@@ -291,4 +291,91 @@ class LearnerFunctionTest {
     assertThat(params(last)).containsExactly(core.decision());
     h.close();
   }
+
+  /** Gradient mode, but reading the gradient of one chosen step throws (a stand-in for any bug). */
+  static final class ThrowsAtStep implements RoundReader<Gradient> {
+    private static final long serialVersionUID = 1L;
+    private final RoundReader.Gradients gradients = new RoundReader.Gradients();
+    private final Set<Long> failing;
+
+    ThrowsAtStep(Long... failing) {
+      this.failing = Set.of(failing);
+    }
+
+    @Override public String modelId(Gradient r) { return gradients.modelId(r); }
+    @Override public long step(Gradient r) { return gradients.step(r); }
+    @Override public String producerId(Gradient r) { return gradients.producerId(r); }
+    @Override public int dim(Gradient r) { return gradients.dim(r); }
+    @Override public double loss(Gradient r, double[] x) { return gradients.loss(r, x); }
+    @Override public double comparatorLoss(Gradient r) { return gradients.comparatorLoss(r); }
+
+    @Override
+    public GradientVector gradient(Gradient r, double[] x) {
+      if (failing.contains(r.getStep())) {
+        throw new IllegalStateException("reader bug at step " + r.getStep());
+      }
+      return gradients.gradient(r, x);
+    }
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, Decoded<Gradient>, ParameterUpdate> failing(String backend, Long... steps)
+      throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new LearnerFunction<>("test", new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 100, 1_000, true, Set.of()),
+            new ThrowsAtStep(steps), Gradient.class)),
+        (Decoded<Gradient> d) -> d.value.getModelId(), Types.STRING);
+    if (backend.equals("rocksdb")) {
+      h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+    }
+    h.open();
+    return h;
+  }
+
+  private static List<Long> deadLetteredOffsets(KeyedOneInputStreamOperatorTestHarness<String, ?, ?> h) {
+    return h.getSideOutput(DeadLetters.TAG) == null ? List.of()
+        : h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).map(DeadLetter::getOffset).toList();
+  }
+
+  /**
+   * A record that fails while it is applied — as it arrives, from the buffer, or when the input
+   * ends — is dead-lettered itself (not the record that triggered the drain), and every other
+   * record is applied: in = applied + dead-lettered, and the model goes on, on either backend.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"heap", "rocksdb"})
+  void aRecordThatFailsIsDeadLetteredItselfAndTheModelGoesOn(String backend) throws Exception {
+    try (var h = failing(backend, 3L, 6L, 9L)) {
+      h.setProcessingTime(0);
+      send(h, 1, 3, 4, 2); // offsets 0..3: step 3 waits in the buffer and fails when step 2 drains it
+      send(h, 6, 5, 7); // offsets 4..6: step 6 waits for 5, then fails
+      send(h, 9, 11); // offsets 7, 8: step 9 fails as the input ends, step 11 after the gap
+      h.processWatermark(Long.MAX_VALUE);
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getStep).containsExactly(1L, 2L, 4L, 5L, 7L, 11L);
+      assertThat(deadLetteredOffsets(h)).containsExactly(1L, 4L, 7L);
+      assertThat(reasons(h)).allMatch(r -> r.startsWith("internal error applying step "));
+      assertThat(h.extractOutputValues().size() + deadLetteredOffsets(h).size()).isEqualTo(9);
+      assertThat(h.extractOutputValues().get(5).getMetrics()).containsEntry("rejected", 3.0).containsEntry("missingSteps", 2.0);
+      send(h, 12); // progress is consistent: the next step applies at once
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getStep).endsWith(12L);
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getVersion).endsWith(7L);
+    }
+  }
+
+  /**
+   * Flink keeps one timer per key and timestamp: when the gap timer and the emission timer fall on
+   * the same millisecond, giving up the gap timer must not cancel the pending publication.
+   */
+  @Test
+  void aPendingPublicationSurvivesTheGapTimerOfTheSameMillisecond() throws Exception {
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 100, 1_000, 100, 1_000, true, Set.of());
+    try (var h = open(s)) {
+      h.setProcessingTime(0);
+      send(h, 1); // applied, not published yet: emission timer at 1000
+      send(h, 3); // waits for step 2: gap timer at 1000 too
+      send(h, 2); // applies 2 and 3; the gap timer is no longer needed
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.setProcessingTime(1_000);
+      assertThat(h.extractOutputValues()).extracting(ParameterUpdate::getVersion).containsExactly(3L);
+    }
+  }
 }

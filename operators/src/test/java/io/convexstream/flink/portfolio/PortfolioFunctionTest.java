@@ -148,4 +148,25 @@ class PortfolioFunctionTest {
           .containsExactly("unknown portfolio r", "asset A is not in portfolio q");
     }
   }
+
+  /**
+   * A period whose close fails (here: a strategy name the registry does not know, which the job's
+   * option check refuses before submission) closes without a decision instead of failing the job
+   * in a restart loop; its readings count as applied and later readings of it are late.
+   */
+  @Test
+  void aPeriodThatFailsToCloseClosesWithoutADecisionAndTheJobGoesOn() throws Exception {
+    PortfolioSettings broken = new PortfolioSettings("p", List.of("A", "B"), List.of("no-such-strategy"), List.of(), 0.0, DAY);
+    try (var h = harness(List.of(broken), PriceReading.BARS)) {
+      h.processElement(bar("A", 0, 10));
+      h.processElement(bar("B", 0, 20));
+      h.processWatermark(new Watermark(DAY - 1));
+      h.processElement(bar("A", 0, 11));
+      h.processElement(bar("A", 1, 11));
+      h.processWatermark(new Watermark(2 * DAY - 1));
+      assertThat(h.extractOutputValues()).isEmpty();
+      assertThat(h.getSideOutput(DeadLetters.TAG)).extracting(r -> r.getValue().getReason())
+          .containsExactly("bar of A for closed period 0 (periods up to 0 are closed)");
+    }
+  }
 }
