@@ -27,7 +27,7 @@ public final class OperatorMetrics {
   public static final String INTERNAL_ERRORS = "internalErrors";
   /** Wall time of one update (decode and check, learner step, bias update, period close), µs. */
   public static final String UPDATE_MICROS = "updateMicros";
-  /** Job option: per-key gauges exist for at most this many keys per subtask (default 16). */
+  /** Job option (typed in the streams module's JobOptions): per-key gauges for at most this many keys per subtask (default 16). */
   public static final String MAX_KEYS_OPTION = "metrics.maxKeys";
 
   private final MetricGroup group;

@@ -17,8 +17,10 @@ import java.util.Set;
  */
 public final class LearnerConfig implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final Set<String> KEYS = Set.of("algorithm", "domain", "G", "delta", "lambda", "c", "alpha",
-      "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty", "backend");
+  /** The hyper-parameters a learner takes besides its algorithm (the numeric ones and these three). */
+  public static final java.util.List<String> PARAMETERS = java.util.List.of("domain", "backend", "G", "delta", "lambda", "c", "alpha",
+      "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty");
+  private static final Set<String> TEXT = Set.of("algorithm", "domain", "backend");
   /** From this dimension on, backend=auto keeps oomd-ec's matrices in ND4J when ND4J has a CUDA device. */
   public static final int ND4J_MIN_DIM = 1000;
 
@@ -27,8 +29,15 @@ public final class LearnerConfig implements Serializable {
   private LearnerConfig(Map<String, String> values) {
     this.values = Map.copyOf(values);
     for (String k : values.keySet()) {
-      if (!KEYS.contains(k)) {
-        throw new IllegalArgumentException("unknown learner parameter '" + k + "'; known: " + KEYS);
+      if (!k.equals("algorithm") && !PARAMETERS.contains(k)) {
+        throw new IllegalArgumentException("unknown learner parameter '" + k + "'; known: " + PARAMETERS);
+      }
+      if (!TEXT.contains(k)) {
+        try {
+          number(k, 0); // checked here, not at the first record
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("learner parameter " + k + " must be a number, not '" + values.get(k) + "'");
+        }
       }
     }
     Algorithm.parse(algorithm());

@@ -36,6 +36,16 @@ public record BalancerSettings(
   /** Default of {@link #maxBiasStaleness}: workers that pipeline a few steps are accepted. */
   public static final long DEFAULT_MAX_BIAS_STALENESS = 8;
 
+  public BalancerSettings {
+    if (!(rate > 0 && Float.isFinite(rate)) || !(decaySteps >= 0) || stepTimeoutMillis <= 0 || window < 1 || topK < 1
+        || groups < 1 || topGroups < 1 || topGroups > groups || maxBiasStaleness < 0) {
+      throw new IllegalArgumentException("balancer settings out of range: rate > 0, decaySteps ≥ 0, stepTimeoutMs > 0, window ≥ 1, "
+          + "topK ≥ 1, 1 ≤ topGroups ≤ groups, maxBiasStaleness ≥ 0; got rate " + rate + ", decaySteps " + decaySteps
+          + ", stepTimeoutMs " + stepTimeoutMillis + ", window " + window + ", topK " + topK + ", groups " + groups
+          + ", topGroups " + topGroups + ", maxBiasStaleness " + maxBiasStaleness);
+    }
+  }
+
   public static BalancerSettings defaults() {
     return new BalancerSettings(LoadBalancer.Variant.SIGN, false, 1e-3f, 0, 10_000, 100, 8, Router.Scoring.SIGMOID, 1, 1, DEFAULT_MAX_BIAS_STALENESS);
   }

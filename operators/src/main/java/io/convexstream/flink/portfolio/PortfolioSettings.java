@@ -1,5 +1,6 @@
 package io.convexstream.flink.portfolio;
 
+import io.convexstream.core.portfolio.Strategies;
 import java.io.Serializable;
 import java.util.List;
 
@@ -18,6 +19,19 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
     }
     if (strategies.contains("best") || strategies.contains("bcrp")) {
       throw new IllegalArgumentException("best and bcrp look at the whole history: backtest only");
+    }
+    for (String s : strategies) {
+      if (!Strategies.NAMES.contains(s)) {
+        throw new IllegalArgumentException("portfolio " + id + ": unknown strategy '" + s + "'; known: " + Strategies.NAMES);
+      }
+    }
+    for (String c : combiners) {
+      if (!Strategies.COMBINERS.contains(c)) {
+        throw new IllegalArgumentException("portfolio " + id + ": unknown combiner '" + c + "'; known: " + Strategies.COMBINERS);
+      }
+    }
+    if (new java.util.HashSet<>(assets).size() != assets.size()) {
+      throw new IllegalArgumentException("portfolio " + id + " lists an asset twice: " + assets);
     }
   }
 

@@ -67,14 +67,24 @@ final class RunCommand implements Callable<Integer> {
   String fromSavepoint;
 
   @Option(names = "--set", description = {"Job option KEY=VALUE (repeatable), e.g. learner=oomd, learner.domain=ball:1,",
-      "learner.G=3, loss=logistic, emitEvery=10, override.ogd/=ogd;G=3. See docs/ALGORITHMS.md."})
+      "learner.G=3, loss=logistic, emitEvery=10, override.ogd/=ogd;G=3. `convexstream options JOB` lists them;",
+      "unknown keys and values are errors."})
   java.util.Map<String, String> options = new java.util.HashMap<>();
+
+  @Option(names = "--dry-run", description = "Check every option and build the job, print its plan, and submit nothing.")
+  boolean dryRun;
 
   @Override
   public Integer call() throws Exception {
     StreamJob streamJob = Jobs.byName(job);
     JobSettings settings = new JobSettings(bootstrap, groupId != null ? groupId : "convexstream-" + job,
         bounded, delivery, checkpointInterval, parallelism, options);
+    if (dryRun) {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      Jobs.prepare(env, streamJob, settings);
+      System.out.println(plan(streamJob, settings, env));
+      return 0;
+    }
     if (createTopics) {
       System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
     }
@@ -117,6 +127,21 @@ final class RunCommand implements Callable<Integer> {
       System.out.println("finished " + client.getJobID());
     }
     return 0;
+  }
+
+  /** What would run: the job, its settings and options, and its operators in order with their parallelism. */
+  static String plan(StreamJob job, JobSettings s, StreamExecutionEnvironment env) {
+    StringBuilder b = new StringBuilder();
+    b.append("job ").append(job.name()).append(": ").append(job.description()).append('\n');
+    b.append("kafka ").append(s.bootstrapServers()).append(", group ").append(s.groupId()).append(", delivery ").append(s.delivery())
+        .append(", checkpoints every ").append(s.checkpointInterval()).append(s.bounded() ? ", bounded" : "").append('\n');
+    b.append("options (checked):\n");
+    new java.util.TreeMap<>(s.options()).forEach((k, v) -> b.append("  ").append(k).append('=').append(v).append('\n'));
+    b.append("operators:\n");
+    env.getStreamGraph(false).getStreamNodes().stream()
+        .sorted(java.util.Comparator.comparingInt(n -> n.getId()))
+        .forEach(n -> b.append(String.format("  %-28s parallelism %d%n", n.getOperatorName(), n.getParallelism())));
+    return b.toString().stripTrailing();
   }
 
   /** Job names for help and completion. */

@@ -17,9 +17,12 @@ import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
 import io.convexstream.schemas.validate.RecordChecks;
-import java.util.Locale;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -27,14 +30,42 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Auxiliary-loss-free MoE load balancing: router load reports (job {@code router-loads}) or raw
  * router score batches (job {@code router-scores}) → one bias vector per (model, layer), updated
  * once per global step → expert bias updates; optionally a placement plan every few steps.
- *
- * <p>Options: {@code rate} (u, 1e-3), {@code variant} (sign|raw), {@code centred}, {@code
- * decaySteps} (n_0 of u_n = u_0/(1+n/n_0); 0 = constant), {@code stepTimeoutMs} (10000), {@code
- * window} (MaxVio_global steps, 100); score batches: {@code topK} (8), {@code scoring}
- * (sigmoid|softmax), {@code groups}, {@code topGroups}; placement: {@code placement.slots} (0 = off),
- * {@code placement.gpus}, {@code placement.window} (100), {@code placement.every} (100).
+ * Options: {@link #options()} ({@code convexstream options router-loads}).
  */
 public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
+  private static final BalancerSettings DEFAULTS = BalancerSettings.defaults();
+  public static final ConfigOption<Float> RATE = ConfigOptions.key("rate").floatType().defaultValue(DEFAULTS.rate())
+      .withDescription("Bias update rate u (u_0 with decaySteps).");
+  public static final ConfigOption<LoadBalancer.Variant> VARIANT = ConfigOptions.key("variant").enumType(LoadBalancer.Variant.class)
+      .defaultValue(DEFAULTS.variant()).withDescription("Bias update: sign (u·sign(mean − c_i)) or raw (u·(mean − c_i)/mean).");
+  public static final ConfigOption<Boolean> CENTRED = ConfigOptions.key("centred").booleanType().defaultValue(DEFAULTS.centred())
+      .withDescription("Subtract the mean of each bias update.");
+  public static final ConfigOption<Double> DECAY_STEPS = ConfigOptions.key("decaySteps").doubleType().defaultValue(DEFAULTS.decaySteps())
+      .withDescription("n_0 of u_n = u_0/(1 + n/n_0); 0 keeps u constant.");
+  public static final ConfigOption<Long> STEP_TIMEOUT_MS = ConfigOptions.key("stepTimeoutMs").longType().defaultValue(DEFAULTS.stepTimeoutMillis())
+      .withDescription("A step closes this long after its first report even if ranks are missing.");
+  public static final ConfigOption<Integer> WINDOW = ConfigOptions.key("window").intType().defaultValue(DEFAULTS.window())
+      .withDescription("Steps in MaxVio_global.");
+  public static final ConfigOption<Long> MAX_BIAS_STALENESS = ConfigOptions.key("maxBiasStaleness").longType()
+      .defaultValue(DEFAULTS.maxBiasStaleness())
+      .withDescription("Load reports routed with biases more than this many steps older than the step before theirs are dead-lettered.");
+  public static final ConfigOption<Integer> TOP_K = ConfigOptions.key("topK").intType().defaultValue(DEFAULTS.topK())
+      .withDescription("Score batches: experts per token.");
+  public static final ConfigOption<Router.Scoring> SCORING = ConfigOptions.key("scoring").enumType(Router.Scoring.class)
+      .defaultValue(DEFAULTS.scoring()).withDescription("Score batches: router scoring.");
+  public static final ConfigOption<Integer> GROUPS = ConfigOptions.key("groups").intType().defaultValue(DEFAULTS.groups())
+      .withDescription("Score batches: expert groups for group-limited routing (1: none).");
+  public static final ConfigOption<Integer> TOP_GROUPS = ConfigOptions.key("topGroups").intType().defaultValue(DEFAULTS.topGroups())
+      .withDescription("Score batches: groups kept per token.");
+  public static final ConfigOption<Integer> PLACEMENT_SLOTS = ConfigOptions.key("placement.slots").intType().defaultValue(0)
+      .withDescription("Expert slots for placement plans (0: no plans).");
+  public static final ConfigOption<Integer> PLACEMENT_GPUS = ConfigOptions.key("placement.gpus").intType().defaultValue(1)
+      .withDescription("GPUs the slots are spread over.");
+  public static final ConfigOption<Integer> PLACEMENT_WINDOW = ConfigOptions.key("placement.window").intType().defaultValue(100)
+      .withDescription("Steps of loads a plan is computed from.");
+  public static final ConfigOption<Integer> PLACEMENT_EVERY = ConfigOptions.key("placement.every").intType().defaultValue(100)
+      .withDescription("A plan every this many steps.");
+
   private final String name;
   private final Topic input;
   private final Class<T> type;
@@ -65,18 +96,22 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
     return "expert biases per (model, layer): " + input.topicName() + " -> " + Topic.EXPERT_BIASES.topicName();
   }
 
-  public static BalancerSettings settings(Map<String, String> o) {
-    return new BalancerSettings(
-        LoadBalancer.Variant.valueOf(o.getOrDefault("variant", "sign").toUpperCase(Locale.ROOT)),
-        Boolean.parseBoolean(o.getOrDefault("centred", "false")),
-        Float.parseFloat(o.getOrDefault("rate", "1e-3")),
-        Double.parseDouble(o.getOrDefault("decaySteps", "0")),
-        Long.parseLong(o.getOrDefault("stepTimeoutMs", "10000")),
-        Integer.parseInt(o.getOrDefault("window", "100")),
-        Integer.parseInt(o.getOrDefault("topK", "8")),
-        Router.Scoring.valueOf(o.getOrDefault("scoring", "sigmoid").toUpperCase(Locale.ROOT)),
-        Integer.parseInt(o.getOrDefault("groups", "1")),
-        Integer.parseInt(o.getOrDefault("topGroups", "1")));
+  @Override
+  public JobOptions options() {
+    List<ConfigOption<?>> own = new ArrayList<>(List.of(RATE, VARIANT, CENTRED, DECAY_STEPS, STEP_TIMEOUT_MS, WINDOW));
+    if (type == RouterLoadReport.class) {
+      own.add(MAX_BIAS_STALENESS);
+    } else {
+      own.addAll(List.of(TOP_K, SCORING, GROUPS, TOP_GROUPS));
+    }
+    own.addAll(List.of(PLACEMENT_SLOTS, PLACEMENT_GPUS, PLACEMENT_WINDOW, PLACEMENT_EVERY));
+    return new JobOptions(own);
+  }
+
+  /** The balancer settings the options describe (checked). */
+  public static BalancerSettings settings(Configuration o) {
+    return new BalancerSettings(o.get(VARIANT), o.get(CENTRED), o.get(RATE), o.get(DECAY_STEPS), o.get(STEP_TIMEOUT_MS),
+        o.get(WINDOW), o.get(TOP_K), o.get(SCORING), o.get(GROUPS), o.get(TOP_GROUPS), o.get(MAX_BIAS_STALENESS));
   }
 
   @SuppressWarnings("unchecked")
@@ -86,7 +121,8 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
 
   @Override
   public void build(StreamExecutionEnvironment env, JobSettings s) {
-    BalancerSettings settings = settings(s.options());
+    Configuration o = options().parse(s.options());
+    BalancerSettings settings = settings(o);
     LoadSource<T> source = source(settings);
     SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name, input, type, null, check);
     SingleOutputStreamOperator<ExpertBiasUpdate> biases = decoded
@@ -100,12 +136,11 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
         .name("expert-biases-sink")
         .uid("expert-biases-sink");
 
-    int slots = Integer.parseInt(s.option("placement.slots", "0"));
+    int slots = o.get(PLACEMENT_SLOTS);
     if (slots > 0) {
       biases.getSideOutput(StepLoads.TAG)
           .keyBy(l -> l.key)
-          .process(new PlacementFunction(slots, Integer.parseInt(s.option("placement.gpus", "1")),
-              Integer.parseInt(s.option("placement.window", "100")), Integer.parseInt(s.option("placement.every", "100"))))
+          .process(new PlacementFunction(slots, o.get(PLACEMENT_GPUS), o.get(PLACEMENT_WINDOW), o.get(PLACEMENT_EVERY)))
           .name("expert-placement")
           .uid("expert-placement")
           .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.PLACEMENT_PLANS, PlacementPlan.class,

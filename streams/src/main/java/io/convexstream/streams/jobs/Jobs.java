@@ -28,15 +28,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** The runnable jobs by name, and how an environment is prepared for them. */
 public final class Jobs {
-  /** Option naming a recording directory to read the job's input from, instead of Kafka. */
-  public static final String REPLAY_DIR = "replay.dir";
-  /** With {@link #REPLAY_DIR}: only recorded messages with Kafka timestamps in [from, to) (epoch ms). */
-  public static final String REPLAY_FROM = "replay.from";
-  public static final String REPLAY_TO = "replay.to";
-  /** Fault injection (drills, tests): fail the k-th attempt at the k-th source position, "P@O,P@O". */
-  public static final String INJECT_FAILURES = "inject.failures";
-  /** With {@link #INJECT_FAILURES}: pause per record, to stretch a short input over checkpoints. */
-  public static final String INJECT_PAUSE_MICROS = "inject.pauseMicros";
+  /** Keys of the options every job shares (typed in {@link JobOptions}). */
+  public static final String REPLAY_DIR = JobOptions.REPLAY_DIR.key();
+  public static final String REPLAY_FROM = JobOptions.REPLAY_FROM.key();
+  public static final String REPLAY_TO = JobOptions.REPLAY_TO.key();
+  public static final String INJECT_FAILURES = JobOptions.INJECT_FAILURES.key();
+  public static final String INJECT_PAUSE_MICROS = JobOptions.INJECT_PAUSE_MICROS.key();
 
   private Jobs() {}
 
@@ -71,14 +68,14 @@ public final class Jobs {
   public static <T extends SpecificRecord> SingleOutputStreamOperator<Decoded<T>> decode(
       StreamExecutionEnvironment env, JobSettings s, String job, Topic topic, Class<T> type, EventTime<T> eventTime,
       DecodeFunction.Check<T> check) {
-    String replay = s.option(REPLAY_DIR, "");
-    DataStream<RawRecord> raw = replay.isEmpty() ? fromKafka(env, s, job, topic, type, eventTime) : fromRecording(env, s, job, topic, type, eventTime);
+    Configuration o = Configuration.fromMap(s.options()); // checked by prepare
+    boolean replay = o.getOptional(JobOptions.REPLAY_DIR).isPresent();
+    DataStream<RawRecord> raw = replay ? fromRecording(env, o, job, topic, type, eventTime) : fromKafka(env, s, job, topic, type, eventTime);
     // a recording is read by one reader: decoding stays at its parallelism, chained to it, because a
     // rebalance to more decoders would reorder each key's records before the keyBy
-    int parallelism = replay.isEmpty() ? env.getParallelism() : 1;
-    String failures = s.option(INJECT_FAILURES, "");
-    if (!failures.isEmpty()) {
-      raw = raw.map(new FailureInjector(failures, Long.parseLong(s.option(INJECT_PAUSE_MICROS, "0"))))
+    int parallelism = replay ? 1 : env.getParallelism();
+    if (o.getOptional(JobOptions.INJECT_FAILURES).isPresent()) {
+      raw = raw.map(new FailureInjector(o.get(JobOptions.INJECT_FAILURES), o.get(JobOptions.INJECT_PAUSE_MICROS)))
           .name("failure-injector").uid("failure-injector").setParallelism(parallelism);
     }
     return raw
@@ -108,10 +105,10 @@ public final class Jobs {
 
   /** One reader keeps the recorded order; watermarks per recorded partition, as the Kafka source makes them. */
   private static <T extends SpecificRecord> DataStream<RawRecord> fromRecording(
-      StreamExecutionEnvironment env, JobSettings s, String job, Topic topic, Class<T> type, EventTime<T> eventTime) {
-    Path dir = Path.of(s.option(REPLAY_DIR, ""));
-    long from = Long.parseLong(s.option(REPLAY_FROM, Long.toString(Long.MIN_VALUE)));
-    long to = Long.parseLong(s.option(REPLAY_TO, Long.toString(Long.MAX_VALUE)));
+      StreamExecutionEnvironment env, Configuration o, String job, Topic topic, Class<T> type, EventTime<T> eventTime) {
+    Path dir = Path.of(o.get(JobOptions.REPLAY_DIR));
+    long from = o.get(JobOptions.REPLAY_FROM);
+    long to = o.get(JobOptions.REPLAY_TO);
     try {
       FileSource<RawRecord> source;
       WatermarkStrategy<RawRecord> watermarks;
@@ -141,8 +138,13 @@ public final class Jobs {
         .uid("dead-letter-sink");
   }
 
-  /** Applies the settings every job shares (parallelism, exactly-once checkpoints) and builds the job. */
+  /**
+   * Checks the job's options (unknown keys, types, names of learners, losses, domains, strategies,
+   * combiners: {@link IllegalArgumentException} naming the option), applies the settings every job
+   * shares (parallelism, exactly-once checkpoints) and builds the job.
+   */
   public static void prepare(StreamExecutionEnvironment env, StreamJob job, JobSettings s) {
+    job.options().parse(s.options());
     env.setParallelism(s.parallelism());
     env.enableCheckpointing(s.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // operators read metrics.maxKeys here; the web UI shows the options on the job's configuration tab

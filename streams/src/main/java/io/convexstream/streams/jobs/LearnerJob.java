@@ -21,20 +21,37 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Online learners per model: gradient topic (gradient mode) or example topic (example mode) →
  * decode and check → one learner per model id → versioned parameters; rejects → dead letters.
- *
- * <p>Options: {@code learner} (ogd, oomd, oomd-sc, oomd-ec, opt-hedge, ensemble, adagrad, ftrl;
- * default oomd), {@code learner.KEY} for its hyper-parameters (e.g. learner.domain=ball:1),
- * {@code override.PREFIX=ALGORITHM;KEY=VALUE;...} for models whose id starts with PREFIX, {@code
- * loss} (example mode: logistic, squared, hinge, huber, distance), {@code emitEvery}, {@code
- * emitIntervalMs}, {@code maxBufferedSteps}, {@code gapTimeoutMs}, {@code autoCreate}, {@code models}.
+ * Options: {@link #options()} ({@code convexstream options gradients}).
  */
 public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
+  public static final ConfigOption<String> LEARNER = ConfigOptions.key("learner").stringType().defaultValue("oomd")
+      .withDescription("Algorithm of every model without an override: ogd, oomd, oomd-sc, oomd-ec, opt-hedge, ensemble, adagrad, ftrl.");
+  public static final ConfigOption<Loss> LOSS = ConfigOptions.key("loss").enumType(Loss.class).defaultValue(Loss.LOGISTIC)
+      .withDescription("Example mode: the loss whose gradient each example gives.");
+  public static final ConfigOption<Integer> EMIT_EVERY = ConfigOptions.key("emitEvery").intType().defaultValue(1)
+      .withDescription("Publish a model's parameters after every k-th update.");
+  public static final ConfigOption<Long> EMIT_INTERVAL_MS = ConfigOptions.key("emitIntervalMs").longType().defaultValue(0L)
+      .withDescription("Also publish pending parameters this long after an unpublished update (0: off).");
+  public static final ConfigOption<Integer> MAX_BUFFERED_STEPS = ConfigOptions.key("maxBufferedSteps").intType().defaultValue(1000)
+      .withDescription("Out-of-order steps held per model while a missing one is awaited; beyond it the gap is skipped.");
+  public static final ConfigOption<Long> GAP_TIMEOUT_MS = ConfigOptions.key("gapTimeoutMs").longType().defaultValue(10_000L)
+      .withDescription("How long a missing step is awaited before it is skipped.");
+  public static final ConfigOption<Boolean> AUTO_CREATE = ConfigOptions.key("autoCreate").booleanType().defaultValue(true)
+      .withDescription("Whether an unknown model id starts a new learner (else it is dead-lettered).");
+  public static final ConfigOption<String> MODELS = ConfigOptions.key("models").stringType().defaultValue("")
+      .withDescription("With autoCreate=false: the model ids accepted (comma list).");
+  private static final String LEARNER_PREFIX = "learner.";
+  private static final String OVERRIDE_PREFIX = "override.";
+
   private final String name;
   private final Topic input;
   private final Class<T> type;
@@ -65,35 +82,52 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     return "online learners per model: " + input.topicName() + " -> " + Topic.PARAMETERS.topicName();
   }
 
-  /** The learner settings the options describe. */
-  public static LearnerSettings settings(Map<String, String> o) {
+  @Override
+  public JobOptions options() {
+    List<ConfigOption<?>> own = new ArrayList<>(List.of(LEARNER));
+    for (String p : LearnerConfig.PARAMETERS) {
+      own.add(ConfigOptions.key(LEARNER_PREFIX + p).stringType().noDefaultValue()
+          .withDescription("Hyper-parameter " + p + " of the learner (docs/ALGORITHMS.md)."));
+    }
+    if (type == LabelledExample.class) {
+      own.add(LOSS);
+    }
+    own.addAll(List.of(EMIT_EVERY, EMIT_INTERVAL_MS, MAX_BUFFERED_STEPS, GAP_TIMEOUT_MS, AUTO_CREATE, MODELS));
+    return new JobOptions(own, List.of(new JobOptions.OpenPrefix(OVERRIDE_PREFIX,
+        "Models whose id starts with <...> get their own learner: ALGORITHM;KEY=VALUE;... (e.g. override.big/=oomd-ec;backend=auto).",
+        (prefix, value) -> override(value))));
+  }
+
+  private static LearnerConfig override(String value) {
+    String[] parts = value.split(";");
+    return LearnerConfig.of(parts[0].trim(), Arrays.copyOfRange(parts, 1, parts.length));
+  }
+
+  /** The learner settings the options describe (checked: unknown keys, types, algorithms, domains). */
+  public LearnerSettings settings(Map<String, String> given) {
+    Configuration o = options().parse(given);
     List<String> params = new ArrayList<>();
     Map<String, LearnerConfig> overrides = new HashMap<>();
-    o.forEach((k, v) -> {
-      if (k.startsWith("learner.")) {
-        params.add(k.substring("learner.".length()) + "=" + v);
-      } else if (k.startsWith("override.")) {
-        String[] parts = v.split(";");
-        overrides.put(k.substring("override.".length()), LearnerConfig.of(parts[0], Arrays.copyOfRange(parts, 1, parts.length)));
+    given.forEach((k, v) -> {
+      if (k.startsWith(LEARNER_PREFIX)) {
+        params.add(k.substring(LEARNER_PREFIX.length()) + "=" + v);
+      } else if (k.startsWith(OVERRIDE_PREFIX)) {
+        overrides.put(k.substring(OVERRIDE_PREFIX.length()), override(v));
       }
     });
-    LearnerConfig learner = LearnerConfig.of(o.getOrDefault("learner", "oomd"), params.toArray(String[]::new));
-    String models = o.getOrDefault("models", "");
-    return new LearnerSettings(learner, overrides,
-        Integer.parseInt(o.getOrDefault("emitEvery", "1")),
-        Long.parseLong(o.getOrDefault("emitIntervalMs", "0")),
-        Integer.parseInt(o.getOrDefault("maxBufferedSteps", "1000")),
-        Long.parseLong(o.getOrDefault("gapTimeoutMs", "10000")),
-        Boolean.parseBoolean(o.getOrDefault("autoCreate", "true")),
+    LearnerConfig learner = LearnerConfig.of(o.get(LEARNER), params.toArray(String[]::new));
+    String models = o.get(MODELS);
+    return new LearnerSettings(learner, overrides, o.get(EMIT_EVERY), o.get(EMIT_INTERVAL_MS), o.get(MAX_BUFFERED_STEPS),
+        o.get(GAP_TIMEOUT_MS), o.get(AUTO_CREATE),
         models.isBlank() ? new HashSet<>() : new HashSet<>(Arrays.asList(models.split(","))));
   }
 
   @SuppressWarnings("unchecked")
-  private RoundReader<T> reader(Map<String, String> o) {
+  private RoundReader<T> reader(Map<String, String> given) {
     if (type == Gradient.class) {
       return (RoundReader<T>) new RoundReader.Gradients();
     }
-    return (RoundReader<T>) new RoundReader.Examples(Loss.parse(o.getOrDefault("loss", "logistic")));
+    return (RoundReader<T>) new RoundReader.Examples(options().parse(given).get(LOSS));
   }
 
   @Override

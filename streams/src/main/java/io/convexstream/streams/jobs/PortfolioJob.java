@@ -13,7 +13,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import io.convexstream.core.portfolio.Strategies;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -22,19 +26,39 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * Online portfolios on market data: bars or ticks → decode and check → routed to every portfolio
  * holding the asset → event-time periods → each portfolio's strategies and combiners → portfolio
- * decisions (weights for the next period, wealth).
- *
- * <p>Options: {@code market.input} (bars or ticks, default bars: which topic to read); one
- * portfolio as {@code portfolio.id}, {@code portfolio.assets} (comma list), {@code
- * portfolio.strategies} (default ucrp,olmar1,pamr), {@code portfolio.combiners} (e.g.
- * bah,accelerated), {@code portfolio.cost} (0); or several as {@code portfolios=a,b} with {@code
- * portfolio.a.assets}, {@code portfolio.a.strategies}, ... per id. {@code period.ms} (86400000,
- * also per id), {@code outOfOrderMs} (bounded out-of-orderness of event times, 0), {@code
- * idleTimeoutMs} (0: off; set it when some partitions of the topic carry no data, else their
- * silence holds every period open).
+ * decisions (weights for the next period, wealth). One portfolio is set with {@code portfolio.*};
+ * several with {@code portfolios=a,b} and {@code portfolio.a.assets}, {@code portfolio.a.strategies},
+ * ... per id. Options: {@link #options()} ({@code convexstream options portfolio}).
  */
 public final class PortfolioJob implements StreamJob {
   public static final String NAME = "portfolio";
+
+  /** Which market-data topic the job reads. */
+  public enum MarketInput { BARS, TICKS }
+
+  public static final ConfigOption<MarketInput> MARKET_INPUT = ConfigOptions.key("market.input").enumType(MarketInput.class)
+      .defaultValue(MarketInput.BARS).withDescription("Read bars (convexstream.market-bars) or ticks (convexstream.market-ticks).");
+  public static final ConfigOption<String> PORTFOLIOS = ConfigOptions.key("portfolios").stringType().defaultValue("")
+      .withDescription("Several portfolios: their ids (comma list), each set with portfolio.<id>.<field>; empty: one, set with portfolio.<field>.");
+  public static final ConfigOption<String> ID = ConfigOptions.key("portfolio.id").stringType().defaultValue("portfolio")
+      .withDescription("Id of the one portfolio (the decisions' key).");
+  private static final String ASSETS = "assets";
+  private static final String STRATEGIES = "strategies";
+  private static final String COMBINERS = "combiners";
+  private static final String COST = "cost";
+  private static final String PERIOD_MS = "period.ms";
+  private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, PERIOD_MS);
+  public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
+      .withDescription("Period length in ms of event time, for every portfolio without its own portfolio[.<id>].period.ms.");
+  public static final ConfigOption<Long> OUT_OF_ORDER_MS = ConfigOptions.key("outOfOrderMs").longType().defaultValue(0L)
+      .withDescription("Bounded out-of-orderness of event times (ms) before a period closes.");
+  public static final ConfigOption<Long> IDLE_TIMEOUT_MS = ConfigOptions.key("idleTimeoutMs").longType().defaultValue(0L)
+      .withDescription("Mark an input partition idle after this long without data (0: never); else its silence holds every period open.");
+
+  /** Option {@code field} of the portfolio whose keys start with {@code prefix} ("portfolio." or "portfolio.<id>."). */
+  private static ConfigOption<String> field(String prefix, String field) {
+    return ConfigOptions.key(prefix + field).stringType().noDefaultValue();
+  }
 
   @Override
   public String name() {
@@ -47,54 +71,97 @@ public final class PortfolioJob implements StreamJob {
         + Topic.PORTFOLIO_DECISIONS.topicName();
   }
 
-  /** The portfolios the options define (see the class comment). */
-  public static List<PortfolioSettings> portfolios(Map<String, String> o) {
-    String ids = o.get("portfolios");
-    if (ids == null || ids.isBlank()) {
-      return List.of(portfolio(o.getOrDefault("portfolio.id", "portfolio"), "portfolio.", o));
+  @Override
+  public JobOptions options() {
+    return new JobOptions(List.of(MARKET_INPUT, PORTFOLIOS, ID,
+        field("portfolio.", ASSETS).withDescription("Assets of the portfolio (comma list); required."),
+        ConfigOptions.key("portfolio." + STRATEGIES).stringType().defaultValue("ucrp,olmar1,pamr")
+            .withDescription("Strategies (comma list): " + String.join(", ", Strategies.NAMES) + " (not best, bcrp: backtest only)."),
+        ConfigOptions.key("portfolio." + COMBINERS).stringType().defaultValue("")
+            .withDescription("Combiners over the strategies (comma list): " + String.join(", ", Strategies.COMBINERS) + "."),
+        ConfigOptions.key("portfolio." + COST).doubleType().defaultValue(0.0).withDescription("Proportional transaction cost rate."),
+        field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
+        PERIOD, OUT_OF_ORDER_MS, IDLE_TIMEOUT_MS),
+        List.of(new JobOptions.OpenPrefix("portfolio.",
+            "portfolio.<id>.<field>: field " + FIELDS + " of portfolio <id> (listed in portfolios).",
+            (rest, value) -> {
+              if (idOf(rest) == null) {
+                throw new IllegalArgumentException("expected portfolio.<id>.<field> with a field of " + FIELDS);
+              }
+            })));
+  }
+
+  /** The id in "<id>.<field>", or null when it does not end in a field. */
+  private static String idOf(String idAndField) {
+    for (String f : FIELDS) {
+      if (idAndField.endsWith("." + f) && idAndField.length() > f.length() + 1) {
+        return idAndField.substring(0, idAndField.length() - f.length() - 1);
+      }
+    }
+    return null;
+  }
+
+  /** The portfolios the options define (checked: unknown keys and ids, types, strategy and combiner names). */
+  public List<PortfolioSettings> portfolios(Map<String, String> given) {
+    JobOptions options = options();
+    Configuration o = options.parse(given);
+    List<String> ids = list(o.get(PORTFOLIOS));
+    for (String k : given.keySet()) {
+      if (k.startsWith("portfolio.") && options.all().stream().noneMatch(opt -> opt.key().equals(k))) {
+        String id = idOf(k.substring("portfolio.".length()));
+        if (!ids.contains(id)) {
+          throw new IllegalArgumentException("option '" + k + "': portfolio '" + id + "' is not in portfolios=" + String.join(",", ids));
+        }
+      }
+    }
+    if (ids.isEmpty()) {
+      return List.of(portfolio(o.get(ID), "portfolio.", o));
     }
     List<PortfolioSettings> out = new ArrayList<>();
-    for (String id : ids.split(",")) {
-      out.add(portfolio(id.trim(), "portfolio." + id.trim() + ".", o));
+    for (String id : ids) {
+      out.add(portfolio(id, "portfolio." + id + ".", o));
     }
     return out;
   }
 
-  private static PortfolioSettings portfolio(String id, String prefix, Map<String, String> o) {
-    String assets = o.get(prefix + "assets");
+  private static PortfolioSettings portfolio(String id, String prefix, Configuration o) {
+    String assets = o.get(field(prefix, ASSETS));
     if (assets == null || assets.isBlank()) {
       throw new IllegalArgumentException("portfolio " + id + " needs --set " + prefix + "assets=A,B,...");
     }
-    String combiners = o.getOrDefault(prefix + "combiners", "");
-    return new PortfolioSettings(id, Arrays.asList(assets.split(",")),
-        Arrays.asList(o.getOrDefault(prefix + "strategies", "ucrp,olmar1,pamr").split(",")),
-        combiners.isBlank() ? List.of() : Arrays.asList(combiners.split(",")),
-        Double.parseDouble(o.getOrDefault(prefix + "cost", "0")),
-        Long.parseLong(o.getOrDefault(prefix + "period.ms", o.getOrDefault("period.ms", "86400000"))));
+    String strategies = o.getOptional(field(prefix, STRATEGIES)).orElse("ucrp,olmar1,pamr");
+    String combiners = o.getOptional(field(prefix, COMBINERS)).orElse("");
+    double cost;
+    long period;
+    try {
+      cost = Double.parseDouble(o.getOptional(field(prefix, COST)).orElse("0"));
+      period = o.getOptional(field(prefix, PERIOD_MS)).map(Long::parseLong).orElse(o.get(PERIOD));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("portfolio " + id + ": " + prefix + COST + " and " + prefix + PERIOD_MS + " are numbers", e);
+    }
+    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period);
+  }
+
+  private static List<String> list(String commaList) {
+    return commaList.isBlank() ? List.of() : Arrays.stream(commaList.split(",")).map(String::trim).toList();
   }
 
   @Override
   public void build(StreamExecutionEnvironment env, JobSettings s) {
     List<PortfolioSettings> portfolios = portfolios(s.options());
-    String input = s.option("market.input", "bars");
-    switch (input) {
-      case "bars":
-        build(env, s, portfolios, PriceReading.BARS, Topic.MARKET_BARS);
-        break;
-      case "ticks":
-        build(env, s, portfolios, PriceReading.TICKS, Topic.MARKET_TICKS);
-        break;
-      default:
-        throw new IllegalArgumentException("market.input is bars or ticks, not '" + input + "'");
+    Configuration o = options().parse(s.options());
+    if (o.get(MARKET_INPUT) == MarketInput.BARS) {
+      build(env, s, o, portfolios, PriceReading.BARS, Topic.MARKET_BARS);
+    } else {
+      build(env, s, o, portfolios, PriceReading.TICKS, Topic.MARKET_TICKS);
     }
   }
 
-  private static <T extends SpecificRecord> void build(StreamExecutionEnvironment env, JobSettings s, List<PortfolioSettings> portfolios,
+  private static <T extends SpecificRecord> void build(StreamExecutionEnvironment env, JobSettings s, Configuration o, List<PortfolioSettings> portfolios,
       PriceReading<T> reading, Topic topic) {
     // watermarks per input partition from the records' event time; idleness is opt-in: a partition
     // marked idle lets the others close periods its late records belong to
-    Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, Long.parseLong(s.option("outOfOrderMs", "0")),
-        Long.parseLong(s.option("idleTimeoutMs", "0")));
+    Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, o.get(OUT_OF_ORDER_MS), o.get(IDLE_TIMEOUT_MS));
     SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, NAME, topic, reading.type(), eventTime, reading::problem);
     SingleOutputStreamOperator<Tuple2<String, Decoded<T>>> routed = decoded
         .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, Decoded.typeInfo(reading.type())))

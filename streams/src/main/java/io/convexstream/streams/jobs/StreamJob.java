@@ -10,6 +10,9 @@ public interface StreamJob {
   /** One line for {@code --help}. */
   String description();
 
+  /** The options ({@code --set KEY=VALUE}) this job takes; {@link Jobs#prepare} checks them before building. */
+  JobOptions options();
+
   /** Adds sources, operators and sinks to {@code env} (checkpointing is set by the caller). */
   void build(StreamExecutionEnvironment env, JobSettings settings);
 }
