@@ -26,18 +26,21 @@ import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single-node Kafka broker in KRaft mode (combined broker + controller) running inside this JVM.
- * Used by {@code convexstream demo} and by the tests. Its data lives in a temporary directory that
- * {@link #close()} deletes.
+ * Used by {@code convexstream demo}, {@code convexstream broker} and the tests. Its data lives in a
+ * temporary directory that {@link #close()} deletes, or in a directory of the caller's that keeps
+ * the log, the cluster id and the controller's port across restarts.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final String CONTROLLER = "CONTROLLER";
 
   private final Path dataDir;
+  private final boolean temporary;
   private final int port;
   private final KafkaRaftServer server;
 
-  private EmbeddedKafkaBroker(Path dataDir, int port, KafkaRaftServer server) {
+  private EmbeddedKafkaBroker(Path dataDir, boolean temporary, int port, KafkaRaftServer server) {
     this.dataDir = dataDir;
+    this.temporary = temporary;
     this.port = port;
     this.server = server;
   }
@@ -47,17 +50,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return start(0);
   }
 
-  /** Starts a broker on {@code port} (0: any free port) and waits until it serves requests. */
+  /** Starts a broker on {@code port} (0: any free port) with temporary data and waits until it serves requests. */
   public static EmbeddedKafkaBroker start(int port) {
-    Path dir;
     try {
-      dir = Files.createTempDirectory("convexstream-kafka-");
+      return start(port, Files.createTempDirectory("convexstream-kafka-"), true);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Starts a broker on {@code port} (0: any free port) whose data lives in {@code dataDir}: a new
+   * directory is formatted once, an existing one is started again with its topics, committed
+   * offsets, transactions and cluster id. Nothing is deleted when it stops.
+   */
+  public static EmbeddedKafkaBroker start(int port, Path dataDir) {
+    return start(port, dataDir, false);
+  }
+
+  private static EmbeddedKafkaBroker start(int port, Path dir, boolean temporary) {
     int brokerPort = port == 0 ? freePort() : port;
-    int controllerPort = freePort();
     String logDir = dir.resolve("log").toString();
+    boolean formatted = Files.exists(dir.resolve("log").resolve("meta.properties"));
+    int controllerPort = controllerPort(dir);
     Properties props = new Properties();
     props.putAll(Map.ofEntries(
         Map.entry("process.roles", "broker,controller"),
@@ -82,6 +97,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Map.entry("transaction.max.timeout.ms", "3600000"),
         Map.entry("group.initial.rebalance.delay.ms", "0"),
         Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));
+    if (!formatted) { // else the log, and with it the cluster id, are kept
+      format(dir, logDir, temporary);
+    }
+    KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, temporary, brokerPort, server);
+    try {
+      server.startup();
+      broker.awaitReady(Duration.ofSeconds(60));
+    } catch (RuntimeException e) {
+      broker.close();
+      throw e;
+    }
+    return broker;
+  }
+
+  private static void format(Path dir, String logDir, boolean temporary) {
     try {
       new Formatter()
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
@@ -94,19 +125,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setControllerListenerName(CONTROLLER)
           .run();
     } catch (Exception e) {
-      deleteRecursively(dir);
+      if (temporary) {
+        deleteRecursively(dir);
+      }
       throw new IllegalStateException("cannot format KRaft storage in " + dir, e);
     }
-    KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
-    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, brokerPort, server);
+  }
+
+  /** The controller listens on the same port after a restart: it is written down beside the log. */
+  private static int controllerPort(Path dir) {
+    Path file = dir.resolve("controller.port");
     try {
-      server.startup();
-      broker.awaitReady(Duration.ofSeconds(60));
-    } catch (RuntimeException e) {
-      broker.close();
-      throw e;
+      if (Files.exists(file)) {
+        return Integer.parseInt(Files.readString(file).trim());
+      }
+      Files.createDirectories(dir);
+      int p = freePort();
+      Files.writeString(file, Integer.toString(p));
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return broker;
   }
 
   public String bootstrapServers() {
@@ -144,7 +183,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       server.shutdown();
       server.awaitShutdown();
     } finally {
-      deleteRecursively(dataDir);
+      if (temporary) {
+        deleteRecursively(dataDir);
+      }
     }
   }
 

@@ -16,6 +16,25 @@ public final class TopicAdmin {
   private TopicAdmin() {}
 
   /**
+   * Fails within about {@code timeout} with one clear line when no Kafka broker answers at {@code
+   * bootstrapServers} (a job submitted against it would otherwise retry in a loop of stack traces).
+   */
+  public static void checkReachable(String bootstrapServers, java.time.Duration timeout) {
+    int millis = (int) timeout.toMillis();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis))) {
+      if (admin.describeCluster().nodes().get(millis, TimeUnit.MILLISECONDS).isEmpty()) {
+        throw new IllegalStateException("the Kafka cluster at " + bootstrapServers + " has no brokers");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking Kafka at " + bootstrapServers, e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException | org.apache.kafka.common.KafkaException e) {
+      throw new IllegalStateException("no Kafka broker answers at " + bootstrapServers + " within " + timeout.toSeconds() + " s", e);
+    }
+  }
+
+  /**
    * Creates {@code topics} with {@code partitions} each (the catalogue default when {@code <= 0}).
    *
    * @return the names of the topics that were newly created

@@ -20,6 +20,16 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
     if (strategies.contains("best") || strategies.contains("bcrp")) {
       throw new IllegalArgumentException("best and bcrp look at the whole history: backtest only");
     }
+    if (new java.util.HashSet<>(assets).size() != assets.size()) {
+      throw new IllegalArgumentException("portfolio " + id + " lists an asset twice: " + assets);
+    }
+  }
+
+  /**
+   * These settings, once every strategy and combiner name is known to {@link Strategies} (checked
+   * before a job is submitted; the operator itself survives a strategy that fails at run time).
+   */
+  public PortfolioSettings checked() {
     for (String s : strategies) {
       if (!Strategies.NAMES.contains(s)) {
         throw new IllegalArgumentException("portfolio " + id + ": unknown strategy '" + s + "'; known: " + Strategies.NAMES);
@@ -30,9 +40,7 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
         throw new IllegalArgumentException("portfolio " + id + ": unknown combiner '" + c + "'; known: " + Strategies.COMBINERS);
       }
     }
-    if (new java.util.HashSet<>(assets).size() != assets.size()) {
-      throw new IllegalArgumentException("portfolio " + id + " lists an asset twice: " + assets);
-    }
+    return this;
   }
 
   public long periodOf(long eventTimeMillis) {

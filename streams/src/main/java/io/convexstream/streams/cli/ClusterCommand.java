@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
         "",
         "For a local multi-process setup without a Flink distribution (deploy/local/start-local.sh):",
         "every process runs from this classpath, so jobs are submitted with",
-        "`convexstream run --flink localhost:PORT` and no jars. Ctrl-C stops the processes.",
+        "`convexstream run --flink localhost:PORT` and no jars. A TaskManager that dies is started",
+        "again. More TaskManagers join a running cluster with `convexstream cluster --join N --dir DIR`",
+        "(the same --dir). Ctrl-C stops the processes this command started.",
         ""})
 final class ClusterCommand implements Callable<Integer> {
   @Option(names = "--rest-port", defaultValue = "8081", description = "REST API and web UI port (default: ${DEFAULT-VALUE}).")
@@ -31,11 +33,20 @@ final class ClusterCommand implements Callable<Integer> {
   @Option(names = "--dir", defaultValue = "flink-cluster", description = "Configuration and logs go here (default: ${DEFAULT-VALUE}).")
   Path dir;
 
+  @Option(names = "--join", description = "Start only this many TaskManagers, joining the running cluster configured in --dir.")
+  Integer join;
+
   @Option(names = "--prometheus-port", defaultValue = "-1", description = "Prometheus reporter ports start here, one per process (default: off).")
   int prometheusPort;
 
   @Override
   public Integer call() throws Exception {
+    if (join != null) {
+      StandaloneCluster.join(dir, join);
+      System.out.println(join + " TaskManager(s) joined the cluster in " + dir + " (logs in " + dir.resolve("log") + "; Ctrl-C stops them)");
+      new CountDownLatch(1).await();
+      return 0;
+    }
     Map<String, String> extra = prometheusPort < 0 ? Map.of() : Map.of(
         "metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
         "metrics.reporter.prom.port", prometheusPort + "-" + (prometheusPort + taskManagers));

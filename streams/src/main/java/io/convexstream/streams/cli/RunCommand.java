@@ -4,6 +4,7 @@ import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
 import io.convexstream.streams.jobs.StreamJob;
+import io.convexstream.streams.local.FlinkRest;
 import io.convexstream.streams.local.LocalFlinkCluster;
 import java.io.File;
 import java.time.Duration;
@@ -42,7 +43,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--ui-port", defaultValue = "8081", description = "Preferred local web UI port (default: ${DEFAULT-VALUE}).")
   int uiPort;
 
-  @Option(names = "--group-id", description = "Consumer group of the job's sources (default: convexstream-<job>).")
+  @Option(names = "--name", description = {"Name of this instance of the job (default: the job's name): the Flink job is",
+      "'convexstream NAME', its transactional ids and default group id start with convexstream-NAME, so two instances",
+      "of one job can run side by side; run refuses a name already running on the Flink cluster."})
+  String name;
+
+  @Option(names = "--group-id", description = "Consumer group of the job's sources (default: convexstream-<name>).")
   String groupId;
 
   @Option(names = "--parallelism", defaultValue = "2", description = "Operator parallelism (default: ${DEFAULT-VALUE}).")
@@ -77,18 +83,25 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StreamJob streamJob = Jobs.byName(job);
-    JobSettings settings = new JobSettings(bootstrap, groupId != null ? groupId : "convexstream-" + job,
-        bounded, delivery, checkpointInterval, parallelism, options);
+    String instance = name != null ? name : job;
+    JobSettings settings = new JobSettings(bootstrap, groupId != null ? groupId : "convexstream-" + instance,
+        bounded, delivery, checkpointInterval, parallelism, options, name);
+    String jobName = "convexstream " + instance;
+    // options first (the job is built on an environment of its own, which runs nothing), then the
+    // addresses: every mistake fails in seconds with one line
+    StreamExecutionEnvironment check = StreamExecutionEnvironment.createLocalEnvironment();
+    Jobs.prepare(check, streamJob, settings);
     if (dryRun) {
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-      Jobs.prepare(env, streamJob, settings);
-      System.out.println(plan(streamJob, settings, env));
+      System.out.println(plan(streamJob, settings, check));
       return 0;
+    }
+    TopicAdmin.checkReachable(bootstrap, Duration.ofSeconds(10));
+    if (!flink.equals("local") && !flink.equals("cluster")) {
+      checkFlink(jobName);
     }
     if (createTopics) {
       System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
     }
-    String jobName = "convexstream " + streamJob.name();
     if (flink.equals("local")) {
       try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2), prometheusPort)) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -127,6 +140,25 @@ final class RunCommand implements Callable<Integer> {
       System.out.println("finished " + client.getJobID());
     }
     return 0;
+  }
+
+  /** The remote cluster answers, and no job of this name is running on it. */
+  private void checkFlink(String jobName) {
+    String[] hostPort = flink.split(":");
+    if (hostPort.length != 2 || !hostPort[1].matches("\\d+")) {
+      throw new IllegalArgumentException("--flink must be 'local', 'cluster' or host:port, not " + flink);
+    }
+    List<String> running;
+    try {
+      running = new FlinkRest(java.net.URI.create("http://" + flink)).unfinishedJobsNamed(jobName);
+    } catch (Exception e) {
+      throw new IllegalStateException("no Flink REST API answers at " + flink + " (" + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+    }
+    if (!running.isEmpty()) {
+      throw new IllegalStateException("a job named '" + jobName + "' is already running on " + flink + " (" + running.get(0)
+          + "); stop it, or run this one with another --name");
+    }
   }
 
   /** What would run: the job, its settings and options, and its operators in order with their parallelism. */

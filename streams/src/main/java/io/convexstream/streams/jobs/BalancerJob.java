@@ -132,7 +132,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
         .uid("alf-lb-balancer");
     biases
         .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.EXPERT_BIASES, ExpertBiasUpdate.class,
-            b -> b.getModelId() + "/" + b.getLayer(), s.delivery(), "convexstream-" + name + "-biases"))
+            b -> b.getModelId() + "/" + b.getLayer(), s.delivery(), s.transactionalIdPrefix(name, "biases")))
         .name("expert-biases-sink")
         .uid("expert-biases-sink");
 
@@ -144,7 +144,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
           .name("expert-placement")
           .uid("expert-placement")
           .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.PLACEMENT_PLANS, PlacementPlan.class,
-              p -> p.getModelId() + "/" + p.getLayer(), s.delivery(), "convexstream-" + name + "-placement"))
+              p -> p.getModelId() + "/" + p.getLayer(), s.delivery(), s.transactionalIdPrefix(name, "placement")))
           .name("placement-sink")
           .uid("placement-sink");
     }

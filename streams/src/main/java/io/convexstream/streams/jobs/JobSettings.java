@@ -15,6 +15,8 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  * @param checkpointInterval how often to checkpoint
  * @param parallelism default operator parallelism
  * @param options job-specific options (key=value), e.g. the learner and its hyper-parameters
+ * @param instance name of this instance of the job (null: the job's name): its sinks' transactional
+ *     ids start with it, so two instances of one job can run on one Kafka cluster
  */
 public record JobSettings(
     String bootstrapServers,
@@ -23,10 +25,21 @@ public record JobSettings(
     DeliveryGuarantee delivery,
     Duration checkpointInterval,
     int parallelism,
-    Map<String, String> options) implements Serializable {
+    Map<String, String> options,
+    String instance) implements Serializable {
 
   public JobSettings {
     options = Map.copyOf(options);
+  }
+
+  public JobSettings(String bootstrapServers, String groupId, boolean bounded, DeliveryGuarantee delivery, Duration checkpointInterval,
+      int parallelism, Map<String, String> options) {
+    this(bootstrapServers, groupId, bounded, delivery, checkpointInterval, parallelism, options, null);
+  }
+
+  /** Transactional-id prefix of the sink writing {@code output} for {@code job}: one per instance and output. */
+  public String transactionalIdPrefix(String job, String output) {
+    return "convexstream-" + (instance == null ? job : instance) + "-" + output;
   }
 
   public static JobSettings defaults(String bootstrapServers, String groupId) {
@@ -34,7 +47,7 @@ public record JobSettings(
   }
 
   public JobSettings withOptions(Map<String, String> o) {
-    return new JobSettings(bootstrapServers, groupId, bounded, delivery, checkpointInterval, parallelism, o);
+    return new JobSettings(bootstrapServers, groupId, bounded, delivery, checkpointInterval, parallelism, o, instance);
   }
 
   public String option(String key, String orElse) {

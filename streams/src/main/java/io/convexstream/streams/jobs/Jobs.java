@@ -133,7 +133,7 @@ public final class Jobs {
   public static void sinkDeadLetters(JobSettings s, String job, DataStream<DeadLetter> first, DataStream<DeadLetter>... more) {
     first.union(more)
         .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.DEAD_LETTERS, DeadLetter.class,
-            DeadLetter::getSourceTopic, s.delivery(), "convexstream-" + job + "-dead-letters"))
+            DeadLetter::getSourceTopic, s.delivery(), s.transactionalIdPrefix(job, "dead-letters")))
         .name("dead-letter-sink")
         .uid("dead-letter-sink");
   }

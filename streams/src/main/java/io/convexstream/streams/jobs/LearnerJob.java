@@ -145,7 +145,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
 
     parameters
         .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.PARAMETERS, ParameterUpdate.class,
-            ParameterUpdate::getModelId, s.delivery(), "convexstream-" + name + "-parameters"))
+            ParameterUpdate::getModelId, s.delivery(), s.transactionalIdPrefix(name, "parameters")))
         .name("parameters-sink")
         .uid("parameters-sink");
 

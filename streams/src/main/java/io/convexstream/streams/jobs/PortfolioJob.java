@@ -139,7 +139,7 @@ public final class PortfolioJob implements StreamJob {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("portfolio " + id + ": " + prefix + COST + " and " + prefix + PERIOD_MS + " are numbers", e);
     }
-    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period);
+    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period).checked();
   }
 
   private static List<String> list(String commaList) {
@@ -174,7 +174,7 @@ public final class PortfolioJob implements StreamJob {
         .uid("portfolio-strategies");
     decisions
         .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
-            PortfolioDecision::getPortfolioId, s.delivery(), "convexstream-" + NAME + "-decisions"))
+            PortfolioDecision::getPortfolioId, s.delivery(), s.transactionalIdPrefix(NAME, "decisions")))
         .name("decisions-sink")
         .uid("decisions-sink");
     Jobs.sinkDeadLetters(s, NAME, decoded.getSideOutput(DeadLetters.TAG), routed.getSideOutput(DeadLetters.TAG),

@@ -15,7 +15,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMap
 public final class FlinkRest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final URI address;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
 
   /** {@code address}: e.g. http://localhost:8081. */
   public FlinkRest(URI address) {
@@ -28,11 +28,24 @@ public final class FlinkRest {
 
   /** GET of a REST API path, as JSON. */
   public JsonNode get(String path) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(address.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(address.resolve(path)).timeout(java.time.Duration.ofSeconds(30)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
     }
     return JSON.readTree(r.body());
+  }
+
+  /** Ids of the jobs named {@code name} that have not reached a terminal state (running, restarting, ...). */
+  public List<String> unfinishedJobsNamed(String name) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (JsonNode j : get("/jobs/overview").get("jobs")) {
+      String state = j.get("state").asText();
+      if (j.get("name").asText().equals(name) && !List.of("FINISHED", "FAILED", "CANCELED").contains(state)) {
+        ids.add(j.get("jid").asText());
+      }
+    }
+    return ids;
   }
 
   /** The job's state as the REST API reports it: RUNNING, FINISHED, FAILED, ... */

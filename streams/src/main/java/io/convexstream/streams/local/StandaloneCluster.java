@@ -22,21 +22,35 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  * some TaskManagers, each a JVM started from this process's classpath (the jobs' classes and ND4J
  * included, so jobs are submitted without jars, like a distribution with everything in lib/). What
  * deploy/local/start-local.sh runs when no Flink tarball is given, and what LocalProcessesIT tests.
- * The processes stop with {@link #close()} (or when this JVM exits).
+ * A TaskManager that dies is started again (as a supervisor would on a real cluster), and more
+ * TaskManagers can join a running cluster from its configuration directory ({@link #join}). The
+ * processes stop with {@link #close()} (or when this JVM exits).
  */
 public final class StandaloneCluster implements AutoCloseable {
   /** Flink on Java 17 needs reflective access to these JDK packages (as the convexstream launcher). */
   private static final List<String> OPENS = List.of("java.util", "java.lang", "java.lang.reflect", "java.io",
       "java.nio", "sun.nio.ch", "java.net", "java.time", "java.util.concurrent", "java.util.concurrent.atomic");
 
-  private final List<Process> processes;
+  private static final String JOB_MANAGER = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+  private static final String TASK_MANAGER = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+
+  /** Processes by name (jobmanager, taskmanager-0, ...), in start order. */
+  private final Map<String, Process> processes = new LinkedHashMap<>();
   private final FlinkRest rest;
   private final Path dir;
+  private final List<String> tmJvm;
+  private final List<String> tmArgs;
+  private final Thread supervisor;
+  private volatile boolean closing;
+  private int restarts;
 
-  private StandaloneCluster(List<Process> processes, FlinkRest rest, Path dir) {
-    this.processes = processes;
+  private StandaloneCluster(FlinkRest rest, Path dir, List<String> tmJvm, List<String> tmArgs) {
     this.rest = rest;
     this.dir = dir;
+    this.tmJvm = tmJvm;
+    this.tmArgs = tmArgs;
+    this.supervisor = new Thread(this::superviseTaskManagers, "convexstream-taskmanager-supervisor");
+    supervisor.setDaemon(true);
   }
 
   /**
@@ -63,6 +77,9 @@ public final class StandaloneCluster implements AutoCloseable {
     c.put("classloader.resolve-order", "parent-first");
     c.put("classloader.parent-first-patterns.additional", "org.nd4j.;org.bytedeco.");
     c.put("metrics.fetcher.update-interval", "500");
+    // the web monitor's timeout also bounds a metric fetch: with the default (10 min) a query to a
+    // TaskManager that died keeps the REST metrics (and the UI's counts) frozen for 10 minutes
+    c.put("web.timeout", String.valueOf(WEB_TIMEOUT_MILLIS));
     c.putAll(extraConfig);
     StringBuilder yaml = new StringBuilder();
     c.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
@@ -81,26 +98,103 @@ public final class StandaloneCluster implements AutoCloseable {
     JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(flink);
     List<String> jmJvm = words(JobManagerProcessUtils.generateJvmParametersStr(jm, flink));
     List<String> jmArgs = words(JobManagerProcessUtils.generateDynamicConfigsStr(jm));
-    TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(flink);
-    List<String> tmJvm = words(ProcessMemoryUtils.generateJvmParametersStr(tm));
-    List<String> tmArgs = words(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm));
-
-    List<Process> started = new ArrayList<>();
-    StandaloneCluster cluster = new StandaloneCluster(started, new FlinkRest(URI.create("http://localhost:" + port)), dir);
-    Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "convexstream-standalone-shutdown"));
+    StandaloneCluster cluster = forTaskManagers(dir, flink, port);
     try {
-      started.add(launch(conf, log.resolve("jobmanager.log"), jmJvm,
-          "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", jmArgs));
-      for (int i = 0; i < taskManagers; i++) {
-        started.add(launch(conf, log.resolve("taskmanager-" + i + ".log"), tmJvm,
-            "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", tmArgs));
-      }
+      cluster.processes.put("jobmanager", launch(conf, log.resolve("jobmanager.log"), jmJvm, JOB_MANAGER, jmArgs));
+      cluster.addTaskManagers(taskManagers, "taskmanager-");
       cluster.awaitTaskManagers(taskManagers, 180_000);
     } catch (Exception e) {
       cluster.close();
       throw e;
     }
+    cluster.supervisor.start();
     return cluster;
+  }
+
+  /**
+   * Starts {@code taskManagers} more TaskManagers that join the running cluster whose
+   * configuration {@link #start} wrote to {@code dir}/conf; they are supervised by this process
+   * (started again when they die) and stop with it.
+   */
+  public static StandaloneCluster join(Path dir, int taskManagers) throws Exception {
+    Configuration flink = Configuration.fromMap(org.apache.flink.configuration.GlobalConfiguration
+        .loadConfiguration(dir.resolve("conf").toString()).toMap());
+    StandaloneCluster cluster = forTaskManagers(dir, flink, flink.get(org.apache.flink.configuration.RestOptions.PORT));
+    int before = cluster.registeredTaskManagers();
+    try {
+      // log files of their own beside the cluster's first TaskManagers
+      cluster.addTaskManagers(taskManagers, "taskmanager-" + ProcessHandle.current().pid() + "-");
+      cluster.awaitTaskManagers(before + taskManagers, 180_000);
+    } catch (Exception e) {
+      cluster.close();
+      throw e;
+    }
+    cluster.supervisor.start();
+    return cluster;
+  }
+
+  /** Timeout of the web monitor's asynchronous operations, metric fetches included (ms). */
+  public static final long WEB_TIMEOUT_MILLIS = 20_000;
+
+  private static StandaloneCluster forTaskManagers(Path dir, Configuration flink, int restPort) {
+    TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(flink);
+    StandaloneCluster cluster = new StandaloneCluster(new FlinkRest(URI.create("http://localhost:" + restPort)), dir,
+        words(ProcessMemoryUtils.generateJvmParametersStr(tm)), words(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm)));
+    Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "convexstream-standalone-shutdown"));
+    return cluster;
+  }
+
+  /** Starts {@code n} TaskManagers named {@code prefix}0, {@code prefix}1, ... */
+  private synchronized void addTaskManagers(int n, String prefix) throws IOException {
+    for (int i = 0; i < n; i++) {
+      String name = prefix + i;
+      processes.put(name, launchTaskManager(name));
+    }
+  }
+
+  private Process launchTaskManager(String name) throws IOException {
+    return launch(dir.resolve("conf"), logDir().resolve(name + ".log"), tmJvm, TASK_MANAGER, tmArgs);
+  }
+
+  /** Starts again, once a second at most, each TaskManager process that exited while the cluster runs. */
+  private void superviseTaskManagers() {
+    while (!closing) {
+      try {
+        Thread.sleep(1000);
+        synchronized (this) {
+          for (Map.Entry<String, Process> e : processes.entrySet()) {
+            if (!closing && e.getKey().startsWith("taskmanager") && !e.getValue().isAlive()) {
+              System.err.println("TaskManager " + e.getKey() + " exited with code " + e.getValue().exitValue() + "; starting it again");
+              e.setValue(launchTaskManager(e.getKey()));
+              restarts++;
+            }
+          }
+        }
+      } catch (InterruptedException stop) {
+        return;
+      } catch (IOException e) {
+        System.err.println("cannot start a TaskManager again: " + e);
+      }
+    }
+  }
+
+  /** The process of TaskManager {@code i} (in start order), e.g. for fault drills. */
+  public synchronized Process taskManager(int i) {
+    return processes.entrySet().stream().filter(e -> e.getKey().startsWith("taskmanager")).skip(i).findFirst()
+        .orElseThrow().getValue();
+  }
+
+  /** TaskManagers started again after they died. */
+  public synchronized int restarts() {
+    return restarts;
+  }
+
+  private int registeredTaskManagers() {
+    try {
+      return rest.get("/taskmanagers").get("taskmanagers").size();
+    } catch (Exception e) {
+      throw new IllegalStateException("no Flink cluster answers at " + rest.address() + ": " + e.getMessage(), e);
+    }
   }
 
   private static List<String> words(String s) {
@@ -108,6 +202,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   private static Process launch(Path conf, Path logFile, List<String> jvm, String mainClass, List<String> args) throws IOException {
+    Files.createDirectories(logFile.getParent());
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvm);
@@ -123,13 +218,13 @@ public final class StandaloneCluster implements AutoCloseable {
     cmd.add(conf.toString());
     cmd.addAll(args);
     File out = logFile.resolveSibling(logFile.getFileName() + ".out").toFile();
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out)).start();
   }
 
   private void awaitTaskManagers(int n, long timeoutMillis) throws Exception {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (true) {
-      for (Process p : processes) {
+      for (Process p : processes.values()) {
         if (!p.isAlive()) {
           throw new IllegalStateException("a Flink process exited with code " + p.exitValue() + "; logs in " + dir.resolve("log"));
         }
@@ -157,11 +252,17 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
-    for (Process p : processes) {
+  public void close() {
+    closing = true;
+    supervisor.interrupt();
+    List<Process> all;
+    synchronized (this) {
+      all = new ArrayList<>(processes.values());
+    }
+    for (Process p : all) {
       p.destroy();
     }
-    for (Process p : processes) {
+    for (Process p : all) {
       try {
         if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
           p.destroyForcibly();

@@ -75,4 +75,45 @@ class CliIT {
       }
     }
   }
+
+  private static String fails(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = ConvexStreamCli.commandLine();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).as("exit code of %s", List.of(args)).isEqualTo(2);
+    return err.toString().strip();
+  }
+
+  /** Wrong addresses and a second instance under a running name fail in seconds, with one line each. */
+  @Test
+  void runChecksItsAddressesAndRefusesANameAlreadyRunning() throws Exception {
+    long start = System.nanoTime();
+    assertThat(fails("run", "--bootstrap", "127.0.0.1:1", "--job", "gradients", "--flink", "127.0.0.1:2"))
+        .isEqualTo("error: no Kafka broker answers at 127.0.0.1:1 within 10 s");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
+        LocalFlinkCluster remote = LocalFlinkCluster.start(0, 4)) {
+      String bootstrap = broker.bootstrapServers();
+      io.convexstream.connectors.kafka.TopicAdmin.createAll(bootstrap);
+      int closedPort;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        closedPort = s.getLocalPort();
+      }
+      assertThat(fails("run", "--bootstrap", bootstrap, "--job", "gradients", "--flink", "127.0.0.1:" + closedPort))
+          .startsWith("error: no Flink REST API answers at 127.0.0.1:" + closedPort).doesNotContain("\n");
+      String flink = remote.restAddress().getHost() + ":" + remote.restAddress().getPort();
+      run("run", "--bootstrap", bootstrap, "--job", "gradients", "--flink", flink);
+      assertThat(fails("run", "--bootstrap", bootstrap, "--job", "gradients", "--flink", flink))
+          .startsWith("error: a job named 'convexstream gradients' is already running on " + flink);
+      run("run", "--bootstrap", bootstrap, "--job", "gradients", "--flink", flink, "--name", "gradients-2");
+      var jobs = new io.convexstream.streams.local.FlinkRest(remote.restAddress());
+      // both instances run side by side: no failure (e.g. a duplicate transactional-id prefix) for either
+      Thread.sleep(5_000);
+      for (String name : List.of("convexstream gradients", "convexstream gradients-2")) {
+        List<String> ids = jobs.unfinishedJobsNamed(name);
+        assertThat(ids).as(name).hasSize(1);
+        assertThat(jobs.get("/jobs/" + ids.get(0) + "/exceptions").get("exceptionHistory").get("entries")).as(name).isEmpty();
+      }
+    }
+  }
 }
