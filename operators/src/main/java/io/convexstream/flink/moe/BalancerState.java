@@ -12,6 +12,8 @@ public class BalancerState {
   public long skippedSteps;
   /** Reports that came for closed steps (added in state version 2; 0 when restored from version 1). */
   public long lateReports;
+  /** Source offset of the record that created this state: the run epoch of its outputs (0 when restored from before it existed). */
+  public long runEpoch;
 
   public BalancerState() {}
 }

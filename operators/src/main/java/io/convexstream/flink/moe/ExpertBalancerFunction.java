@@ -89,6 +89,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
       s.biases = new float[source.experts(r)];
       s.lastClosedStep = step - 1; // a balancer starts at the first step it sees
       s.window = new long[0][];
+      s.runEpoch = in.offset; // a run without state starts from later offsets, so its epoch is larger
     }
     if (source.experts(r) != s.biases.length) {
       reject(in, ctx, "expert count mismatch: " + ctx.getCurrentKey() + " has " + s.biases.length + " experts, record has " + source.experts(r), false);
@@ -300,6 +301,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
         .setMaxViolation(maxVio)
         .setMetrics(figures)
         .setEventTime(Instant.ofEpochMilli(st.latestEventTime))
+        .setRunEpoch(s.runEpoch)
         .build());
     ctx.output(StepLoads.TAG, new StepLoads(key, step, st.loads.clone()));
     metrics.updateTook(start);

@@ -113,6 +113,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       }
       p = new ModelProgress();
       p.dim = reader.dim(r);
+      // a run without state starts from later offsets (committed ones), so its epoch is larger
+      p.runEpoch = in.offset;
     }
     if (reader.dim(r) != p.dim) {
       rejectCounted(p, in, ctx, "dimension mismatch: model " + model + " has dimension " + p.dim + ", record has " + reader.dim(r), false);
@@ -321,6 +323,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
         .setParameters(new NumericVector(x.length, null, params))
         .setMetrics(m)
         .setEventTime(Instant.ofEpochMilli(p.lastEventTime))
+        .setRunEpoch(p.runEpoch)
         .build());
     p.lastEmittedVersion = p.updates;
   }

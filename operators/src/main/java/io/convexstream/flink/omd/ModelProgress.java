@@ -25,6 +25,8 @@ public class ModelProgress {
   public long lastEventTime;
   /** Records of this model the operator dead-lettered (added in state version 2; 0 when restored from version 1). */
   public long rejected;
+  /** Source offset of the record that created this state: the run epoch of its outputs (0 when restored from before it existed). */
+  public long runEpoch;
 
   public ModelProgress() {}
 }

@@ -139,6 +139,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     if (s == null) {
       s = new PortfolioState();
       s.lastClose = PeriodPrices.none(settings.assets().size());
+      s.runEpoch = period * settings.periodMillis(); // a run without state closes later periods first
     }
     try {
       closePeriod(settings, period, prices, s, timestamp, out);
@@ -163,7 +164,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     if (complete && s.closes == 0) {
       List<Runner> runners = newRunners(settings);
       runnerBytes = serialize(runners);
-      decisions = decisions(settings, runners, 0, null, end);
+      decisions = decisions(settings, runners, 0, null, end, s.runEpoch);
     } else if (complete) {
       double[] x = PeriodPrices.relatives(close, s.lastClose);
       List<Runner> runners = deserialize(s.runners);
@@ -175,7 +176,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
         r.strategy().observe(x, returns[k]);
       }
       runnerBytes = serialize(runners);
-      decisions = decisions(settings, runners, s.closes, returns, end);
+      decisions = decisions(settings, runners, s.closes, returns, end, s.runEpoch);
       publishGauges(settings.id(), runners, returns);
     }
     s.runners = runnerBytes;
@@ -215,7 +216,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   }
 
   private static List<PortfolioDecision> decisions(PortfolioSettings settings, List<Runner> runners, long period, double[] returns,
-      Instant end) {
+      Instant end, long runEpoch) {
     List<PortfolioDecision> out = new ArrayList<>(runners.size());
     for (int k = 0; k < runners.size(); k++) {
       Runner r = runners.get(k);
@@ -232,6 +233,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
           .setWealth(r.backtest().wealth())
           .setPeriodReturn(returns == null ? 1.0 : returns[k])
           .setEventTime(end)
+          .setRunEpoch(runEpoch)
           .build());
     }
     return out;

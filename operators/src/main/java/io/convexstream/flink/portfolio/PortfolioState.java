@@ -10,6 +10,8 @@ public class PortfolioState {
   public long closes;
   /** The strategies and their backtests, Java-serialized (they are plain engine-free objects). */
   public byte[] runners;
+  /** Start (event time, ms) of the first period this state closed: the run epoch of its outputs (0 when restored from before it existed). */
+  public long runEpoch;
 
   public PortfolioState() {}
 }

@@ -23,7 +23,7 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
  *
  * <pre>
  * GET /health                                   200 while the process runs
- * GET /ready                                    200 once the stores are restored and the view runs, else 503
+ * GET /ready                                    200 once the view runs and has read its inputs up to their end offsets at start, else 503 (saying what lags)
  * GET /models/{model}                           latest parameters of a model (with version)
  * GET /models/{model}/history?n=N               its last N versions, oldest first
  * GET /moe/{model}/layers/{layer}               latest expert biases of (model, layer)
@@ -107,8 +107,9 @@ public final class ServingHttp implements AutoCloseable {
       return "{\"status\":\"UP\"}";
     }
     if (n == 1 && p[0].equals("ready")) {
-      if (!view.ready()) {
-        throw new Refusal(503, "not ready: " + view.state());
+      String lagging = view.lagging();
+      if (!lagging.isEmpty()) {
+        throw new Refusal(503, "not ready: " + lagging);
       }
       return "{\"status\":\"READY\"}";
     }

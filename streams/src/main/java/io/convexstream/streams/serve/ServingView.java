@@ -14,6 +14,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -40,40 +50,56 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * The serving view: a Kafka Streams application that materialises the output topics into
  * queryable stores — per model its parameters, per (model, layer) its expert biases, per portfolio
- * each strategy's decision — keeping the last {@code history} versions of each (duplicates and
- * older versions are ignored, so replays and at-least-once delivery do not disturb it). The stores
- * are backed by changelog topics, so a restarted view restores them without re-reading the outputs.
+ * each strategy's decision — keeping the last {@code history} versions of each. Outputs are
+ * ordered by (run epoch, version): duplicates and older versions are ignored, so replays and
+ * at-least-once delivery do not disturb it, and a new run of a job (started without its state,
+ * versions from 1 again) replaces the old run's history. The stores are backed by changelog
+ * topics, so a restarted view restores them without re-reading the outputs; it is ready once it
+ * has read its inputs up to the end offsets they had when it started.
  */
 public final class ServingView implements AutoCloseable {
   /** One materialised output topic: its store, record type, version, and what splits a key's records. */
-  public record Output<T extends SpecificRecord>(Topic topic, String store, Class<T> type, ToLongFunction<T> version,
-      java.util.function.Function<T, String> part) {}
+  public record Output<T extends SpecificRecord>(Topic topic, String store, Class<T> type, ToLongFunction<T> epoch,
+      ToLongFunction<T> version, java.util.function.Function<T, String> part) {}
 
-  public static final Output<ParameterUpdate> PARAMETERS =
-      new Output<>(Topic.PARAMETERS, "parameters", ParameterUpdate.class, ParameterUpdate::getVersion, u -> "");
-  public static final Output<ExpertBiasUpdate> BIASES =
-      new Output<>(Topic.EXPERT_BIASES, "expert-biases", ExpertBiasUpdate.class, ExpertBiasUpdate::getStep, u -> "");
-  public static final Output<PortfolioDecision> DECISIONS =
-      new Output<>(Topic.PORTFOLIO_DECISIONS, "portfolio-decisions", PortfolioDecision.class, PortfolioDecision::getPeriod,
-          PortfolioDecision::getStrategy);
+  public static final Output<ParameterUpdate> PARAMETERS = new Output<>(Topic.PARAMETERS, "parameters", ParameterUpdate.class,
+      ParameterUpdate::getRunEpoch, ParameterUpdate::getVersion, u -> "");
+  public static final Output<ExpertBiasUpdate> BIASES = new Output<>(Topic.EXPERT_BIASES, "expert-biases", ExpertBiasUpdate.class,
+      ExpertBiasUpdate::getRunEpoch, ExpertBiasUpdate::getStep, u -> "");
+  public static final Output<PortfolioDecision> DECISIONS = new Output<>(Topic.PORTFOLIO_DECISIONS, "portfolio-decisions",
+      PortfolioDecision.class, PortfolioDecision::getRunEpoch, PortfolioDecision::getPeriod, PortfolioDecision::getStrategy);
 
   /** Every materialised output. */
   public static final List<Output<?>> OUTPUTS = List.of(PARAMETERS, BIASES, DECISIONS);
 
   private final KafkaStreams streams;
   private final int history;
+  /** Committed end offset of every input partition when the view started: it is ready once it read up to them. */
+  private final Map<TopicPartition, Long> startEnds;
+  private final Admin admin;
+  private final String applicationId;
+  private volatile boolean caughtUp;
 
-  private ServingView(KafkaStreams streams, int history) {
+  private ServingView(KafkaStreams streams, int history, Map<TopicPartition, Long> startEnds, Admin admin, String applicationId) {
     this.streams = streams;
     this.history = history;
+    this.startEnds = startEnds;
+    this.admin = admin;
+    this.applicationId = applicationId;
   }
 
-  /** Starts the view; it is ready (see {@link #ready()}) once its stores are restored and it runs. */
-  public static ServingView start(String bootstrapServers, String applicationId, Path stateDir, int history) {
+  /** The view's topology: one versioned store per output topic. */
+  static org.apache.kafka.streams.Topology topology(int history) {
     StreamsBuilder builder = new StreamsBuilder();
     for (Output<?> o : OUTPUTS) {
       materialise(builder, o, history);
     }
+    return builder.build();
+  }
+
+  /** Starts the view; it is ready (see {@link #ready()}) once it runs and has read what its inputs held at start. */
+  public static ServingView start(String bootstrapServers, String applicationId, Path stateDir, int history) {
+    Map<TopicPartition, Long> startEnds = committedEnds(bootstrapServers);
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -82,9 +108,29 @@ public final class ServingView implements AutoCloseable {
     // the jobs publish transactionally: only committed outputs are served
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    KafkaStreams streams = new KafkaStreams(builder.build(), p);
+    KafkaStreams streams = new KafkaStreams(topology(history), p);
     streams.start();
-    return new ServingView(streams, history);
+    return new ServingView(streams, history, startEnds,
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)), applicationId);
+  }
+
+  /** The end offsets a read_committed consumer sees now (the last stable offsets) of every output partition. */
+  private static Map<TopicPartition, Long> committedEnds(String bootstrapServers) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      List<String> topics = OUTPUTS.stream().map(o -> o.topic().topicName()).toList();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
+          d.partitions().forEach(pi -> latest.put(new TopicPartition(name, pi.partition()), OffsetSpec.latest())));
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS)
+          .forEach((tp, info) -> ends.put(tp, info.offset()));
+      return ends;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the end offsets of the output topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read the end offsets of the output topics at " + bootstrapServers + ": " + e.getMessage(), e);
+    }
   }
 
   private static <T extends SpecificRecord> void materialise(StreamsBuilder builder, Output<T> o, int history) {
@@ -98,14 +144,54 @@ public final class ServingView implements AutoCloseable {
           } catch (RuntimeException e) { // DecodeException, or a value the type cannot hold
             return versions; // the jobs write these topics; nothing undecodable is expected there
           }
-          return versions.add(o.part().apply(record), o.version().applyAsLong(record), value, history);
+          return versions.add(o.part().apply(record), o.epoch().applyAsLong(record), o.version().applyAsLong(record), value, history);
         }, Materialized.<String, Versions, KeyValueStore<Bytes, byte[]>>as(o.store())
             .withKeySerde(Serdes.String()).withValueSerde(Versions.SERDE));
   }
 
-  /** Whether the view runs with its stores restored. */
+  /**
+   * Whether the view runs and has read every input partition it holds up to the end offset the
+   * partition had when the view started (so it answers with what was published before it started,
+   * not with a restored or half-read past). Once true it stays true while the view runs.
+   */
   public boolean ready() {
-    return streams.state() == KafkaStreams.State.RUNNING;
+    return lagging().isEmpty();
+  }
+
+  /** Why the view is not ready yet (empty when it is): its state, or the partitions not yet read up to their start end offsets. */
+  public String lagging() {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      return streams.state().name();
+    }
+    if (caughtUp) {
+      return "";
+    }
+    List<TopicPartition> held = new ArrayList<>();
+    streams.metadataForLocalThreads().forEach(thread -> thread.activeTasks().forEach(task -> held.addAll(task.topicPartitions())));
+    if (held.isEmpty()) {
+      return "no partitions assigned yet";
+    }
+    // what the application committed, in this run or an earlier one (a restarted view may have nothing new to read)
+    Map<TopicPartition, Long> read = new HashMap<>();
+    try {
+      admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+          .forEach((tp, om) -> read.put(tp, om == null ? -1 : om.offset()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    } catch (ExecutionException | TimeoutException e) {
+      return "cannot read its committed offsets: " + e.getMessage();
+    }
+    List<String> behind = new ArrayList<>();
+    for (TopicPartition tp : held) {
+      long target = startEnds.getOrDefault(tp, 0L);
+      long offset = read.getOrDefault(tp, -1L);
+      if (target > 0 && offset < target) { // a partition empty at start needs nothing read
+        behind.add(tp + " at " + offset + " of " + target);
+      }
+    }
+    caughtUp = behind.isEmpty();
+    return caughtUp ? "" : "catching up: " + String.join(", ", behind);
   }
 
   public String state() {
@@ -141,19 +227,31 @@ public final class ServingView implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    admin.close();
   }
 
-  /** The last versions of each part of one key: encoded records, oldest first, versions strictly increasing. */
+  /**
+   * The last versions of each part of one key: encoded records, oldest first, (run epoch, version)
+   * strictly increasing; a larger epoch starts the part's history again.
+   */
   static final class Versions {
+    /** Leads the serialized form since run epochs (before it, the form began with the part count, ≥ 0). */
+    private static final int FORMAT_WITH_EPOCHS = -2;
     final Map<String, List<byte[]>> parts = new TreeMap<>();
     final Map<String, Long> latest = new TreeMap<>();
+    final Map<String, Long> epochs = new TreeMap<>();
 
-    Versions add(String part, long version, byte[] value, int keep) {
+    Versions add(String part, long epoch, long version, byte[] value, int keep) {
       Long last = latest.get(part);
-      if (last != null && version <= last) {
-        return this; // a duplicate or an older version
+      long lastEpoch = epochs.getOrDefault(part, Long.MIN_VALUE);
+      if (last != null && (epoch < lastEpoch || epoch == lastEpoch && version <= last)) {
+        return this; // a duplicate, an older version, or a straggler of an older run
+      }
+      if (epoch > lastEpoch) {
+        parts.remove(part); // a new run: the old run's history no longer describes the model
       }
       latest.put(part, version);
+      epochs.put(part, epoch);
       List<byte[]> values = parts.computeIfAbsent(part, p -> new ArrayList<>());
       values.add(value);
       if (values.size() > keep) {
@@ -167,9 +265,11 @@ public final class ServingView implements AutoCloseable {
       public byte[] serialize(String topic, Versions v) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+          out.writeInt(FORMAT_WITH_EPOCHS);
           out.writeInt(v.parts.size());
           for (Map.Entry<String, List<byte[]>> e : v.parts.entrySet()) {
             out.writeUTF(e.getKey());
+            out.writeLong(v.epochs.get(e.getKey()));
             out.writeLong(v.latest.get(e.getKey()));
             out.writeInt(e.getValue().size());
             for (byte[] b : e.getValue()) {
@@ -190,8 +290,11 @@ public final class ServingView implements AutoCloseable {
         }
         Versions v = new Versions();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-          for (int parts = in.readInt(); parts > 0; parts--) {
+          int first = in.readInt();
+          boolean withEpochs = first == FORMAT_WITH_EPOCHS; // else a changelog written before run epochs
+          for (int parts = withEpochs ? in.readInt() : first; parts > 0; parts--) {
             String part = in.readUTF();
+            v.epochs.put(part, withEpochs ? in.readLong() : 0L);
             v.latest.put(part, in.readLong());
             List<byte[]> values = new ArrayList<>();
             for (int n = in.readInt(); n > 0; n--) {
