@@ -37,7 +37,8 @@ if [ -n "${KAFKA_TGZ:-}" ]; then
   "$run/kafka/bin/kafka-server-start.sh" -daemon "$run/kafka/config/server.properties" --override log.dirs="$run/kafka-data"
 else
   "$repo/convexstream" --version >/dev/null # builds the project once, before anything runs in the background
-  nohup "$repo/convexstream" broker --port 9092 > "$run/broker.log" 2>&1 &
+  # its data outlive a restart of the broker process, so the jobs go on (exactly once) after one
+  nohup "$repo/convexstream" broker --port 9092 --data-dir "$run/kafka-data" > "$run/broker.log" 2>&1 &
   echo $! > "$run/broker.pid"
   await_line "$run/broker.log" "^Kafka: " "$(cat "$run/broker.pid")"
 fi
@@ -56,6 +57,7 @@ classloader.resolve-order: parent-first
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
 metrics.reporter.prom.port: 9249-9250
 classloader.parent-first-patterns.additional: org.nd4j.;org.bytedeco.
+web.timeout: 20000
 CONF
   "$run/flink/bin/start-cluster.sh"
 else

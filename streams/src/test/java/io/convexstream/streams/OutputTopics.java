@@ -51,6 +51,22 @@ public final class OutputTopics {
     return out;
   }
 
+  /**
+   * Like {@link #perKey}, with each output's runEpoch set to 0: outputs of state restored from a
+   * savepoint written before run epochs existed carry epoch 0, an uninterrupted run its own.
+   */
+  public static Map<String, List<String>> perKeyIgnoringRunEpoch(String bootstrap, Topic topic, Map<TopicPartition, Long> from) {
+    @SuppressWarnings("unchecked")
+    AvroCodec<org.apache.avro.specific.SpecificRecord> codec = (AvroCodec<org.apache.avro.specific.SpecificRecord>) AvroCodec.of(topic.recordType());
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : after(bootstrap, topic, from)) {
+      org.apache.avro.specific.SpecificRecord v = codec.decode(r.value());
+      v.put(v.getSchema().getField("runEpoch").pos(), 0L);
+      out.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>()).add(hex(codec.encode(v)));
+    }
+    return out;
+  }
+
   /** Dead letters of {@code input}: source position → reason and value, without the wall-clock time. */
   public static Map<String, List<String>> deadLetters(String bootstrap, Topic input, Map<TopicPartition, Long> from) {
     var codec = AvroCodec.of(io.convexstream.schemas.DeadLetter.class);

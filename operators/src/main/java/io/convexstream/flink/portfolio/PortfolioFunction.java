@@ -207,10 +207,12 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     int m = settings.assets().size();
     List<Runner> runners = new ArrayList<>();
     for (String name : settings.strategies()) {
-      runners.add(new Runner(Strategies.create(name, m, null), new Backtest(settings.costRate())));
+      runners.add(new Runner(Strategies.create(name, m, null, settings.parameters().getOrDefault(name, Map.of())),
+          new Backtest(settings.costRate())));
     }
     for (String name : settings.combiners()) {
-      runners.add(new Runner(Strategies.combiner(name, settings.strategies(), m, null), new Backtest(settings.costRate())));
+      runners.add(new Runner(Strategies.combiner(name, settings.strategies(), m, null, settings.parameters()),
+          new Backtest(settings.costRate())));
     }
     return runners;
   }

@@ -3,17 +3,23 @@ package io.convexstream.flink.portfolio;
 import io.convexstream.core.portfolio.Strategies;
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One portfolio: its id, universe, component strategies, combiners over them, cost rate, and the
- * period calendar (fixed-length periods of event time, aligned to the epoch).
+ * One portfolio: its id, universe, component strategies, combiners over them, cost rate, the
+ * period calendar (fixed-length periods of event time, aligned to the epoch), and parameter
+ * overrides per strategy name (the rest keep {@link Strategies#PARAMETERS}' defaults; a combiner's
+ * copies of a strategy take the same).
  */
 public record PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners,
-    double costRate, long periodMillis) implements Serializable {
+    double costRate, long periodMillis, Map<String, Map<String, Double>> parameters) implements Serializable {
   public PortfolioSettings {
     assets = List.copyOf(assets);
     strategies = List.copyOf(strategies);
     combiners = List.copyOf(combiners);
+    Map<String, Map<String, Double>> copy = new java.util.TreeMap<>();
+    parameters.forEach((strategy, p) -> copy.put(strategy, Map.copyOf(p)));
+    parameters = java.util.Collections.unmodifiableMap(copy);
     if (assets.isEmpty() || strategies.isEmpty() || periodMillis <= 0 || costRate < 0) {
       throw new IllegalArgumentException("a portfolio needs assets, strategies, a positive period and a cost rate ≥ 0");
     }
@@ -23,6 +29,12 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
     if (new java.util.HashSet<>(assets).size() != assets.size()) {
       throw new IllegalArgumentException("portfolio " + id + " lists an asset twice: " + assets);
     }
+  }
+
+  /** A portfolio whose strategies keep their default parameters. */
+  public PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners, double costRate,
+      long periodMillis) {
+    this(id, assets, strategies, combiners, costRate, periodMillis, Map.of());
   }
 
   /**
@@ -40,6 +52,16 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
         throw new IllegalArgumentException("portfolio " + id + ": unknown combiner '" + c + "'; known: " + Strategies.COMBINERS);
       }
     }
+    parameters.forEach((strategy, p) -> {
+      if (!strategies.contains(strategy)) {
+        throw new IllegalArgumentException("portfolio " + id + " sets parameters of " + strategy + ", which is not among its strategies " + strategies);
+      }
+      try {
+        Strategies.parameters(strategy, p);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("portfolio " + id + ": " + e.getMessage(), e);
+      }
+    });
     return this;
   }
 

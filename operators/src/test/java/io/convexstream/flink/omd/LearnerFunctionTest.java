@@ -248,6 +248,7 @@ class LearnerFunctionTest {
     }
     OperatorSubtaskState snapshot;
     List<ParameterUpdate> before;
+    offset = 0; // the same input again: the same source offsets (and so the same run epoch)
     try (var h = open(s)) {
       send(h, 1, 2, 4); // step 4 is buffered at the snapshot
       before = h.extractOutputValues();

@@ -169,4 +169,29 @@ class PortfolioFunctionTest {
           .containsExactly("bar of A for closed period 0 (periods up to 0 are closed)");
     }
   }
+
+  /** A strategy's parameters set for the portfolio reach the strategy the operator runs. */
+  @Test
+  void aPortfolioRunsItsStrategiesWithTheParametersItSets() throws Exception {
+    PortfolioSettings tuned = new PortfolioSettings("p", List.of("A", "B"), List.of("eg"), List.of(), 0.0, DAY,
+        java.util.Map.of("eg", java.util.Map.of("eta", 0.5)));
+    try (var h = harness(List.of(tuned), PriceReading.BARS)) {
+      double[][] closes = {{10, 20}, {11, 20}, {9.9, 22}, {10.5, 21}};
+      for (int day = 0; day < closes.length; day++) {
+        h.processElement(bar("A", day, closes[day][0]));
+        h.processElement(bar("B", day, closes[day][1]));
+      }
+      h.processWatermark(new Watermark(4 * DAY - 1));
+      List<PortfolioDecision> out = h.extractOutputValues();
+      PortfolioStrategy ref = Strategies.create("eg", 2, null, java.util.Map.of("eta", 0.5));
+      PortfolioStrategy defaults = Strategies.create("eg", 2, null);
+      for (int t = 1; t < closes.length; t++) {
+        double[] x = {closes[t][0] / closes[t - 1][0], closes[t][1] / closes[t - 1][1]};
+        ref.observe(x, ref.weights()[0] * x[0] + ref.weights()[1] * x[1]);
+        defaults.observe(x, defaults.weights()[0] * x[0] + defaults.weights()[1] * x[1]);
+      }
+      assertThat(out.get(3).getWeights()).containsExactly(ref.weights()[0], ref.weights()[1]);
+      assertThat(ref.weights()).isNotEqualTo(defaults.weights());
+    }
+  }
 }

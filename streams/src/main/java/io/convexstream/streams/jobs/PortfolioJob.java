@@ -48,6 +48,14 @@ public final class PortfolioJob implements StreamJob {
   private static final String COST = "cost";
   private static final String PERIOD_MS = "period.ms";
   private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, PERIOD_MS);
+  private static final String PARAMS = "params.";
+
+  /** Whether {@code key} is "params.<strategy>.<parameter>". */
+  private static boolean isParameter(String key) {
+    String rest = key.substring(PARAMS.length());
+    int dot = rest.lastIndexOf('.');
+    return dot > 0 && dot < rest.length() - 1;
+  }
   public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
       .withDescription("Period length in ms of event time, for every portfolio without its own portfolio[.<id>].period.ms.");
   public static final ConfigOption<Long> OUT_OF_ORDER_MS = ConfigOptions.key("outOfOrderMs").longType().defaultValue(0L)
@@ -83,16 +91,29 @@ public final class PortfolioJob implements StreamJob {
         field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
         PERIOD, OUT_OF_ORDER_MS, IDLE_TIMEOUT_MS),
         List.of(new JobOptions.OpenPrefix("portfolio.",
-            "portfolio.<id>.<field>: field " + FIELDS + " of portfolio <id> (listed in portfolios).",
+            "portfolio.<id>.<field>: field " + FIELDS + " of portfolio <id> (listed in portfolios); "
+                + "portfolio[.<id>].params.<strategy>.<parameter>: a strategy's parameter instead of its default "
+                + "(e.g. portfolio.params.olmar1.window=10; the parameters and defaults: " + Strategies.PARAMETERS + ").",
             (rest, value) -> {
               if (idOf(rest) == null) {
-                throw new IllegalArgumentException("expected portfolio.<id>.<field> with a field of " + FIELDS);
+                throw new IllegalArgumentException("expected portfolio.<id>.<field> with a field of " + FIELDS
+                    + ", or portfolio[.<id>].params.<strategy>.<parameter>");
               }
             })));
   }
 
-  /** The id in "<id>.<field>", or null when it does not end in a field. */
+  /**
+   * The portfolio id in "<id>.<field>" or "<id>.params.<strategy>.<parameter>", "" for
+   * "params.<strategy>.<parameter>" (the one portfolio), or null when the key has neither shape.
+   */
   private static String idOf(String idAndField) {
+    if (idAndField.startsWith(PARAMS)) {
+      return isParameter(idAndField) ? "" : null;
+    }
+    int params = idAndField.indexOf("." + PARAMS);
+    if (params > 0) {
+      return isParameter(idAndField.substring(params + 1)) ? idAndField.substring(0, params) : null;
+    }
     for (String f : FIELDS) {
       if (idAndField.endsWith("." + f) && idAndField.length() > f.length() + 1) {
         return idAndField.substring(0, idAndField.length() - f.length() - 1);
@@ -109,22 +130,43 @@ public final class PortfolioJob implements StreamJob {
     for (String k : given.keySet()) {
       if (k.startsWith("portfolio.") && options.all().stream().noneMatch(opt -> opt.key().equals(k))) {
         String id = idOf(k.substring("portfolio.".length()));
-        if (!ids.contains(id)) {
+        if (id.isEmpty() && !ids.isEmpty()) {
+          throw new IllegalArgumentException("option '" + k + "': with portfolios=" + String.join(",", ids)
+              + " parameters are set per portfolio, portfolio.<id>.params.<strategy>.<parameter>");
+        }
+        if (!id.isEmpty() && !ids.contains(id)) {
           throw new IllegalArgumentException("option '" + k + "': portfolio '" + id + "' is not in portfolios=" + String.join(",", ids));
         }
       }
     }
     if (ids.isEmpty()) {
-      return List.of(portfolio(o.get(ID), "portfolio.", o));
+      return List.of(portfolio(o.get(ID), "portfolio.", o, given));
     }
     List<PortfolioSettings> out = new ArrayList<>();
     for (String id : ids) {
-      out.add(portfolio(id, "portfolio." + id + ".", o));
+      out.add(portfolio(id, "portfolio." + id + ".", o, given));
     }
     return out;
   }
 
-  private static PortfolioSettings portfolio(String id, String prefix, Configuration o) {
+  /** The strategies' parameters set with {@code prefix}params.<strategy>.<parameter>, by strategy. */
+  private static Map<String, Map<String, Double>> parameters(String id, String prefix, Map<String, String> given) {
+    Map<String, Map<String, Double>> out = new java.util.TreeMap<>();
+    given.forEach((k, v) -> {
+      if (k.startsWith(prefix + PARAMS)) {
+        String rest = k.substring((prefix + PARAMS).length());
+        int dot = rest.lastIndexOf('.');
+        try {
+          out.computeIfAbsent(rest.substring(0, dot), s -> new java.util.TreeMap<>()).put(rest.substring(dot + 1), Double.parseDouble(v));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("option '" + k + "' cannot be '" + v + "': expected a number", e);
+        }
+      }
+    });
+    return out;
+  }
+
+  private static PortfolioSettings portfolio(String id, String prefix, Configuration o, Map<String, String> given) {
     String assets = o.get(field(prefix, ASSETS));
     if (assets == null || assets.isBlank()) {
       throw new IllegalArgumentException("portfolio " + id + " needs --set " + prefix + "assets=A,B,...");
@@ -139,7 +181,7 @@ public final class PortfolioJob implements StreamJob {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("portfolio " + id + ": " + prefix + COST + " and " + prefix + PERIOD_MS + " are numbers", e);
     }
-    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period).checked();
+    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period, parameters(id, prefix, given)).checked();
   }
 
   private static List<String> list(String commaList) {

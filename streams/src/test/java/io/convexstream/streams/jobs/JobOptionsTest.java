@@ -81,4 +81,23 @@ class JobOptionsTest {
     assertThat(Jobs.byName("gradients").options().help()).contains("emitEvery", "learner.domain", "override.<...>");
     assertThat(Jobs.byName("router-loads").options().help()).contains("maxBiasStaleness", "an integer, default 8");
   }
+
+  @Test
+  void strategyParametersArePerPortfolioAndChecked() {
+    List<PortfolioSettings> one = new PortfolioJob().portfolios(Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg,olmar1",
+        "portfolio.params.olmar1.window", "10", "portfolio.params.eg.eta", "0.2"));
+    assertThat(one.get(0).parameters()).isEqualTo(Map.of("olmar1", Map.of("window", 10.0), "eg", Map.of("eta", 0.2)));
+    List<PortfolioSettings> two = new PortfolioJob().portfolios(Map.of("portfolios", "us,eu", "portfolio.us.assets", "A,B",
+        "portfolio.eu.assets", "C,D", "portfolio.eu.strategies", "pamr", "portfolio.eu.params.pamr.C", "50"));
+    assertThat(two.get(0).parameters()).isEmpty();
+    assertThat(two.get(1).parameters()).isEqualTo(Map.of("pamr", Map.of("C", 50.0)));
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg",
+        "portfolio.params.eg.gamma", "1"))).hasMessage("portfolio portfolio: strategy eg has no parameter 'gamma'; its parameters: [eta]");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg",
+        "portfolio.params.ons.eta", "1"))).hasMessageStartingWith("portfolio portfolio sets parameters of ons, which is not among its strategies");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg",
+        "portfolio.params.eg.eta", "fast"))).hasMessage("option 'portfolio.params.eg.eta' cannot be 'fast': expected a number");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolios", "us", "portfolio.us.assets", "A",
+        "portfolio.params.eg.eta", "1"))).hasMessageContaining("parameters are set per portfolio");
+  }
 }
