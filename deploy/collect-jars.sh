@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 usrlib="$(mkdir -p "$1" && cd "$1" && pwd)"
 version=$(deploy/pom-value.sh project.version)
 mvn -B -q -pl streams dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$usrlib" \
-  -DexcludeArtifactIds=flink-core,flink-core-api,flink-annotations,flink-runtime,flink-runtime-web,flink-streaming-java,flink-clients,flink-java,flink-datastream,flink-datastream-api,flink-metrics-core,flink-metrics-prometheus,flink-rpc-core,flink-rpc-akka-loader,flink-shaded-asm-9,flink-shaded-guava,flink-shaded-jackson,flink-shaded-netty,flink-shaded-zookeeper-3,flink-file-sink-common,flink-connector-files,flink-connector-datagen,flink-hadoop-fs,flink-queryable-state-client-java,log4j-api,log4j-core,log4j-slf4j2-impl,slf4j-api \
+  -DexcludeArtifactIds=flink-core,flink-core-api,flink-annotations,flink-runtime,flink-runtime-web,flink-streaming-java,flink-clients,flink-java,flink-datastream,flink-datastream-api,flink-metrics-core,flink-metrics-prometheus,flink-statebackend-rocksdb,frocksdbjni,flink-rpc-core,flink-rpc-akka-loader,flink-shaded-asm-9,flink-shaded-guava,flink-shaded-jackson,flink-shaded-netty,flink-shaded-zookeeper-3,flink-file-sink-common,flink-connector-files,flink-connector-datagen,flink-hadoop-fs,flink-queryable-state-client-java,log4j-api,log4j-core,log4j-slf4j2-impl,slf4j-api \
   -DexcludeGroupIds=org.nd4j,org.bytedeco
 cp streams/target/convexstream-streams-"$version".jar "$usrlib/"
 if [ $# -ge 2 ]; then

@@ -2,7 +2,6 @@ package io.convexstream.connectors.flink;
 
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.schemas.codec.AvroCodec;
-import io.convexstream.schemas.codec.AvroFlinkSchema;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -19,6 +18,7 @@ import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDe
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Builders of the Flink Kafka sources and sinks every job uses. */
 public final class KafkaIO {
@@ -74,6 +74,7 @@ public final class KafkaIO {
         .setStartingOffsets(OffsetsInitializer.committedOffsets(
             org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
         .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+        .setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))
         .setDeserializer(deserializer);
     if (bounded) {
       builder.setBounded(OffsetsInitializer.latest());
@@ -82,36 +83,41 @@ public final class KafkaIO {
   }
 
   /**
-   * A sink writing {@code T} to {@code topic} in Avro single-object encoding, keyed by {@code key}.
-   * With {@link DeliveryGuarantee#EXACTLY_ONCE} the job must checkpoint; records become visible to
+   * A sink writing encoded records ({@link OutputEncoder}) to {@code topic}. With {@link
+   * DeliveryGuarantee#EXACTLY_ONCE} the job must checkpoint; records become visible to
    * read_committed consumers when a checkpoint completes.
    */
-  public static <T extends SpecificRecord> KafkaSink<T> sink(
-      String bootstrapServers, Topic topic, Class<T> type, KeyOf<T> key,
-      DeliveryGuarantee guarantee, String transactionalIdPrefix) {
-    if (!topic.recordType().equals(type)) {
-      throw new IllegalArgumentException(topic + " carries " + topic.recordType().getSimpleName() + ", not " + type.getSimpleName());
-    }
-    SerializationSchema<T> keySchema = r -> key.key(r).getBytes(StandardCharsets.UTF_8);
-    // a typed schema class (not a lambda): the sink's lineage reads the value type from it
-    AvroFlinkSchema<T> valueSchema = new AvroFlinkSchema<>(type);
+  public static KafkaSink<EncodedRecord> sink(String bootstrapServers, Topic topic, DeliveryGuarantee guarantee,
+      String transactionalIdPrefix) {
     Properties producer = new Properties();
     // below the broker's transaction.max.timeout.ms (15 min by default)
     producer.setProperty("transaction.timeout.ms", String.valueOf(10 * 60 * 1000));
     producer.setProperty("linger.ms", "5");
-    var builder = KafkaSink.<T>builder()
+    producer.setProperty("max.request.size", String.valueOf(Topic.MAX_MESSAGE_BYTES));
+    var builder = KafkaSink.<EncodedRecord>builder()
         .setBootstrapServers(bootstrapServers)
         .setKafkaProducerConfig(producer)
         .setDeliveryGuarantee(guarantee)
-        .setRecordSerializer(KafkaRecordSerializationSchema.<T>builder()
-            .setTopic(topic.topicName())
-            .setKeySerializationSchema(keySchema)
-            .setValueSerializationSchema(valueSchema)
-            .build());
+        .setRecordSerializer(new EncodedSerializer(topic.topicName()));
     if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
       builder.setTransactionalIdPrefix(transactionalIdPrefix);
     }
     return builder.build();
+  }
+
+  /** Sends an encoded record as it is, to one topic. */
+  static final class EncodedSerializer implements KafkaRecordSerializationSchema<EncodedRecord> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+
+    EncodedSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(EncodedRecord r, KafkaSinkContext context, Long timestamp) {
+      return new ProducerRecord<>(topic, null, timestamp, r.key, r.value);
+    }
   }
 
   /** Keeps every record, whatever its bytes, stamped with its value's event time when it decodes. */

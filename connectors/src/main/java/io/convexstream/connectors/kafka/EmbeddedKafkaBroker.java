@@ -96,6 +96,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // Flink's exactly-once sink keeps transactions open across checkpoints
         Map.entry("transaction.max.timeout.ms", "3600000"),
         Map.entry("group.initial.rebalance.delay.ms", "0"),
+        // the catalogue's topics take messages up to Topic.MAX_MESSAGE_BYTES; other topics too (serving changelogs)
+        Map.entry("message.max.bytes", String.valueOf(Topic.MAX_MESSAGE_BYTES)),
         Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));
     if (!formatted) { // else the log, and with it the cluster id, are kept
       format(dir, logDir, temporary);

@@ -37,9 +37,11 @@ public enum Topic {
    * lie far in the past or future (the broker would reject the future ones and expire the past ones).
    */
   public enum Kind {
-    INPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
-    OUTPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000), "message.timestamp.type", "LogAppendTime")),
-    DEAD_LETTER(Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), "message.timestamp.type", "LogAppendTime"));
+    INPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000), "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES))),
+    OUTPUT(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000), "message.timestamp.type", "LogAppendTime",
+        "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES))),
+    DEAD_LETTER(Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), "message.timestamp.type", "LogAppendTime",
+        "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
 
     final Map<String, String> configs;
 
@@ -47,6 +49,14 @@ public enum Topic {
       this.configs = configs;
     }
   }
+
+  /**
+   * The largest message (record batch) any topic takes, 8 MiB: the topics' max.message.bytes, and
+   * the project's producers' max.request.size and consumers' max.partition.fetch.bytes. A dense
+   * vector of 10⁶ doubles (8 MB) fits; beyond, sparse gradients are the way in. Jobs dead-letter an
+   * output whose encoding would not fit ({@code output.maxBytes}) instead of failing on it.
+   */
+  public static final int MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
   /** Partitions of every topic unless overridden at creation. */
   public static final int DEFAULT_PARTITIONS = 4;

@@ -35,7 +35,8 @@ public final class TopicClient implements AutoCloseable {
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-        ProducerConfig.LINGER_MS_CONFIG, "5"),
+        ProducerConfig.LINGER_MS_CONFIG, "5",
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES)),
         new ByteArraySerializer(), new ByteArraySerializer());
   }
 
@@ -126,7 +127,7 @@ public final class TopicClient implements AutoCloseable {
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)),
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES)),
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 

@@ -117,7 +117,8 @@ final class DemoCommand implements Callable<Integer> {
       console.println("      topics: " + List.of(Topic.values()).stream().map(Topic::topicName).toList());
 
       progress(2, "Starting Flink MiniCluster with web UI");
-      stack.flink = LocalFlinkCluster.start(uiPort, 10); // 4 jobs at parallelism 2, with room to spare
+      // 4 jobs at parallelism 2, with room to spare; checkpoints in the broker's data directory, removed with it
+      stack.flink = LocalFlinkCluster.start(uiPort, 10, -1, stack.broker.dataDir().resolve("checkpoints"));
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
       // its local state sits in the broker's data directory, removed with it on exit

@@ -130,25 +130,20 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
         .process(new ExpertBalancerFunction<>(name, settings, source, type))
         .name("alf-lb-balancer")
         .uid("alf-lb-balancer");
-    biases
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.EXPERT_BIASES, ExpertBiasUpdate.class,
-            b -> b.getModelId() + "/" + b.getLayer(), s.delivery(), s.transactionalIdPrefix(name, "biases")))
-        .name("expert-biases-sink")
-        .uid("expert-biases-sink");
+    var unpublished = Jobs.publish(biases, s, name, Topic.EXPERT_BIASES, ExpertBiasUpdate.class,
+        b -> b.getModelId() + "/" + b.getLayer(), "biases", "expert-biases-sink");
 
     int slots = o.get(PLACEMENT_SLOTS);
     if (slots > 0) {
-      biases.getSideOutput(StepLoads.TAG)
+      var plans = biases.getSideOutput(StepLoads.TAG)
           .keyBy(l -> l.key)
           .process(new PlacementFunction(slots, o.get(PLACEMENT_GPUS), o.get(PLACEMENT_WINDOW), o.get(PLACEMENT_EVERY)))
           .name("expert-placement")
-          .uid("expert-placement")
-          .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.PLACEMENT_PLANS, PlacementPlan.class,
-              p -> p.getModelId() + "/" + p.getLayer(), s.delivery(), s.transactionalIdPrefix(name, "placement")))
-          .name("placement-sink")
-          .uid("placement-sink");
+          .uid("expert-placement");
+      unpublished = unpublished.union(Jobs.publish(plans, s, name, Topic.PLACEMENT_PLANS, PlacementPlan.class,
+          p -> p.getModelId() + "/" + p.getLayer(), "placement", "placement-sink"));
     }
 
-    Jobs.sinkDeadLetters(s, name, decoded.getSideOutput(DeadLetters.TAG), biases.getSideOutput(DeadLetters.TAG));
+    Jobs.sinkDeadLetters(s, name, decoded.getSideOutput(DeadLetters.TAG), biases.getSideOutput(DeadLetters.TAG), unpublished);
   }
 }

@@ -32,8 +32,22 @@ public final class JobOptions {
   public static final ConfigOption<Long> INJECT_PAUSE_MICROS = ConfigOptions.key("inject.pauseMicros").longType().defaultValue(0L)
       .withDescription("With inject.failures: pause per record (µs), to stretch a short input over checkpoints.");
 
-  private static final List<ConfigOption<?>> SHARED = List.of(METRICS_MAX_KEYS, REPLAY_DIR, REPLAY_FROM, REPLAY_TO,
-      INJECT_FAILURES, INJECT_PAUSE_MICROS);
+  // Flink's own keys, applied to the job's configuration (absent: the cluster's settings)
+  public static final ConfigOption<String> STATE_BACKEND = ConfigOptions.key("state.backend.type").stringType().noDefaultValue()
+      .withDescription("hashmap (state on the heap) or rocksdb (on local disk, larger than memory); absent: the cluster's (hashmap locally).");
+  public static final ConfigOption<String> CHECKPOINT_DIR = ConfigOptions.key("execution.checkpointing.dir").stringType().noDefaultValue()
+      .withDescription("Where checkpoints go (a path or URI: file:///..., s3://...); absent: the cluster's (locally a directory of the run).");
+  public static final ConfigOption<Boolean> INCREMENTAL = ConfigOptions.key("execution.checkpointing.incremental").booleanType()
+      .defaultValue(true).withDescription("With rocksdb: checkpoints upload only the files that changed since the last one.");
+
+  public static final ConfigOption<Integer> OUTPUT_MAX_BYTES = ConfigOptions.key("output.maxBytes").intType()
+      .defaultValue(io.convexstream.connectors.flink.OutputEncoder.DEFAULT_MAX_BYTES)
+      .withDescription("An output whose encoded key and value exceed this is dead-lettered (stage publish), not sent; at most the default "
+          + "(the topics' 8 MiB message limit less headroom).");
+
+  private static final List<ConfigOption<?>> SHARED = List.of(STATE_BACKEND, CHECKPOINT_DIR, INCREMENTAL, OUTPUT_MAX_BYTES, METRICS_MAX_KEYS,
+      REPLAY_DIR, REPLAY_FROM, REPLAY_TO, INJECT_FAILURES, INJECT_PAUSE_MICROS);
+  private static final List<String> STATE_BACKENDS = List.of("hashmap", "rocksdb");
 
   /** A family of keys {@code prefix + anything}, e.g. {@code override.<model prefix>}, with a check of each value. */
   public record OpenPrefix(String prefix, String description, BiConsumer<String, String> check) {}
@@ -53,6 +67,17 @@ public final class JobOptions {
 
   public JobOptions(Collection<ConfigOption<?>> own) {
     this(own, List.of());
+  }
+
+  /** The job's Flink configuration from these options: state backend and checkpoint storage, where set. */
+  public static Configuration flinkConfiguration(Configuration options) {
+    Configuration flink = new Configuration();
+    options.getOptional(STATE_BACKEND).ifPresent(b -> flink.setString(STATE_BACKEND.key(), b));
+    options.getOptional(CHECKPOINT_DIR).ifPresent(d -> flink.setString(CHECKPOINT_DIR.key(), d));
+    if (options.contains(INCREMENTAL)) {
+      flink.set(INCREMENTAL, options.get(INCREMENTAL));
+    }
+    return flink;
   }
 
   /** Every option, the job's own first. */
@@ -95,6 +120,9 @@ public final class JobOptions {
             + "expected " + typeName(o), bad);
       }
     }
+    conf.getOptional(STATE_BACKEND).filter(b -> !STATE_BACKENDS.contains(b)).ifPresent(b -> {
+      throw new IllegalArgumentException("option '" + STATE_BACKEND.key() + "' cannot be '" + b + "': expected one of " + String.join("|", STATE_BACKENDS));
+    });
     return conf;
   }
 

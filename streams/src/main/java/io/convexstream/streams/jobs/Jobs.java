@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.convexstream.connectors.flink.DeadLetters;
 import io.convexstream.connectors.flink.DecodeFunction;
+import io.convexstream.connectors.flink.EncodedRecord;
+import io.convexstream.connectors.flink.OutputEncoder;
 import io.convexstream.connectors.flink.FailureInjector;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
@@ -17,6 +20,7 @@ import io.convexstream.connectors.flink.RawRecord;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.schemas.DeadLetter;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
@@ -128,14 +132,54 @@ public final class Jobs {
     }
   }
 
-  /** The last stage every job shares: the dead letters of all its operators into the dead-letter topic. */
+  /**
+   * Publishes a job's outputs to {@code topic}: encoded once, chained to the sink {@code sink}
+   * (its name and uid) whose transactional ids end in {@code output}; an output too large for Kafka
+   * ({@code output.maxBytes}) becomes a dead letter instead of failing the job. Returns those dead
+   * letters.
+   */
+  public static <T extends SpecificRecord> DataStream<DeadLetter> publish(DataStream<T> outputs, JobSettings s, String job,
+      Topic topic, Class<T> type, KafkaIO.KeyOf<T> key, String output, String sink) {
+    int maxBytes = Configuration.fromMap(s.options()).get(JobOptions.OUTPUT_MAX_BYTES);
+    SingleOutputStreamOperator<EncodedRecord> encoded = outputs
+        .process(new OutputEncoder<>(topic, type, key, maxBytes, job), TypeInformation.of(EncodedRecord.class))
+        .name("encode-" + output)
+        .uid("encode-" + output);
+    encoded.sinkTo(KafkaIO.sink(s.bootstrapServers(), topic, s.delivery(), s.transactionalIdPrefix(job, output)))
+        .name(sink)
+        .uid(sink);
+    return encoded.getSideOutput(DeadLetters.TAG);
+  }
+
+  /**
+   * The last stage every job shares: the dead letters of all its operators into the dead-letter
+   * topic. A dead letter keeps the record's bytes unless they would not fit in a message with it.
+   */
   @SafeVarargs
   public static void sinkDeadLetters(JobSettings s, String job, DataStream<DeadLetter> first, DataStream<DeadLetter>... more) {
     first.union(more)
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.DEAD_LETTERS, DeadLetter.class,
-            DeadLetter::getSourceTopic, s.delivery(), s.transactionalIdPrefix(job, "dead-letters")))
+        .map(Jobs::fitted)
+        .name("fit-dead-letters")
+        .uid("fit-dead-letters")
+        .process(new OutputEncoder<>(Topic.DEAD_LETTERS, DeadLetter.class, DeadLetter::getSourceTopic, OutputEncoder.DEFAULT_MAX_BYTES, job),
+            TypeInformation.of(EncodedRecord.class))
+        .name("encode-dead-letters")
+        .uid("encode-dead-letters")
+        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.DEAD_LETTERS, s.delivery(), s.transactionalIdPrefix(job, "dead-letters")))
         .name("dead-letter-sink")
         .uid("dead-letter-sink");
+  }
+
+  /** The dead letter, without its record's bytes when they alone come near a message's limit. */
+  private static DeadLetter fitted(DeadLetter d) {
+    int room = OutputEncoder.DEFAULT_MAX_BYTES - 16 * 1024; // for the other fields and the reason
+    if (d.getValue() == null || d.getValue().remaining() <= room) {
+      return d;
+    }
+    int size = d.getValue().remaining();
+    d.setValue(null);
+    d.setReason(d.getReason() + " (the record's " + size + " bytes are not kept: too large for a dead letter)");
+    return d;
   }
 
   /**
@@ -144,7 +188,7 @@ public final class Jobs {
    * shares (parallelism, exactly-once checkpoints) and builds the job.
    */
   public static void prepare(StreamExecutionEnvironment env, StreamJob job, JobSettings s) {
-    job.options().parse(s.options());
+    env.configure(JobOptions.flinkConfiguration(job.options().parse(s.options())));
     env.setParallelism(s.parallelism());
     env.enableCheckpointing(s.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // operators read metrics.maxKeys here; the web UI shows the options on the job's configuration tab

@@ -143,12 +143,9 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
         .name("learners-" + learnerSettings.learner().algorithm())
         .uid("learners");
 
-    parameters
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.PARAMETERS, ParameterUpdate.class,
-            ParameterUpdate::getModelId, s.delivery(), s.transactionalIdPrefix(name, "parameters")))
-        .name("parameters-sink")
-        .uid("parameters-sink");
+    var unpublished = Jobs.publish(parameters, s, name, Topic.PARAMETERS, ParameterUpdate.class, ParameterUpdate::getModelId, "parameters",
+        "parameters-sink");
 
-    Jobs.sinkDeadLetters(s, name, decoded.getSideOutput(DeadLetters.TAG), parameters.getSideOutput(DeadLetters.TAG));
+    Jobs.sinkDeadLetters(s, name, decoded.getSideOutput(DeadLetters.TAG), parameters.getSideOutput(DeadLetters.TAG), unpublished);
   }
 }

@@ -214,12 +214,9 @@ public final class PortfolioJob implements StreamJob {
         .process(new PortfolioFunction<>(NAME, portfolios, reading))
         .name("portfolio-strategies")
         .uid("portfolio-strategies");
-    decisions
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
-            PortfolioDecision::getPortfolioId, s.delivery(), s.transactionalIdPrefix(NAME, "decisions")))
-        .name("decisions-sink")
-        .uid("decisions-sink");
+    var unpublished = Jobs.publish(decisions, s, NAME, Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
+        PortfolioDecision::getPortfolioId, "decisions", "decisions-sink");
     Jobs.sinkDeadLetters(s, NAME, decoded.getSideOutput(DeadLetters.TAG), routed.getSideOutput(DeadLetters.TAG),
-        decisions.getSideOutput(DeadLetters.TAG));
+        decisions.getSideOutput(DeadLetters.TAG), unpublished);
   }
 }

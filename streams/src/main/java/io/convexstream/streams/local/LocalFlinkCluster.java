@@ -1,6 +1,9 @@
 package io.convexstream.streams.local;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.flink.configuration.CheckpointingOptions;
 import java.time.Duration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -18,15 +21,20 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /**
  * A Flink MiniCluster in this JVM with its REST endpoint and web UI (flink-runtime-web is on the
- * classpath). The UI binds to the preferred port, or the next free one above it.
+ * classpath). The UI binds to the preferred port, or the next free one above it. Checkpoints go to
+ * files (no size cap, unlike the JobManager's memory): into a directory given, or a temporary one
+ * removed when the cluster closes; a job's option execution.checkpointing.dir overrides it.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
   private final MiniCluster cluster;
   private final FlinkRest rest;
+  /** The temporary checkpoint directory to remove on close (null: the caller's). */
+  private final Path temporaryCheckpoints;
 
-  private LocalFlinkCluster(MiniCluster cluster, URI restAddress) {
+  private LocalFlinkCluster(MiniCluster cluster, URI restAddress, Path temporaryCheckpoints) {
     this.cluster = cluster;
     this.rest = new FlinkRest(restAddress);
+    this.temporaryCheckpoints = temporaryCheckpoints;
   }
 
   /**
@@ -42,7 +50,15 @@ public final class LocalFlinkCluster implements AutoCloseable {
    * serves every metric at http://localhost:PORT/metrics (0: a free port in 9249-9349).
    */
   public static LocalFlinkCluster start(int preferredPort, int slots, int prometheusPort) throws Exception {
+    return start(preferredPort, slots, prometheusPort, null);
+  }
+
+  /** Like {@link #start(int, int, int)}, with checkpoints in {@code checkpointDir} (null: a temporary directory). */
+  public static LocalFlinkCluster start(int preferredPort, int slots, int prometheusPort, Path checkpointDir) throws Exception {
+    Path temporary = checkpointDir == null ? Files.createTempDirectory("convexstream-checkpoints-") : null;
+    Path checkpoints = checkpointDir == null ? temporary : Files.createDirectories(checkpointDir);
     Configuration conf = new Configuration();
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
     if (prometheusPort >= 0) {
       conf.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
       conf.setString("metrics.reporter.prom.port", prometheusPort == 0 ? "9249-9349" : String.valueOf(prometheusPort));
@@ -59,7 +75,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         .build());
     cluster.start();
     URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
-    return new LocalFlinkCluster(cluster, rest);
+    return new LocalFlinkCluster(cluster, rest, temporary);
   }
 
   /** Base address of the REST API and web UI, e.g. http://localhost:8081. */
@@ -165,6 +181,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    cluster.close();
+    try {
+      cluster.close();
+    } finally {
+      if (temporaryCheckpoints != null) {
+        try (var paths = Files.walk(temporaryCheckpoints)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      }
+    }
   }
 }

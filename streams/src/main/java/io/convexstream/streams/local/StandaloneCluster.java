@@ -76,6 +76,8 @@ public final class StandaloneCluster implements AutoCloseable {
     // every class is on the processes' classpath, as in a distribution whose lib/ holds the jobs
     c.put("classloader.resolve-order", "parent-first");
     c.put("classloader.parent-first-patterns.additional", "org.nd4j.;org.bytedeco.");
+    // checkpoints as files beside the logs (the JobManager's memory caps them at 5 MB)
+    c.put("execution.checkpointing.dir", Files.createDirectories(dir.resolve("checkpoints")).toUri().toString());
     c.put("metrics.fetcher.update-interval", "500");
     // the web monitor's timeout also bounds a metric fetch: with the default (10 min) a query to a
     // TaskManager that died keeps the REST metrics (and the UI's counts) frozen for 10 minutes

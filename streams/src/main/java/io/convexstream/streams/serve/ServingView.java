@@ -108,6 +108,9 @@ public final class ServingView implements AutoCloseable {
     // the jobs publish transactionally: only committed outputs are served
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // outputs and the changelog's histories may be as large as the topics allow
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topic.MAX_MESSAGE_BYTES);
+    p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topic.MAX_MESSAGE_BYTES);
     KafkaStreams streams = new KafkaStreams(topology(history), p);
     streams.start();
     return new ServingView(streams, history, startEnds,

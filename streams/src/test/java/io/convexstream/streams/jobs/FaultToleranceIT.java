@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * time further into the stream (restoring from the last checkpoint, aborting the open Kafka
  * transactions), publishes to read_committed consumers exactly what a failure-free run publishes:
  * per key the same outputs in the same order, no duplicates, no gaps, the same bytes; and the same
- * dead letters.
+ * dead letters. The failing run keeps its state in RocksDB (incremental checkpoints), the clean run
+ * on the heap: the state backend changes nothing of what is published.
  */
 class FaultToleranceIT {
   @RegisterExtension
@@ -60,8 +61,13 @@ class FaultToleranceIT {
     options.put(Jobs.INJECT_FAILURES, failures);
     // stretch the busiest partition over about two seconds, so checkpoints complete between failures
     options.put(Jobs.INJECT_PAUSE_MICROS, String.valueOf(2_000_000 / n));
+    options.put(JobOptions.STATE_BACKEND.key(), "rocksdb");
     JobID faulty = run(p, bootstrap, "faulty-" + p.name(), options);
 
+    assertThat(STACK.flink().rest("/jobs/" + faulty + "/checkpoints/config").get("state_backend").asText())
+        .as("state backend of the faulty run").containsIgnoringCase("rocksdb");
+    assertThat(STACK.flink().rest("/jobs/" + faulty + "/checkpoints/config").get("checkpoint_storage").asText())
+        .as("checkpoint storage").containsIgnoringCase("FileSystem");
     assertThat(STACK.flink().restarts(faulty)).as("restarts of the faulty run").isEqualTo(3);
     assertThat(STACK.flink().restoredFromCheckpoint(faulty)).as("the last restart restored a checkpoint").isTrue();
     assertThat(clean).isNotEmpty();

@@ -1,0 +1,83 @@
+package io.convexstream.streams.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.schemas.DeadLetter;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.streams.LocalStack;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Records too large for Kafka: an input the topics cannot take is refused at the producer with the
+ * limit named; an output too large is dead-lettered with its reason while the job goes on (it
+ * used to fail the sink, restart, and fail again forever).
+ */
+class MessageSizeIT {
+  @RegisterExtension
+  static final LocalStack STACK = new LocalStack(4);
+
+  private static Gradient gradient(String model, long step, int dim) {
+    return new Gradient(model, step, "w", new NumericVector(dim, null, Collections.nCopies(dim, 0.01)), null, null, Instant.EPOCH);
+  }
+
+  @Test
+  void anInputOverTheLimitIsRefusedWithTheLimitNamed() {
+    int dim = Topic.MAX_MESSAGE_BYTES / 8 + 1; // one double more than a message holds
+    try (TopicClient kafka = new TopicClient(STACK.bootstrap())) {
+      kafka.send(Topic.GRADIENTS, "huge", gradient("huge", 1, dim));
+      assertThatThrownBy(kafka::flush).hasMessageContaining("max.request.size");
+    }
+  }
+
+  @Test
+  void anOutputOverTheLimitIsDeadLetteredAndTheJobGoesOn() throws Exception {
+    String bootstrap = STACK.bootstrap();
+    var outFrom = TopicClient.endOffsets(bootstrap, Topic.PARAMETERS);
+    var deadFrom = TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS);
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      for (long t = 1; t <= 5; t++) {
+        kafka.send(Topic.GRADIENTS, "small", gradient("small", t, 4));
+      }
+      for (long t = 1; t <= 3; t++) {
+        kafka.send(Topic.GRADIENTS, "big", gradient("big", t, 600)); // parameters of about 4.8 kB
+      }
+      kafka.flush();
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Jobs.prepare(env, LearnerJob.gradients(), new JobSettings(bootstrap, "it-message-size", true, DeliveryGuarantee.EXACTLY_ONCE,
+        Duration.ofMillis(300), 2, Map.of("output.maxBytes", "4096")));
+    JobID id = STACK.flink().submit(env, "it-message-size");
+    STACK.flink().awaitFinished(id, 120_000);
+    assertThat(STACK.flink().restarts(id)).isZero();
+
+    var published = io.convexstream.streams.OutputTopics.perKey(bootstrap, Topic.PARAMETERS, outFrom);
+    assertThat(published).containsOnlyKeys("small");
+    assertThat(published.get("small")).hasSize(5);
+    List<DeadLetter> dead;
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      dead = kafka.read(Topic.DEAD_LETTERS, DeadLetter.class, d -> d.getSourceTopic().equals(Topic.PARAMETERS.topicName()), 3,
+          Duration.ofSeconds(30));
+    }
+    assertThat(dead).hasSize(3).allSatisfy(d -> {
+      assertThat(d.getStage()).isEqualTo("publish");
+      assertThat(new String(io.convexstream.schemas.codec.AvroCodec.bytes(d.getKey()), StandardCharsets.UTF_8)).isEqualTo("big");
+      assertThat(d.getReason()).startsWith("output for key big to convexstream.parameters is ").contains("over output.maxBytes = 4096");
+    });
+    assertThat(TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS)).isNotEqualTo(deadFrom);
+  }
+}
