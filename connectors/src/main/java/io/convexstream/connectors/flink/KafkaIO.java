@@ -116,7 +116,8 @@ public final class KafkaIO {
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(EncodedRecord r, KafkaSinkContext context, Long timestamp) {
-      return new ProducerRecord<>(topic, null, timestamp, r.key, r.value);
+      // event times before 1970 (simulated or bad data) are no Kafka timestamps; the output topics use append time anyway
+      return new ProducerRecord<>(topic, null, timestamp == null || timestamp < 0 ? null : timestamp, r.key, r.value);
     }
   }
 

@@ -25,6 +25,11 @@ public final class LearnerConfig implements Serializable {
   public static final int ND4J_MIN_DIM = 1000;
 
   private final Map<String, String> values;
+  // parsed once (a learner is rebuilt from its configuration for every record the operator applies);
+  // rebuilt after deserialization; domains are immutable
+  private transient Domain domain;
+  private transient Map<String, Double> numbers;
+  private transient Algorithm algorithm;
 
   private LearnerConfig(Map<String, String> values) {
     this.values = Map.copyOf(values);
@@ -32,15 +37,19 @@ public final class LearnerConfig implements Serializable {
       if (!k.equals("algorithm") && !PARAMETERS.contains(k)) {
         throw new IllegalArgumentException("unknown learner parameter '" + k + "'; known: " + PARAMETERS);
       }
-      if (!TEXT.contains(k)) {
+      if (!TEXT.contains(k)) { // checked here, not at the first record
+        double d;
         try {
-          number(k, 0); // checked here, not at the first record
+          d = Double.parseDouble(values.get(k));
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException("learner parameter " + k + " must be a number, not '" + values.get(k) + "'");
         }
+        if (!Double.isFinite(d)) {
+          throw new IllegalArgumentException(k + " must be finite");
+        }
       }
     }
-    Algorithm.parse(algorithm());
+    parsedAlgorithm();
     domain();
     matrixBackend(1);
   }
@@ -69,19 +78,31 @@ public final class LearnerConfig implements Serializable {
   }
 
   public Domain domain() {
-    return values.containsKey("domain") ? Domain.parse(values.get("domain")) : new L2Ball(1.0);
+    if (domain == null) {
+      domain = values.containsKey("domain") ? Domain.parse(values.get("domain")) : new L2Ball(1.0);
+    }
+    return domain;
+  }
+
+  /** The algorithm, parsed. */
+  Algorithm parsedAlgorithm() {
+    if (algorithm == null) {
+      algorithm = Algorithm.parse(algorithm());
+    }
+    return algorithm;
   }
 
   double number(String key, double orElse) {
-    String v = values.get(key);
-    if (v == null) {
-      return orElse;
+    if (numbers == null) {
+      Map<String, Double> parsed = new HashMap<>();
+      values.forEach((k, v) -> {
+        if (!TEXT.contains(k)) {
+          parsed.put(k, Double.parseDouble(v)); // checked by the constructor
+        }
+      });
+      numbers = parsed;
     }
-    double d = Double.parseDouble(v);
-    if (!Double.isFinite(d)) {
-      throw new IllegalArgumentException(key + " must be finite");
-    }
-    return d;
+    return numbers.getOrDefault(key, orElse);
   }
 
   /** Where a learner of dimension {@code dim} keeps its matrices (only oomd-ec has any). */

@@ -37,7 +37,7 @@ public final class Learners {
     var domain = c.domain();
     double d = domain.diameter(dim);
     double g = c.gradientBound();
-    switch (LearnerConfig.Algorithm.parse(c.algorithm())) {
+    switch (c.parsedAlgorithm()) {
       case OGD:
         return new OnlineGradientDescent(domain, dim, g, s);
       case OPTIMISTIC_OMD:
