@@ -91,6 +91,11 @@ class LocalProcessesIT {
       assertThat(devices).isEqualTo(-2);
       assertThat(Files.readString(cluster.logDir().resolve("taskmanager-0.log"))).contains("ND4J CPU backend");
       job.cancel().get();
+
+      // another TaskManager joins the running cluster from its configuration directory (cluster --join)
+      try (StandaloneCluster joined = StandaloneCluster.join(dir, 1)) {
+        assertThat(cluster.rest().get("/taskmanagers").get("taskmanagers").size()).isEqualTo(2);
+      }
     }
   }
 
