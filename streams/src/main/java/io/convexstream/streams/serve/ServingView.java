@@ -88,11 +88,18 @@ public final class ServingView implements AutoCloseable {
     this.applicationId = applicationId;
   }
 
+  /**
+   * Bytes of records a key's store entry holds at most, so that it fits in one changelog message:
+   * older versions go first (the newest of each part always stays; an output is at most
+   * output.maxBytes, less than this).
+   */
+  static final int STORE_VALUE_BYTES = Topic.MAX_MESSAGE_BYTES - 96 * 1024;
+
   /** The view's topology: one versioned store per output topic. */
-  static org.apache.kafka.streams.Topology topology(int history) {
+  static org.apache.kafka.streams.Topology topology(int history, int maxBytes) {
     StreamsBuilder builder = new StreamsBuilder();
     for (Output<?> o : OUTPUTS) {
-      materialise(builder, o, history);
+      materialise(builder, o, history, maxBytes);
     }
     return builder.build();
   }
@@ -111,7 +118,7 @@ public final class ServingView implements AutoCloseable {
     // outputs and the changelog's histories may be as large as the topics allow
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topic.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topic.MAX_MESSAGE_BYTES);
-    KafkaStreams streams = new KafkaStreams(topology(history), p);
+    KafkaStreams streams = new KafkaStreams(topology(history, STORE_VALUE_BYTES), p);
     streams.start();
     return new ServingView(streams, history, startEnds,
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)), applicationId);
@@ -136,7 +143,7 @@ public final class ServingView implements AutoCloseable {
     }
   }
 
-  private static <T extends SpecificRecord> void materialise(StreamsBuilder builder, Output<T> o, int history) {
+  private static <T extends SpecificRecord> void materialise(StreamsBuilder builder, Output<T> o, int history, int maxBytes) {
     AvroCodec<T> codec = AvroCodec.of(o.type());
     builder.stream(o.topic().topicName(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
         .groupByKey(Grouped.with(Serdes.String(), Serdes.ByteArray()))
@@ -147,7 +154,7 @@ public final class ServingView implements AutoCloseable {
           } catch (RuntimeException e) { // DecodeException, or a value the type cannot hold
             return versions; // the jobs write these topics; nothing undecodable is expected there
           }
-          return versions.add(o.part().apply(record), o.epoch().applyAsLong(record), o.version().applyAsLong(record), value, history);
+          return versions.add(o.part().apply(record), o.epoch().applyAsLong(record), o.version().applyAsLong(record), value, history, maxBytes);
         }, Materialized.<String, Versions, KeyValueStore<Bytes, byte[]>>as(o.store())
             .withKeySerde(Serdes.String()).withValueSerde(Versions.SERDE));
   }
@@ -244,7 +251,7 @@ public final class ServingView implements AutoCloseable {
     final Map<String, Long> latest = new TreeMap<>();
     final Map<String, Long> epochs = new TreeMap<>();
 
-    Versions add(String part, long epoch, long version, byte[] value, int keep) {
+    Versions add(String part, long epoch, long version, byte[] value, int keep, int maxBytes) {
       Long last = latest.get(part);
       long lastEpoch = epochs.getOrDefault(part, Long.MIN_VALUE);
       if (last != null && (epoch < lastEpoch || epoch == lastEpoch && version <= last)) {
@@ -260,7 +267,25 @@ public final class ServingView implements AutoCloseable {
       if (values.size() > keep) {
         values.remove(0);
       }
+      trim(part, maxBytes);
       return this;
+    }
+
+    /** Drops the oldest versions, of {@code part} first, until the records take at most {@code maxBytes}. */
+    private void trim(String part, int maxBytes) {
+      long bytes = parts.values().stream().flatMap(List::stream).mapToLong(b -> b.length).sum();
+      List<List<byte[]>> order = new ArrayList<>();
+      order.add(parts.get(part));
+      parts.forEach((p, v) -> {
+        if (!p.equals(part)) {
+          order.add(v);
+        }
+      });
+      for (List<byte[]> values : order) {
+        while (bytes > maxBytes && values.size() > 1) {
+          bytes -= values.remove(0).length;
+        }
+      }
     }
 
     static final Serde<Versions> SERDE = Serdes.serdeFrom(new Serializer<>() {

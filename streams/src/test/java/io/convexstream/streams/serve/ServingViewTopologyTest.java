@@ -34,7 +34,7 @@ class ServingViewTopologyTest {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "serving-topology-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(ServingView.topology(3), p);
+    driver = new TopologyTestDriver(ServingView.topology(3, 2_000), p);
     parameters = driver.createInputTopic(Topic.PARAMETERS.topicName(), new StringSerializer(), new ByteArraySerializer());
     decisions = driver.createInputTopic(Topic.PORTFOLIO_DECISIONS.topicName(), new StringSerializer(), new ByteArraySerializer());
   }
@@ -45,8 +45,13 @@ class ServingViewTopologyTest {
   }
 
   private void publish(String model, long epoch, long version) {
+    publish(model, epoch, version, 1);
+  }
+
+  private void publish(String model, long epoch, long version, int dim) {
     ParameterUpdate u = ParameterUpdate.newBuilder().setModelId(model).setVersion(version).setStep(version)
-        .setParameters(new NumericVector(1, null, List.of((double) version))).setEventTime(Instant.EPOCH).setRunEpoch(epoch).build();
+        .setParameters(new NumericVector(dim, null, java.util.Collections.nCopies(dim, (double) version))).setEventTime(Instant.EPOCH)
+        .setRunEpoch(epoch).build();
     parameters.pipeInput(model, PARAMS.encode(u));
   }
 
@@ -66,6 +71,17 @@ class ServingViewTopologyTest {
       publish("m", 7, v);
     }
     assertThat(history("m")).containsExactly("7/3", "7/4", "7/5");
+  }
+
+  /** A key's history fits in one changelog message: large outputs keep fewer versions, the newest always. */
+  @Test
+  void largeOutputsKeepFewerVersionsWithinTheStoresByteBudget() {
+    for (long v = 1; v <= 4; v++) {
+      publish("big", 1, v, 100); // about 0.8 kB each: two fit in the test's 2 000 bytes
+    }
+    assertThat(history("big")).containsExactly("1/3", "1/4");
+    publish("big", 1, 5, 300); // 2.4 kB alone: only the newest stays
+    assertThat(history("big")).containsExactly("1/5");
   }
 
   @Test
@@ -126,7 +142,7 @@ class ServingViewTopologyTest {
     assertThat(v.latest).containsEntry("", 4L);
     assertThat(v.epochs).containsEntry("", 0L);
     ServingView.Versions again = ServingView.Versions.SERDE.deserializer().deserialize("t",
-        ServingView.Versions.SERDE.serializer().serialize("t", v.add("", 0, 5, value, 3)));
+        ServingView.Versions.SERDE.serializer().serialize("t", v.add("", 0, 5, value, 3, 10_000)));
     assertThat(again.latest).containsEntry("", 5L);
     assertThat(again.parts.get("")).hasSize(2);
   }
