@@ -29,6 +29,7 @@ public final class OperatorMetrics {
   public static final String UPDATE_MICROS = "updateMicros";
   /** Job option (typed in the streams module's JobOptions): per-key gauges for at most this many keys per subtask (default 16). */
   public static final String MAX_KEYS_OPTION = "metrics.maxKeys";
+  public static final int DEFAULT_MAX_KEYS = 16;
 
   private final MetricGroup group;
   private final Counter applied;
@@ -51,7 +52,7 @@ public final class OperatorMetrics {
   }
 
   public static OperatorMetrics register(RuntimeContext ctx) {
-    int maxKeys = Integer.parseInt(ctx.getGlobalJobParameters().getOrDefault(MAX_KEYS_OPTION, "16"));
+    int maxKeys = Integer.parseInt(ctx.getGlobalJobParameters().getOrDefault(MAX_KEYS_OPTION, String.valueOf(DEFAULT_MAX_KEYS)));
     return new OperatorMetrics(ctx.getMetricGroup().addGroup(GROUP), maxKeys);
   }
 

@@ -3,6 +3,7 @@ package io.convexstream.streams.cli;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.recording.Replayer;
 import io.convexstream.streams.jobs.JobSettings;
+import io.convexstream.streams.jobs.JobOptions;
 import io.convexstream.streams.jobs.Jobs;
 import io.convexstream.streams.jobs.StreamJob;
 import io.convexstream.streams.local.LocalFlinkCluster;
@@ -75,9 +76,9 @@ final class ReplayCommand implements Callable<Integer> {
     }
     StreamJob streamJob = Jobs.byName(job);
     Map<String, String> jobOptions = new HashMap<>(options);
-    jobOptions.put(Jobs.REPLAY_DIR, in.toAbsolutePath().toString());
-    jobOptions.put(Jobs.REPLAY_FROM, Long.toString(fromMillis));
-    jobOptions.put(Jobs.REPLAY_TO, Long.toString(toMillis));
+    jobOptions.put(JobOptions.REPLAY_DIR.key(), in.toAbsolutePath().toString());
+    jobOptions.put(JobOptions.REPLAY_FROM.key(), Long.toString(fromMillis));
+    jobOptions.put(JobOptions.REPLAY_TO.key(), Long.toString(toMillis));
     JobSettings settings = new JobSettings(bootstrap, "convexstream-replay-" + job, true, DeliveryGuarantee.EXACTLY_ONCE,
         Duration.ofSeconds(2), 2, jobOptions);
     try (LocalFlinkCluster cluster = LocalFlinkCluster.start(8081, 4)) {

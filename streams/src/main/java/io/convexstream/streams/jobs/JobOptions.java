@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import io.convexstream.connectors.flink.OperatorMetrics;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -19,7 +20,8 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class JobOptions {
   // shared by every job
-  public static final ConfigOption<Integer> METRICS_MAX_KEYS = ConfigOptions.key("metrics.maxKeys").intType().defaultValue(16)
+  public static final ConfigOption<Integer> METRICS_MAX_KEYS = ConfigOptions.key(OperatorMetrics.MAX_KEYS_OPTION).intType()
+      .defaultValue(OperatorMetrics.DEFAULT_MAX_KEYS)
       .withDescription("Per-key gauges (per model, layer, strategy) for at most this many keys per subtask.");
   public static final ConfigOption<String> REPLAY_DIR = ConfigOptions.key("replay.dir").stringType().noDefaultValue()
       .withDescription("Read the input from this recording directory instead of Kafka (set by `replay --job`).");

@@ -32,13 +32,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** The runnable jobs by name, and how an environment is prepared for them. */
 public final class Jobs {
-  /** Keys of the options every job shares (typed in {@link JobOptions}). */
-  public static final String REPLAY_DIR = JobOptions.REPLAY_DIR.key();
-  public static final String REPLAY_FROM = JobOptions.REPLAY_FROM.key();
-  public static final String REPLAY_TO = JobOptions.REPLAY_TO.key();
-  public static final String INJECT_FAILURES = JobOptions.INJECT_FAILURES.key();
-  public static final String INJECT_PAUSE_MICROS = JobOptions.INJECT_PAUSE_MICROS.key();
-
   private Jobs() {}
 
   public static Map<String, StreamJob> all() {
@@ -141,7 +134,13 @@ public final class Jobs {
   public static <T extends SpecificRecord> DataStream<DeadLetter> publish(DataStream<T> outputs, JobSettings s, String job,
       Topic topic, Class<T> type, KafkaIO.KeyOf<T> key, String output, String sink) {
     int maxBytes = Configuration.fromMap(s.options()).get(JobOptions.OUTPUT_MAX_BYTES);
-    SingleOutputStreamOperator<EncodedRecord> encoded = outputs
+    return encodeAndSink(outputs, s, job, topic, type, key, maxBytes, output, sink);
+  }
+
+  /** The encoder (uid encode-{@code output}) chained to the Kafka sink {@code sink}; returns what the encoder refused. */
+  private static <T extends SpecificRecord> DataStream<DeadLetter> encodeAndSink(DataStream<T> records, JobSettings s, String job,
+      Topic topic, Class<T> type, KafkaIO.KeyOf<T> key, int maxBytes, String output, String sink) {
+    SingleOutputStreamOperator<EncodedRecord> encoded = records
         .process(new OutputEncoder<>(topic, type, key, maxBytes, job), TypeInformation.of(EncodedRecord.class))
         .name("encode-" + output)
         .uid("encode-" + output);
@@ -157,17 +156,14 @@ public final class Jobs {
    */
   @SafeVarargs
   public static void sinkDeadLetters(JobSettings s, String job, DataStream<DeadLetter> first, DataStream<DeadLetter>... more) {
-    first.union(more)
+    DataStream<DeadLetter> fitted = first.union(more)
         .map(Jobs::fitted)
         .name("fit-dead-letters")
-        .uid("fit-dead-letters")
-        .process(new OutputEncoder<>(Topic.DEAD_LETTERS, DeadLetter.class, DeadLetter::getSourceTopic, OutputEncoder.DEFAULT_MAX_BYTES, job),
-            TypeInformation.of(EncodedRecord.class))
-        .name("encode-dead-letters")
-        .uid("encode-dead-letters")
-        .sinkTo(KafkaIO.sink(s.bootstrapServers(), Topic.DEAD_LETTERS, s.delivery(), s.transactionalIdPrefix(job, "dead-letters")))
-        .name("dead-letter-sink")
-        .uid("dead-letter-sink");
+        .uid("fit-dead-letters");
+    // a fitted dead letter's record bytes are below the limit; one refused anyway (an input key of
+    // kilobytes) is counted in oversizedOutputs
+    encodeAndSink(fitted, s, job, Topic.DEAD_LETTERS, DeadLetter.class, DeadLetter::getSourceTopic, OutputEncoder.DEFAULT_MAX_BYTES,
+        "dead-letters", "dead-letter-sink");
   }
 
   /** The dead letter, without its record's bytes when they alone come near a message's limit. */

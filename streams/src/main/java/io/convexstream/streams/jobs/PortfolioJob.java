@@ -49,13 +49,7 @@ public final class PortfolioJob implements StreamJob {
   private static final String PERIOD_MS = "period.ms";
   private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, PERIOD_MS);
   private static final String PARAMS = "params.";
-
-  /** Whether {@code key} is "params.<strategy>.<parameter>". */
-  private static boolean isParameter(String key) {
-    String rest = key.substring(PARAMS.length());
-    int dot = rest.lastIndexOf('.');
-    return dot > 0 && dot < rest.length() - 1;
-  }
+  private static final String DEFAULT_STRATEGIES = "ucrp,olmar1,pamr";
   public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
       .withDescription("Period length in ms of event time, for every portfolio without its own portfolio[.<id>].period.ms.");
   public static final ConfigOption<Long> OUT_OF_ORDER_MS = ConfigOptions.key("outOfOrderMs").longType().defaultValue(0L)
@@ -83,7 +77,7 @@ public final class PortfolioJob implements StreamJob {
   public JobOptions options() {
     return new JobOptions(List.of(MARKET_INPUT, PORTFOLIOS, ID,
         field("portfolio.", ASSETS).withDescription("Assets of the portfolio (comma list); required."),
-        ConfigOptions.key("portfolio." + STRATEGIES).stringType().defaultValue("ucrp,olmar1,pamr")
+        ConfigOptions.key("portfolio." + STRATEGIES).stringType().defaultValue(DEFAULT_STRATEGIES)
             .withDescription("Strategies (comma list): " + String.join(", ", Strategies.NAMES) + " (not best, bcrp: backtest only)."),
         ConfigOptions.key("portfolio." + COMBINERS).stringType().defaultValue("")
             .withDescription("Combiners over the strategies (comma list): " + String.join(", ", Strategies.COMBINERS) + "."),
@@ -100,6 +94,13 @@ public final class PortfolioJob implements StreamJob {
                     + ", or portfolio[.<id>].params.<strategy>.<parameter>");
               }
             })));
+  }
+
+  /** Whether {@code key} is "params.<strategy>.<parameter>". */
+  private static boolean isParameter(String key) {
+    String rest = key.substring(PARAMS.length());
+    int dot = rest.lastIndexOf('.');
+    return dot > 0 && dot < rest.length() - 1;
   }
 
   /**
@@ -150,7 +151,7 @@ public final class PortfolioJob implements StreamJob {
   }
 
   /** The strategies' parameters set with {@code prefix}params.<strategy>.<parameter>, by strategy. */
-  private static Map<String, Map<String, Double>> parameters(String id, String prefix, Map<String, String> given) {
+  private static Map<String, Map<String, Double>> parameters(String prefix, Map<String, String> given) {
     Map<String, Map<String, Double>> out = new java.util.TreeMap<>();
     given.forEach((k, v) -> {
       if (k.startsWith(prefix + PARAMS)) {
@@ -171,7 +172,7 @@ public final class PortfolioJob implements StreamJob {
     if (assets == null || assets.isBlank()) {
       throw new IllegalArgumentException("portfolio " + id + " needs --set " + prefix + "assets=A,B,...");
     }
-    String strategies = o.getOptional(field(prefix, STRATEGIES)).orElse("ucrp,olmar1,pamr");
+    String strategies = o.getOptional(field(prefix, STRATEGIES)).orElse(DEFAULT_STRATEGIES);
     String combiners = o.getOptional(field(prefix, COMBINERS)).orElse("");
     double cost;
     long period;
@@ -181,7 +182,7 @@ public final class PortfolioJob implements StreamJob {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("portfolio " + id + ": " + prefix + COST + " and " + prefix + PERIOD_MS + " are numbers", e);
     }
-    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period, parameters(id, prefix, given)).checked();
+    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period, parameters(prefix, given)).checked();
   }
 
   private static List<String> list(String commaList) {

@@ -58,9 +58,9 @@ class FaultToleranceIT {
     Map<TopicPartition, Long> faultyFrom = TopicClient.endOffsets(bootstrap, p.output());
     Map<TopicPartition, Long> faultyDead = TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS);
     Map<String, String> options = new HashMap<>(p.options());
-    options.put(Jobs.INJECT_FAILURES, failures);
+    options.put(JobOptions.INJECT_FAILURES.key(), failures);
     // stretch the busiest partition over about two seconds, so checkpoints complete between failures
-    options.put(Jobs.INJECT_PAUSE_MICROS, String.valueOf(2_000_000 / n));
+    options.put(JobOptions.INJECT_PAUSE_MICROS.key(), String.valueOf(2_000_000 / n));
     options.put(JobOptions.STATE_BACKEND.key(), "rocksdb");
     JobID faulty = run(p, bootstrap, "faulty-" + p.name(), options);
 

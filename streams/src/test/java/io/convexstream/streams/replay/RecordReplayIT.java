@@ -163,7 +163,7 @@ class RecordReplayIT {
     Map<TopicPartition, Long> directOut = TopicClient.endOffsets(live.bootstrapServers(), output);
     Map<TopicPartition, Long> directDead = TopicClient.endOffsets(live.bootstrapServers(), Topic.DEAD_LETTERS);
     Map<String, String> replayOptions = new HashMap<>(options);
-    replayOptions.put(Jobs.REPLAY_DIR, dir.toString());
+    replayOptions.put(io.convexstream.streams.jobs.JobOptions.REPLAY_DIR.key(), dir.toString());
     run(live, job, "direct-" + name, replayOptions);
     assertThat(OutputTopics.perKey(live.bootstrapServers(), output, directOut)).isEqualTo(expected);
     assertThat(OutputTopics.deadLetters(live.bootstrapServers(), input, directDead)).isEqualTo(expectedDead);
