@@ -16,6 +16,18 @@ public record Box(double lo, double hi) implements Domain {
   }
 
   @Override
+  public boolean coordinatewise() {
+    return true;
+  }
+
+  @Override
+  public void project(double[] x, int[] indices) {
+    for (int i : indices) {
+      x[i] = Math.min(hi, Math.max(lo, x[i]));
+    }
+  }
+
+  @Override
   public double diameter(int dim) {
     return (hi - lo) * Math.sqrt(dim);
   }

@@ -5,6 +5,19 @@ public interface Domain {
   /** Replaces x by its Euclidean projection onto the set. */
   void project(double[] x);
 
+  /**
+   * Whether the projection acts on each coordinate alone (a box, all of ℝ^d): then an update that
+   * moves some coordinates changes only those, and {@link #project(double[], int[])} suffices.
+   */
+  default boolean coordinatewise() {
+    return false;
+  }
+
+  /** Projects after a change of the coordinates {@code indices} only; exact for {@link #coordinatewise()} domains. */
+  default void project(double[] x, int[] indices) {
+    project(x);
+  }
+
   /** Euclidean diameter D in dimension dim (unconstrained: the configured reference scale). */
   double diameter(int dim);
 

@@ -6,6 +6,14 @@ public record Unconstrained(double referenceDiameter) implements Domain {
   public void project(double[] x) {}
 
   @Override
+  public boolean coordinatewise() {
+    return true;
+  }
+
+  @Override
+  public void project(double[] x, int[] indices) {}
+
+  @Override
   public double diameter(int dim) {
     return referenceDiameter;
   }

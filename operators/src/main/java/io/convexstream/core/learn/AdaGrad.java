@@ -36,8 +36,18 @@ public final class AdaGrad implements OnlineLearner {
         x[i] -= eta * v[k] / Math.sqrt(sumSquares[i]);
       }
     }
-    domain.project(x);
+    if (idx != null && domain.coordinatewise()) {
+      domain.project(x, idx); // O(non-zeros)
+    } else {
+      domain.project(x);
+    }
     t++;
+  }
+
+  /** On a box or all of ℝ^d (projection coordinate by coordinate). */
+  @Override
+  public boolean updatesOnlyGradientCoordinates() {
+    return domain.coordinatewise();
   }
 
   @Override

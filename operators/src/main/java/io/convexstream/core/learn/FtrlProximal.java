@@ -59,6 +59,11 @@ public final class FtrlProximal implements OnlineLearner {
   }
 
   @Override
+  public boolean updatesOnlyGradientCoordinates() {
+    return true;
+  }
+
+  @Override
   public String algorithm() {
     return ID;
   }

@@ -35,7 +35,17 @@ public final class OnlineGradientDescent implements OnlineLearner {
     t++;
     eta = stepSize(t);
     g.addTo(x, -eta);
-    domain.project(x);
+    if (g.indices() != null && domain.coordinatewise()) {
+      domain.project(x, g.indices()); // O(non-zeros)
+    } else {
+      domain.project(x);
+    }
+  }
+
+  /** On a box or all of ℝ^d (projection coordinate by coordinate). */
+  @Override
+  public boolean updatesOnlyGradientCoordinates() {
+    return domain.coordinatewise();
   }
 
   @Override

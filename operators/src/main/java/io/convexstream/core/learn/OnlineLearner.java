@@ -20,6 +20,14 @@ public interface OnlineLearner {
   /** Observes g_t at {@link #decision()} and advances to the next round. */
   void update(GradientVector g);
 
+  /**
+   * Whether an update changes only the coordinates where the gradient is non-zero (or listed, for
+   * a sparse gradient): then a host can publish just those (a delta) instead of the whole vector.
+   */
+  default boolean updatesOnlyGradientCoordinates() {
+    return false;
+  }
+
   /** Rounds completed. */
   long rounds();
 

@@ -11,11 +11,10 @@ import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.core.linalg.Nd4jDevice;
 import io.convexstream.core.linalg.Vectors;
-import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterChunks;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -257,6 +256,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       return;
     }
     learnerState.update(learner.exportState());
+    p.changed = learner.updatesOnlyGradientCoordinates() ? withChanged(p.changed, g.indices(), p.dim) : null;
 
     p.updates = learner.rounds();
     p.lastEventTime = eventTime;
@@ -293,10 +293,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
 
   private void emit(ModelProgress p, Collector<ParameterUpdate> out, OnlineLearner learner, String model) {
     double[] x = learner.decision();
-    List<Double> params = new ArrayList<>(x.length);
-    for (double e : x) {
-      params.add(e);
-    }
     Map<String, Double> m = new HashMap<>();
     m.put("updates", (double) p.updates);
     m.put("stepSize", learner.stepSize());
@@ -316,16 +312,51 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     for (String name : new String[] {"loss", "regret", "gradientVariation", "stepSize", "parameterNorm"}) {
       metrics.aggregate(name, m.getOrDefault(name, Double.NaN));
     }
-    out.collect(ParameterUpdate.newBuilder()
-        .setModelId(model)
-        .setVersion(p.updates)
-        .setStep(p.lastStep)
-        .setParameters(new NumericVector(x.length, null, params))
-        .setMetrics(m)
-        .setEventTime(Instant.ofEpochMilli(p.lastEventTime))
-        .setRunEpoch(p.runEpoch)
-        .build());
+    LearnerSettings.Publication policy = settings.publication();
+    var header = new ParameterChunks.Header(model, p.runEpoch, p.updates, p.lastStep, p.lastEventTime, m);
+    // a delta while it is smaller than a snapshot and the deltas since the last snapshot add up to
+    // less than one (a reader starting at that snapshot reads at most twice a snapshot's entries)
+    boolean delta = p.changed != null && p.lastEmittedVersion > 0 && p.lastSnapshotVersion > 0
+        && p.updates - p.lastSnapshotVersion < policy.snapshotEvery()
+        && p.deltaEntries + p.changed.length < x.length;
+    List<ParameterUpdate> records = delta
+        ? ParameterChunks.delta(header, p.lastEmittedVersion, x, p.changed, policy.chunkBytes())
+        : ParameterChunks.snapshot(header, x, policy.chunkBytes());
+    records.forEach(out::collect);
+    if (delta) {
+      p.deltaEntries += p.changed.length;
+    } else {
+      p.lastSnapshotVersion = p.updates;
+      p.deltaEntries = 0;
+    }
+    p.changed = learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
     p.lastEmittedVersion = p.updates;
+  }
+
+  /**
+   * {@code changed} and the gradient's coordinates, merged (both strictly increasing); null (a
+   * snapshot next) for a dense gradient or when more than ⅔ of the coordinates changed, where a
+   * snapshot is smaller than a delta.
+   */
+  static int[] withChanged(int[] changed, int[] gradient, int dim) {
+    if (changed == null || gradient == null) {
+      return null;
+    }
+    int[] merged = new int[changed.length + gradient.length];
+    int i = 0;
+    int j = 0;
+    int n = 0;
+    while (i < changed.length || j < gradient.length) {
+      int next = j == gradient.length || i < changed.length && changed[i] <= gradient[j] ? changed[i] : gradient[j];
+      if (i < changed.length && changed[i] == next) {
+        i++;
+      }
+      if (j < gradient.length && gradient[j] == next) {
+        j++;
+      }
+      merged[n++] = next;
+    }
+    return 3L * n > 2L * dim ? null : java.util.Arrays.copyOf(merged, n);
   }
 
   private long eventTimeOf(T r) {

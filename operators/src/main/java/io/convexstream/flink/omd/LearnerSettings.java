@@ -19,6 +19,7 @@ import java.util.stream.Stream;
  * @param gapTimeoutMillis how long a missing step is waited for before it is skipped
  * @param autoCreate whether an unknown model id starts a new learner (else it is dead-lettered)
  * @param knownModels model ids accepted when autoCreate is off
+ * @param publication how parameters are published (snapshots, deltas, chunk size)
  */
 public record LearnerSettings(
     LearnerConfig learner,
@@ -28,7 +29,34 @@ public record LearnerSettings(
     int maxBufferedSteps,
     long gapTimeoutMillis,
     boolean autoCreate,
-    Set<String> knownModels) implements Serializable {
+    Set<String> knownModels,
+    Publication publication) implements Serializable {
+
+  /**
+   * How a model's parameters are published (docs/ARCHITECTURE.md, "Parameter publication").
+   *
+   * @param chunkBytes at most this many bytes of values per output record; larger publications are cut into chunks
+   * @param snapshotEvery a full snapshot at least every this many updates, so a reader that starts
+   *     late, or after retention removed the earlier records, waits at most that long
+   */
+  public record Publication(int chunkBytes, long snapshotEvery) implements Serializable {
+    /** 1 MiB: ten chunks carry a dense d = 10⁶ model, far below the topics' 8 MiB message limit. */
+    public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+    public static final long DEFAULT_SNAPSHOT_EVERY = 1000;
+    public static final Publication DEFAULT = new Publication(DEFAULT_CHUNK_BYTES, DEFAULT_SNAPSHOT_EVERY);
+
+    public Publication {
+      if (chunkBytes < 12 || snapshotEvery < 1) {
+        throw new IllegalArgumentException("publication needs chunkBytes ≥ 12 and snapshotEvery ≥ 1");
+      }
+    }
+  }
+
+  public LearnerSettings(LearnerConfig learner, Map<String, LearnerConfig> overrides, int emitEvery, long emitIntervalMillis,
+      int maxBufferedSteps, long gapTimeoutMillis, boolean autoCreate, Set<String> knownModels) {
+    this(learner, overrides, emitEvery, emitIntervalMillis, maxBufferedSteps, gapTimeoutMillis, autoCreate, knownModels,
+        Publication.DEFAULT);
+  }
 
   public LearnerSettings {
     if (emitEvery < 1 || maxBufferedSteps < 0 || gapTimeoutMillis < 0 || emitIntervalMillis < 0) {
@@ -53,7 +81,7 @@ public record LearnerSettings(
     Map<String, LearnerConfig> o = new HashMap<>();
     overrides.forEach((prefix, c) -> o.put(prefix, move.apply(c)));
     return new LearnerSettings(move.apply(learner), o, emitEvery, emitIntervalMillis,
-        maxBufferedSteps, gapTimeoutMillis, autoCreate, knownModels);
+        maxBufferedSteps, gapTimeoutMillis, autoCreate, knownModels, publication);
   }
 
   /** The learner configuration of one model. */

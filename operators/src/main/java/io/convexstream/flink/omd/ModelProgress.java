@@ -28,5 +28,16 @@ public class ModelProgress {
   /** Source offset of the record that created this state: the run epoch of its outputs (0 when restored from before it existed). */
   public long runEpoch;
 
+  /**
+   * Coordinates changed since the last publication (strictly increasing), when the learner changes
+   * only its gradients' coordinates; null when unknown or too many: the next publication is a
+   * snapshot.
+   */
+  public int[] changed;
+  /** Version of the last snapshot published (0: none yet in this run). */
+  public long lastSnapshotVersion;
+  /** Entries the deltas published since the last snapshot held. */
+  public long deltaEntries;
+
   public ModelProgress() {}
 }

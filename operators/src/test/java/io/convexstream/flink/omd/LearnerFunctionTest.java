@@ -15,6 +15,7 @@ import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -64,8 +65,80 @@ class LearnerFunctionTest {
         : h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).map(DeadLetter::getReason).toList();
   }
 
+  /** The parameters of a one-record snapshot. */
   private static double[] params(ParameterUpdate u) {
-    return u.getParameters().getValues().stream().mapToDouble(Double::doubleValue).toArray();
+    assertThat(u.getBaseVersion()).as("a snapshot").isZero();
+    assertThat(u.getChunks()).as("in one record").isEqualTo(1);
+    return new ParameterAssembler().accept(u).parameters();
+  }
+
+  private Decoded<Gradient> sparse(String model, long step, int dim, int[] indices, double[] values) {
+    Gradient r = new Gradient(model, step, "w", new NumericVector(dim, Arrays.stream(indices).boxed().toList(),
+        Arrays.stream(values).boxed().toList()), null, null, Instant.ofEpochMilli(step));
+    return new Decoded<>(r, new RawRecord("convexstream.gradients", 0, offset++, 0, model.getBytes(), null));
+  }
+
+  @Test
+  void sparseLearnersPublishDeltasThatRebuildTheirParametersExactly() throws Exception {
+    int d = 100_000;
+    LearnerConfig ftrl = LearnerConfig.of("ftrl", "l1=0.01");
+    var policy = new LearnerSettings.Publication(LearnerSettings.Publication.DEFAULT_CHUNK_BYTES, 50);
+    LearnerSettings s = new LearnerSettings(ftrl, java.util.Map.of(), 1, 0, 100, 1_000, true, Set.of(), policy);
+    OnlineLearner core = Learners.create(ftrl, d);
+    java.util.Random r = new java.util.Random(3);
+    try (var h = open(s)) {
+      for (long step = 1; step <= 120; step++) {
+        int[] idx = r.ints(16, 0, d).sorted().distinct().toArray();
+        double[] v = r.doubles(idx.length).map(x -> x - 0.5).toArray();
+        h.processElement(new StreamRecord<>(sparse("m", step, d, idx, v)));
+        core.update(new GradientVector(d, idx, v));
+      }
+      List<ParameterUpdate> out = h.extractOutputValues();
+      assertThat(out).extracting(ParameterUpdate::getVersion).containsExactlyElementsOf(
+          java.util.stream.LongStream.rangeClosed(1, 120).boxed().toList());
+      // snapshots at versions 1, 51, 101 (snapshotEvery = 50); deltas list only the touched coordinates
+      assertThat(out.stream().filter(u -> u.getBaseVersion() == 0)).extracting(ParameterUpdate::getVersion)
+          .containsExactly(1L, 51L, 101L);
+      assertThat(out.stream().filter(u -> u.getBaseVersion() > 0))
+          .allSatisfy(u -> assertThat(u.getBaseVersion()).isEqualTo(u.getVersion() - 1))
+          .allSatisfy(u -> assertThat(u.getValues().getValues().remaining()).isLessThanOrEqualTo(16 * 8));
+      ParameterAssembler a = new ParameterAssembler();
+      out.forEach(a::accept);
+      assertThat(a.latest("m").parameters()).isEqualTo(core.decision());
+      assertThat(a.skipped()).isZero();
+      // a reader that starts late catches up at the next snapshot
+      ParameterAssembler late = new ParameterAssembler();
+      out.subList(60, 120).forEach(late::accept);
+      assertThat(late.latest("m").parameters()).isEqualTo(core.decision());
+      assertThat(late.skipped()).isEqualTo(40); // the deltas of versions 61..100
+    }
+  }
+
+  @Test
+  void largeModelsArePublishedInChunksThatFit() throws Exception {
+    int d = 300_000; // 2.4 MB of doubles: three chunks of 1 MiB
+    LearnerConfig ogd = LearnerConfig.of("ogd", "domain=ball:1");
+    try (var h = open(LearnerSettings.defaults(ogd))) {
+      double[] gs = new java.util.Random(2).doubles(d).map(x -> x - 0.5).toArray();
+      h.processElement(new StreamRecord<>(grad("m", 1, "w", gs)));
+      List<ParameterUpdate> out = h.extractOutputValues();
+      assertThat(out).extracting(ParameterUpdate::getChunk).containsExactly(0, 1, 2);
+      assertThat(out).allSatisfy(u -> assertThat(u.getValues().getValues().remaining()).isLessThanOrEqualTo(1 << 20));
+      OnlineLearner core = Learners.create(ogd, d);
+      core.update(GradientVector.dense(gs));
+      ParameterAssembler a = new ParameterAssembler();
+      out.forEach(a::accept);
+      assertThat(a.latest("m").parameters()).isEqualTo(core.decision());
+    }
+  }
+
+  @Test
+  void changedCoordinatesMerge() {
+    assertThat(LearnerFunction.withChanged(new int[] {1, 5, 9}, new int[] {0, 5, 12}, 100)).containsExactly(0, 1, 5, 9, 12);
+    assertThat(LearnerFunction.withChanged(new int[0], new int[] {2}, 100)).containsExactly(2);
+    assertThat(LearnerFunction.withChanged(null, new int[] {2}, 100)).isNull();
+    assertThat(LearnerFunction.withChanged(new int[] {1}, null, 100)).isNull();
+    assertThat(LearnerFunction.withChanged(new int[] {0, 1}, new int[] {2}, 4)).as("more than two thirds").isNull();
   }
 
   @Test

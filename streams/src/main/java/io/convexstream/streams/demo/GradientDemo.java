@@ -7,6 +7,7 @@ import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.streams.jobs.LearnerJob;
 import io.convexstream.streams.jobs.StreamJob;
 import io.convexstream.streams.report.Plots;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,8 +117,8 @@ public final class GradientDemo implements DemoPipeline {
         .collect(Collectors.groupingBy(u -> u.getModelId(), TreeMap::new, Collectors.toList()));
     Map<String, double[]> out = new LinkedHashMap<>();
     for (var e : sent.entrySet()) {
-      List<ParameterUpdate> us = new ArrayList<>(byModel.getOrDefault(e.getKey(), List.of()));
-      us.sort(Comparator.comparingLong(ParameterUpdate::getVersion));
+      List<ParameterAssembler.Model> us = ParameterAssembler.everyVersion(byModel.getOrDefault(e.getKey(), List.of()))
+          .getOrDefault(e.getKey(), List.of());
       List<Gradient> gs = e.getValue();
       int rounds = Math.min(us.size(), gs.size());
       int d = gs.get(0).getGradient().getDim();
@@ -137,10 +137,7 @@ public final class GradientDemo implements DemoPipeline {
           sumNorm += s * s;
         }
         regret[t] = learnerLoss + RADIUS * Math.sqrt(sumNorm); // best fixed loss is −R·||Σg||
-        List<Double> next = us.get(t).getParameters().getValues();
-        for (int i = 0; i < d; i++) {
-          x[i] = next.get(i);
-        }
+        x = us.get(t).parameters();
       }
       out.put(e.getKey(), regret);
     }

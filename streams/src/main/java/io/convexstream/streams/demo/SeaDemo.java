@@ -8,6 +8,7 @@ import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.streams.jobs.LearnerJob;
 import io.convexstream.streams.jobs.StreamJob;
 import io.convexstream.streams.report.Plots;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,8 +102,7 @@ public final class SeaDemo implements DemoPipeline {
     for (Scenario s : SCENARIOS) {
       for (String learner : LEARNERS) {
         String model = learner + "/" + s.name();
-        List<ParameterUpdate> us = new ArrayList<>(outputs.stream().filter(u -> u.getModelId().equals(model)).toList());
-        us.sort(Comparator.comparingLong(ParameterUpdate::getVersion));
+        List<ParameterAssembler.Model> us = ParameterAssembler.everyVersion(outputs).getOrDefault(model, List.of());
         List<SeaStream.Loss> ls = losses.get(s.name());
         int n = Math.min(us.size(), ls.size());
         SeaStream.Regret regret = new SeaStream.Regret(DIM, RADIUS);
@@ -120,9 +119,9 @@ public final class SeaDemo implements DemoPipeline {
           ts[t] = t + 1;
           staticRegret[t] = regret.value();
           tracking[t] = track;
-          x = us.get(t).getParameters().getValues().stream().mapToDouble(Double::doubleValue).toArray();
+          x = us.get(t).parameters();
         }
-        Double operatorRegret = n == 0 ? null : us.get(n - 1).getMetrics().get("regret");
+        Double operatorRegret = n == 0 ? null : us.get(n - 1).metrics().get("regret");
         out.printf("  %-16s %8d %14.3f %16.3f %16.3f%n", model, n, n == 0 ? Double.NaN : staticRegret[n - 1],
             track, operatorRegret == null ? Double.NaN : operatorRegret);
         (s.path() == SeaStream.Path.FIXED ? staticSeries : trackingSeries).put(model, new double[][] {ts,

@@ -41,6 +41,14 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       .withDescription("Publish a model's parameters after every k-th update.");
   public static final ConfigOption<Long> EMIT_INTERVAL_MS = ConfigOptions.key("emitIntervalMs").longType().defaultValue(0L)
       .withDescription("Also publish pending parameters this long after an unpublished update (0: off).");
+  public static final ConfigOption<Integer> PUBLISH_CHUNK_BYTES = ConfigOptions.key("publish.chunkBytes").intType()
+      .defaultValue(LearnerSettings.Publication.DEFAULT_CHUNK_BYTES)
+      .withDescription("At most this many bytes of parameter values per output record: a larger publication goes out in chunks "
+          + "(below output.maxBytes less 64 KiB).");
+  public static final ConfigOption<Long> PUBLISH_SNAPSHOT_EVERY = ConfigOptions.key("publish.snapshotEvery").longType()
+      .defaultValue(LearnerSettings.Publication.DEFAULT_SNAPSHOT_EVERY)
+      .withDescription("Learners that change only their gradients' coordinates (ftrl; adagrad and ogd on a box or unconstrained) "
+          + "publish deltas, with a full snapshot at least every this many updates (and once the deltas add up to a snapshot).");
   public static final ConfigOption<Integer> MAX_BUFFERED_STEPS = ConfigOptions.key("maxBufferedSteps").intType().defaultValue(1000)
       .withDescription("Out-of-order steps held per model while a missing one is awaited; beyond it the gap is skipped.");
   public static final ConfigOption<Long> GAP_TIMEOUT_MS = ConfigOptions.key("gapTimeoutMs").longType().defaultValue(10_000L)
@@ -49,6 +57,8 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       .withDescription("Whether an unknown model id starts a new learner (else it is dead-lettered).");
   public static final ConfigOption<String> MODELS = ConfigOptions.key("models").stringType().defaultValue("")
       .withDescription("With autoCreate=false: the model ids accepted (comma list).");
+  /** Room a parameter chunk keeps below output.maxBytes for everything but its values (ids, metrics, sparse indices are in chunkBytes). */
+  static final int CHUNK_HEADROOM = 64 * 1024;
   private static final String LEARNER_PREFIX = "learner.";
   private static final String OVERRIDE_PREFIX = "override.";
 
@@ -92,7 +102,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     if (type == LabelledExample.class) {
       own.add(LOSS);
     }
-    own.addAll(List.of(EMIT_EVERY, EMIT_INTERVAL_MS, MAX_BUFFERED_STEPS, GAP_TIMEOUT_MS, AUTO_CREATE, MODELS));
+    own.addAll(List.of(EMIT_EVERY, EMIT_INTERVAL_MS, PUBLISH_CHUNK_BYTES, PUBLISH_SNAPSHOT_EVERY, MAX_BUFFERED_STEPS, GAP_TIMEOUT_MS, AUTO_CREATE, MODELS));
     return new JobOptions(own, List.of(new JobOptions.OpenPrefix(OVERRIDE_PREFIX,
         "Models whose id starts with <...> get their own learner: ALGORITHM;KEY=VALUE;... (e.g. override.big/=oomd-ec;backend=auto).",
         (prefix, value) -> override(value))));
@@ -117,9 +127,16 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     });
     LearnerConfig learner = LearnerConfig.of(o.get(LEARNER), params.toArray(String[]::new));
     String models = o.get(MODELS);
+    int chunkBytes = o.get(PUBLISH_CHUNK_BYTES);
+    int maxBytes = o.get(JobOptions.OUTPUT_MAX_BYTES);
+    if (chunkBytes > maxBytes - CHUNK_HEADROOM) { // a chunk's key, ids and metrics must fit beside its values
+      throw new IllegalArgumentException(PUBLISH_CHUNK_BYTES.key() + " " + chunkBytes + " leaves less than " + CHUNK_HEADROOM
+          + " bytes below " + JobOptions.OUTPUT_MAX_BYTES.key() + " " + maxBytes);
+    }
     return new LearnerSettings(learner, overrides, o.get(EMIT_EVERY), o.get(EMIT_INTERVAL_MS), o.get(MAX_BUFFERED_STEPS),
         o.get(GAP_TIMEOUT_MS), o.get(AUTO_CREATE),
-        models.isBlank() ? new HashSet<>() : new HashSet<>(Arrays.asList(models.split(","))));
+        models.isBlank() ? new HashSet<>() : new HashSet<>(Arrays.asList(models.split(","))),
+        new LearnerSettings.Publication(chunkBytes, o.get(PUBLISH_SNAPSHOT_EVERY)));
   }
 
   @SuppressWarnings("unchecked")

@@ -14,6 +14,7 @@ import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
 import io.convexstream.streams.jobs.LearnerJob;
@@ -76,10 +77,8 @@ class LocalProcessesIT {
           for (int t = 1; t <= STEPS; t++) {
             core.update(GradientVector.dense(g(m, t)));
           }
-          List<Double> last = byModel.get(m).get(STEPS - 1).getParameters().getValues();
-          for (int i = 0; i < DIM; i++) {
-            assertThat(last.get(i)).isCloseTo(core.decision()[i], within(1e-12));
-          }
+          double[] last = ParameterAssembler.everyVersion(byModel.get(m)).get(m).get(STEPS - 1).parameters();
+          assertThat(last).containsExactly(core.decision(), within(1e-12));
         }
       }
       // both learner subtasks ran ND4J's CPU backend on the TaskManager (gauge nd4jDevice = −1 each)

@@ -13,6 +13,7 @@ import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.streams.jobs.JobSettings;
 import io.convexstream.streams.jobs.Jobs;
 import io.convexstream.streams.jobs.LearnerJob;
@@ -91,9 +92,10 @@ class ProcessFaultsIT {
         assertThat(byModel.get(m)).extracting(ParameterUpdate::getVersion)
             .containsExactlyElementsOf(LongStream.rangeClosed(1, STEPS).boxed().toList());
         OnlineLearner core = Learners.create(LEARNER, DIM);
+        List<ParameterAssembler.Model> versions = ParameterAssembler.everyVersion(byModel.get(m)).get(m);
         for (int t = 1; t <= STEPS; t++) {
           core.update(GradientVector.dense(g(m, t)));
-          double[] published = byModel.get(m).get(t - 1).getParameters().getValues().stream().mapToDouble(Double::doubleValue).toArray();
+          double[] published = versions.get(t - 1).parameters();
           assertThat(published).as("model %s version %d", m, t).containsExactly(core.decision());
         }
       }

@@ -15,6 +15,7 @@ import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.streams.local.LocalFlinkCluster;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,7 +83,7 @@ class ExamplePipelineIT {
         ParameterUpdate last = out.stream().filter(u -> u.getModelId().equals("clf-a"))
             .max(Comparator.comparingLong(ParameterUpdate::getVersion)).orElseThrow();
         assertThat(last.getVersion()).isEqualTo(STEPS);
-        assertThat(last.getParameters().getValues().stream().mapToDouble(Double::doubleValue).toArray()).containsExactly(core.decision());
+        assertThat(ParameterAssembler.everyVersion(out).get("clf-a").get(STEPS - 1).parameters()).isEqualTo(core.decision());
         assertThat(last.getMetrics().get("cumulativeLoss")).isEqualTo(lossSum);
         assertThat(last.getMetrics().get("meanLoss")).isLessThan(Math.log(2)); // it learned something
       }

@@ -14,6 +14,7 @@ import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.schemas.codec.AvroCodec;
 import io.convexstream.streams.local.LocalFlinkCluster;
 import java.nio.charset.StandardCharsets;
@@ -122,7 +123,7 @@ class GradientPipelineIT {
         for (int t = 0; t < STEPS; t++) {
           core.update(GradientVector.dense(e.getValue().get(t)));
         }
-        assertThat(us.get(STEPS - 1).getParameters().getValues()).containsExactlyElementsOf(Arrays.stream(core.decision()).boxed().toList());
+        assertThat(ParameterAssembler.everyVersion(us).get(e.getKey()).get(STEPS - 1).parameters()).isEqualTo(core.decision());
         assertThat(us.get(STEPS - 1).getMetrics()).containsEntry("loss", 0.5);
       }
 

@@ -1,0 +1,103 @@
+package io.convexstream.schemas.publication;
+
+import io.convexstream.schemas.PackedVector;
+import io.convexstream.schemas.ParameterUpdate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes one publication of a model's parameters as {@link ParameterUpdate} chunks: a snapshot (the
+ * whole vector; dense runs, or only the non-zeros when that is smaller) or a delta (the changed
+ * coordinates), cut so that no chunk's entries take more than {@code chunkBytes}. The protocol is
+ * described in docs/ARCHITECTURE.md; {@link ParameterAssembler} reads it back.
+ */
+public final class ParameterChunks {
+  /** Bytes one dense entry takes (a double). */
+  static final int DENSE_ENTRY = 8;
+  /** Bytes one sparse entry takes (an int index and a double). */
+  static final int SPARSE_ENTRY = 12;
+
+  private ParameterChunks() {}
+
+  /** What every chunk of a publication shares. */
+  public record Header(String modelId, long runEpoch, long version, long step, long eventTimeMillis, Map<String, Double> metrics) {}
+
+  /** A snapshot of {@code x}. */
+  public static List<ParameterUpdate> snapshot(Header h, double[] x, int chunkBytes) {
+    int nonZeros = 0;
+    for (double v : x) {
+      if (v != 0) {
+        nonZeros++;
+      }
+    }
+    List<PackedVector> parts = new ArrayList<>();
+    if ((long) nonZeros * SPARSE_ENTRY < (long) x.length * DENSE_ENTRY) {
+      int[] indices = new int[nonZeros];
+      for (int i = 0, k = 0; i < x.length; i++) {
+        if (x[i] != 0) {
+          indices[k++] = i;
+        }
+      }
+      sparseParts(x, indices, chunkBytes, parts);
+    } else {
+      int per = perChunk(chunkBytes, DENSE_ENTRY);
+      for (int from = 0; from < x.length; from += per) {
+        parts.add(PackedVectors.dense(x, from, Math.min(x.length, from + per)));
+      }
+    }
+    return chunks(h, 0, parts, x.length);
+  }
+
+  /**
+   * A delta on top of version {@code baseVersion}: the entries of {@code x} at {@code changed}
+   * (strictly increasing coordinates).
+   */
+  public static List<ParameterUpdate> delta(Header h, long baseVersion, double[] x, int[] changed, int chunkBytes) {
+    if (baseVersion <= 0 || baseVersion >= h.version()) {
+      throw new IllegalArgumentException("a delta of version " + h.version() + " needs an earlier base version, not " + baseVersion);
+    }
+    List<PackedVector> parts = new ArrayList<>();
+    sparseParts(x, changed, chunkBytes, parts);
+    return chunks(h, baseVersion, parts, x.length);
+  }
+
+  private static void sparseParts(double[] x, int[] indices, int chunkBytes, List<PackedVector> parts) {
+    int per = perChunk(chunkBytes, SPARSE_ENTRY);
+    for (int from = 0; from < indices.length; from += per) {
+      parts.add(PackedVectors.sparse(x, indices, from, Math.min(indices.length, from + per)));
+    }
+  }
+
+  private static int perChunk(int chunkBytes, int entryBytes) {
+    if (chunkBytes < entryBytes) {
+      throw new IllegalArgumentException("chunkBytes " + chunkBytes + " is less than one entry");
+    }
+    return chunkBytes / entryBytes;
+  }
+
+  private static List<ParameterUpdate> chunks(Header h, long baseVersion, List<PackedVector> parts, int dim) {
+    if (parts.isEmpty()) { // a zero vector, or a delta where nothing changed: one empty chunk still carries the version
+      parts.add(PackedVectors.sparse(new double[dim], new int[0], 0, 0));
+    }
+    List<ParameterUpdate> out = new ArrayList<>(parts.size());
+    for (int c = 0; c < parts.size(); c++) {
+      boolean last = c == parts.size() - 1;
+      out.add(ParameterUpdate.newBuilder()
+          .setModelId(h.modelId())
+          .setVersion(h.version())
+          .setStep(h.step())
+          .setParameters(null)
+          .setBaseVersion(baseVersion)
+          .setValues(parts.get(c))
+          .setChunk(c)
+          .setChunks(parts.size())
+          .setMetrics(last ? h.metrics() : Map.of())
+          .setEventTime(Instant.ofEpochMilli(h.eventTimeMillis()))
+          .setRunEpoch(h.runEpoch())
+          .build());
+    }
+    return out;
+  }
+}
