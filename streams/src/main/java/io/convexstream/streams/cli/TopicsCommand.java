@@ -56,10 +56,10 @@ final class TopicsCommand implements Callable<Integer> {
       s.append(topic(t.topicName(), cluster, namespace, Topic.DEFAULT_PARTITIONS, replicas, t.configs(),
           t.kind().name().toLowerCase(java.util.Locale.ROOT) + " topic of " + t.recordType().getSimpleName() + " records, key " + t.key()));
     }
-    for (ServingView.Output<?> o : ServingView.OUTPUTS) {
+    for (String store : ServingView.STORES) {
       // Kafka Streams names changelogs <application.id>-<store>-changelog and needs the input's partition count
-      s.append(topic(servingId + "-" + o.store() + "-changelog", cluster, namespace, Topic.DEFAULT_PARTITIONS, replicas,
-          Map.of("cleanup.policy", "compact"), "changelog of the serving view's " + o.store() + " store"));
+      s.append(topic(servingId + "-" + store + "-changelog", cluster, namespace, Topic.DEFAULT_PARTITIONS, replicas,
+          ServingView.CHANGELOG_CONFIGS, "changelog of the serving view's " + store + " store"));
     }
     return s.toString();
   }

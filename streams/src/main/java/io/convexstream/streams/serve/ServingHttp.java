@@ -24,8 +24,8 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
  * <pre>
  * GET /health                                   200 while the process runs
  * GET /ready                                    200 once the view runs and has read its inputs up to their end offsets at start, else 503 (saying what lags)
- * GET /models/{model}                           latest parameters of a model (with version)
- * GET /models/{model}/history?n=N               its last N versions, oldest first
+ * GET /models/{model}                           latest parameters of a model: {modelId, runEpoch, version, step, eventTime, dim, parameters: [...], metrics}
+ * GET /models/{model}/history?n=N               its last N versions' metadata and metrics (no parameters), oldest first
  * GET /moe/{model}/layers/{layer}               latest expert biases of (model, layer)
  * GET /moe/{model}/layers/{layer}/history?n=N
  * GET /portfolios/{portfolio}                   latest decision (weights, wealth) of each strategy
@@ -80,6 +80,9 @@ public final class ServingHttp implements AutoCloseable {
       } catch (Refusal r) {
         status = r.status;
         body = error(r.getMessage());
+      } catch (ParameterStore.Unavailable e) {
+        status = 503;
+        body = error(e.getMessage());
       } catch (InvalidStateStoreException e) {
         status = 503;
         body = error("the view is not ready (" + view.state() + "): " + e.getMessage());
@@ -113,8 +116,23 @@ public final class ServingHttp implements AutoCloseable {
       }
       return "{\"status\":\"READY\"}";
     }
-    if (n >= 2 && p[0].equals("models") && (n == 2 || n == 3 && p[2].equals("history"))) {
-      return answer(ServingView.PARAMETERS, p[1], "", n == 3, uri, "model " + p[1]);
+    if (n == 2 && p[0].equals("models")) {
+      ParameterStore.Served m = view.model(p[1]);
+      if (m == null) {
+        throw new Refusal(404, "unknown model " + p[1]);
+      }
+      return modelJson(m.modelId(), m.version(), m.dim(), m.parameters());
+    }
+    if (n == 3 && p[0].equals("models") && p[2].equals("history")) {
+      List<ParameterStore.Version> versions = view.modelHistory(p[1], count(uri));
+      if (versions.isEmpty()) {
+        throw new Refusal(404, "unknown model " + p[1]);
+      }
+      StringBuilder s = new StringBuilder("[");
+      for (ParameterStore.Version v : versions) {
+        s.append(s.length() > 1 ? "," : "").append(modelJson(p[1], v, -1, null));
+      }
+      return s.append(']').toString();
     }
     if (n >= 4 && p[0].equals("moe") && p[2].equals("layers") && (n == 4 || n == 5 && p[4].equals("history"))) {
       int layer;
@@ -193,6 +211,32 @@ public final class ServingHttp implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** A model's version as JSON: ids, version, metrics, and (with {@code parameters}) its dimension and parameters. */
+  private static String modelJson(String model, ParameterStore.Version v, int dim, double[] parameters) {
+    StringBuilder s = new StringBuilder(parameters == null ? 256 : 256 + 24 * parameters.length);
+    s.append("{\"modelId\":").append(quote(model)).append(",\"runEpoch\":").append(v.runEpoch()).append(",\"version\":")
+        .append(v.version()).append(",\"step\":").append(v.step()).append(",\"eventTime\":").append(v.eventTime());
+    if (parameters != null) {
+      s.append(",\"dim\":").append(dim).append(",\"parameters\":[");
+      for (int i = 0; i < parameters.length; i++) {
+        s.append(i > 0 ? "," : "").append(number(parameters[i]));
+      }
+      s.append(']');
+    }
+    s.append(",\"metrics\":{");
+    boolean first = true;
+    for (Map.Entry<String, Double> m : new java.util.TreeMap<>(v.metrics()).entrySet()) {
+      s.append(first ? "" : ",").append(quote(m.getKey())).append(':').append(number(m.getValue()));
+      first = false;
+    }
+    return s.append("}}").toString();
+  }
+
+  /** A double as JSON (which has no NaN or infinities: those become strings, as Avro's JSON encoding writes them). */
+  private static String number(double v) {
+    return Double.isFinite(v) ? Double.toString(v) : "\"" + v + "\"";
   }
 
   private static String error(String reason) {

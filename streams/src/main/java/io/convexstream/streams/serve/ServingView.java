@@ -2,7 +2,6 @@ package io.convexstream.streams.serve;
 
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.schemas.ExpertBiasUpdate;
-import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.ByteArrayInputStream;
@@ -49,8 +48,10 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The serving view: a Kafka Streams application that materialises the output topics into
- * queryable stores — per model its parameters, per (model, layer) its expert biases, per portfolio
- * each strategy's decision — keeping the last {@code history} versions of each. Outputs are
+ * queryable stores — per model its parameters (rebuilt from snapshots and deltas, {@link
+ * ParameterStore}) with the metadata of its last {@code history} versions, per (model, layer) its
+ * expert biases, per portfolio each strategy's decision, keeping the last {@code history} versions
+ * of each. Outputs are
  * ordered by (run epoch, version): duplicates and older versions are ignored, so replays and
  * at-least-once delivery do not disturb it, and a new run of a job (started without its state,
  * versions from 1 again) replaces the old run's history. The stores are backed by changelog
@@ -62,15 +63,23 @@ public final class ServingView implements AutoCloseable {
   public record Output<T extends SpecificRecord>(Topic topic, String store, Class<T> type, ToLongFunction<T> epoch,
       ToLongFunction<T> version, java.util.function.Function<T, String> part) {}
 
-  public static final Output<ParameterUpdate> PARAMETERS = new Output<>(Topic.PARAMETERS, "parameters", ParameterUpdate.class,
-      ParameterUpdate::getRunEpoch, ParameterUpdate::getVersion, u -> "");
   public static final Output<ExpertBiasUpdate> BIASES = new Output<>(Topic.EXPERT_BIASES, "expert-biases", ExpertBiasUpdate.class,
       ExpertBiasUpdate::getRunEpoch, ExpertBiasUpdate::getStep, u -> "");
   public static final Output<PortfolioDecision> DECISIONS = new Output<>(Topic.PORTFOLIO_DECISIONS, "portfolio-decisions",
       PortfolioDecision.class, PortfolioDecision::getRunEpoch, PortfolioDecision::getPeriod, PortfolioDecision::getStrategy);
 
-  /** Every materialised output. */
-  public static final List<Output<?>> OUTPUTS = List.of(PARAMETERS, BIASES, DECISIONS);
+  /** The outputs kept as histories of whole records (parameters have their own stores: {@link ParameterStore}). */
+  public static final List<Output<?>> OUTPUTS = List.of(BIASES, DECISIONS);
+
+  /** Every topic the view reads. */
+  public static final List<Topic> INPUTS = List.of(Topic.PARAMETERS, Topic.EXPERT_BIASES, Topic.PORTFOLIO_DECISIONS);
+
+  /** Configuration of the changelog topics: compacted, and taking store values as large as the outputs. */
+  public static final Map<String, String> CHANGELOG_CONFIGS = Map.of("cleanup.policy", "compact",
+      "max.message.bytes", String.valueOf(Topic.MAX_MESSAGE_BYTES));
+
+  /** Every store of the view (each has a changelog topic {@code <application id>-<store>-changelog}). */
+  public static final List<String> STORES = List.of(ParameterStore.MODELS, ParameterStore.BLOCKS, BIASES.store(), DECISIONS.store());
 
   private final KafkaStreams streams;
   private final int history;
@@ -98,6 +107,7 @@ public final class ServingView implements AutoCloseable {
   /** The view's topology: one versioned store per output topic. */
   static org.apache.kafka.streams.Topology topology(int history, int maxBytes) {
     StreamsBuilder builder = new StreamsBuilder();
+    ParameterStore.materialise(builder, history);
     for (Output<?> o : OUTPUTS) {
       materialise(builder, o, history, maxBytes);
     }
@@ -118,6 +128,7 @@ public final class ServingView implements AutoCloseable {
     // outputs and the changelog's histories may be as large as the topics allow
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topic.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topic.MAX_MESSAGE_BYTES);
+    CHANGELOG_CONFIGS.forEach((k, v) -> p.put(StreamsConfig.topicPrefix(k), v));
     KafkaStreams streams = new KafkaStreams(topology(history, STORE_VALUE_BYTES), p);
     streams.start();
     return new ServingView(streams, history, startEnds,
@@ -127,7 +138,7 @@ public final class ServingView implements AutoCloseable {
   /** The end offsets a read_committed consumer sees now (the last stable offsets) of every output partition. */
   private static Map<TopicPartition, Long> committedEnds(String bootstrapServers) {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-      List<String> topics = OUTPUTS.stream().map(o -> o.topic().topicName()).toList();
+      List<String> topics = INPUTS.stream().map(Topic::topicName).toList();
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
           d.partitions().forEach(pi -> latest.put(new TopicPartition(name, pi.partition()), OffsetSpec.latest())));
@@ -210,6 +221,20 @@ public final class ServingView implements AutoCloseable {
 
   public int history() {
     return history;
+  }
+
+  /** The latest complete parameters of a model, or null when it is unknown. */
+  public ParameterStore.Served model(String modelId) {
+    return ParameterStore.read(streams.store(StoreQueryParameters.fromNameAndType(ParameterStore.MODELS, QueryableStoreTypes.keyValueStore())),
+        streams.store(StoreQueryParameters.fromNameAndType(ParameterStore.BLOCKS, QueryableStoreTypes.keyValueStore())), modelId);
+  }
+
+  /** Metadata and metrics of a model's last {@code n} complete versions, oldest first; empty when it is unknown. */
+  public List<ParameterStore.Version> modelHistory(String modelId, int n) {
+    ReadOnlyKeyValueStore<String, ParameterStore.ModelEntry> store =
+        streams.store(StoreQueryParameters.fromNameAndType(ParameterStore.MODELS, QueryableStoreTypes.keyValueStore()));
+    ParameterStore.ModelEntry e = store.get(modelId);
+    return e == null ? List.of() : List.copyOf(e.history.subList(Math.max(0, e.history.size() - n), e.history.size()));
   }
 
   /**

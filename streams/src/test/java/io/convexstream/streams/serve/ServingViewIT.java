@@ -7,9 +7,9 @@ import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.ExpertBiasUpdate;
-import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.publication.ParameterChunks;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,7 +85,9 @@ class ServingViewIT {
         assertThat(json(get(base, "/models/tx")).get("version").asLong()).isEqualTo(3);
         JsonNode a = json(get(base, "/models/a"));
         assertThat(a.get("version").asLong()).isEqualTo(30);
-        assertThat(a.get("parameters").get("values").get(0).asDouble()).isEqualTo(30.0);
+        assertThat(a.get("parameters").get(0).asDouble()).isEqualTo(30.0);
+        assertThat(a.get("parameters").get(1).asDouble()).isEqualTo(-1.0);
+        assertThat(a.get("metrics").get("loss").asDouble()).isEqualTo(0.5);
         assertThat(json(get(base, "/models/a/history?n=3")).findValues("version")).extracting(JsonNode::asLong).containsExactly(28L, 29L, 30L);
         assertThat(json(get(base, "/models/a/history")).size()).isEqualTo(10);
         assertThat(json(get(base, "/models/b%2Fx%20y")).get("modelId").asText()).isEqualTo("b/x y");
@@ -133,9 +135,10 @@ class ServingViewIT {
     }
   }
 
+  /** A one-chunk snapshot (version, −1), as the learner job writes it. */
   private static ParameterUpdate parameters(String model, long version) {
-    return new ParameterUpdate(model, version, version, new NumericVector(2, null, List.of((double) version, -1.0)), Map.of("loss", 0.5),
-        Instant.ofEpochMilli(version), 0L);
+    return ParameterChunks.snapshot(new ParameterChunks.Header(model, 0, version, version, version, Map.of("loss", 0.5)),
+        new double[] {version, -1.0}, 1 << 20).get(0);
   }
 
   private void awaitReady(URI base) throws Exception {
