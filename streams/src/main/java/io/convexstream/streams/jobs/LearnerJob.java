@@ -44,7 +44,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
   public static final ConfigOption<Integer> PUBLISH_CHUNK_BYTES = ConfigOptions.key("publish.chunkBytes").intType()
       .defaultValue(LearnerSettings.Publication.DEFAULT_CHUNK_BYTES)
       .withDescription("At most this many bytes of parameter values per output record: a larger publication goes out in chunks "
-          + "(below output.maxBytes less 64 KiB).");
+          + "(at most output.maxBytes less 16 KiB).");
   public static final ConfigOption<Long> PUBLISH_SNAPSHOT_EVERY = ConfigOptions.key("publish.snapshotEvery").longType()
       .defaultValue(LearnerSettings.Publication.DEFAULT_SNAPSHOT_EVERY)
       .withDescription("Learners that change only their gradients' coordinates (ftrl; adagrad and ogd on a box or unconstrained) "
@@ -57,8 +57,8 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       .withDescription("Whether an unknown model id starts a new learner (else it is dead-lettered).");
   public static final ConfigOption<String> MODELS = ConfigOptions.key("models").stringType().defaultValue("")
       .withDescription("With autoCreate=false: the model ids accepted (comma list).");
-  /** Room a parameter chunk keeps below output.maxBytes for everything but its values (ids, metrics, sparse indices are in chunkBytes). */
-  static final int CHUNK_HEADROOM = 64 * 1024;
+  /** Room a parameter chunk keeps below output.maxBytes for its key, ids and metrics (a sparse chunk's indices count in chunkBytes). */
+  static final int CHUNK_HEADROOM = 16 * 1024;
   private static final String LEARNER_PREFIX = "learner.";
   private static final String OVERRIDE_PREFIX = "override.";
 
