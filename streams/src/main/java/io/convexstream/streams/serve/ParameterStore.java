@@ -44,7 +44,7 @@ import org.apache.kafka.streams.state.Stores;
  * as zeros (a snapshot lists only what it holds), and a block newer than the model's complete
  * publication belongs to one still being applied, so a reader retries ({@link #read}).
  */
-final class ParameterStore {
+public final class ParameterStore {
   static final String MODELS = "parameter-models";
   static final String BLOCKS = "parameter-blocks";
   /** Coordinates per block: at most 32 KiB of doubles, so a sparse delta rewrites little. */
@@ -61,13 +61,13 @@ final class ParameterStore {
   }
 
   /** Metadata of one complete version. */
-  record Version(long runEpoch, long version, long step, long eventTime, Map<String, Double> metrics) {}
+  public record Version(long runEpoch, long version, long step, long eventTime, Map<String, Double> metrics) {}
 
   /** A model's latest complete version, with its parameters. */
-  record Served(String modelId, int dim, Version version, double[] parameters) {}
+  public record Served(String modelId, int dim, Version version, double[] parameters) {}
 
   /** A model whose answer cannot be given now (an incomplete publication). */
-  static final class Unavailable extends RuntimeException {
+  public static final class Unavailable extends RuntimeException {
     Unavailable(String reason) {
       super(reason);
     }
