@@ -29,9 +29,9 @@ public final class FtrlProximal implements OnlineLearner {
     this.l2 = l2;
     this.z = s == null ? new double[dim] : s.array("z");
     this.n = s == null ? new double[dim] : s.array("n");
-    this.w = new double[dim];
+    this.w = new double[z.length]; // z.length, not dim: restored on some coordinates only (see OnlineLearner)
     this.t = s == null ? 0 : s.rounds;
-    for (int i = 0; i < dim; i++) {
+    for (int i = 0; i < w.length; i++) {
       w[i] = weight(i);
     }
   }

@@ -27,6 +27,18 @@ public final class Learners {
     return build(c, dim, state, true);
   }
 
+  /**
+   * The state of one coordinate of a fresh learner that {@link OnlineLearner#updatesOnlyGradientCoordinates()
+   * updates only its gradients' coordinates}: every coordinate starts so (arrays of length 1).
+   */
+  public static LearnerState freshCoordinate(LearnerConfig c) {
+    OnlineLearner one = create(c, 1);
+    if (!one.updatesOnlyGradientCoordinates()) {
+      throw new IllegalArgumentException(c.algorithm() + " on " + c.domain() + " is not coordinate-separable");
+    }
+    return one.exportState();
+  }
+
   private static void check(LearnerConfig c, LearnerState state) {
     if (!state.algorithm.equals(c.algorithm())) {
       throw new IllegalStateException("state of " + state.algorithm + " cannot restore " + c.algorithm());

@@ -23,6 +23,11 @@ public interface OnlineLearner {
   /**
    * Whether an update changes only the coordinates where the gradient is non-zero (or listed, for
    * a sparse gradient): then a host can publish just those (a delta) instead of the whole vector.
+   * Such a learner is also separable: {@link Learners#restore restored} with the state of some
+   * coordinates only (each array holding just those coordinates, in order; the dimension still the
+   * model's), it updates them exactly as the whole learner would on the gradient restricted to them
+   * and renumbered 0, 1, ... So a host can keep a large model in blocks and touch only what a sparse
+   * gradient touches.
    */
   default boolean updatesOnlyGradientCoordinates() {
     return false;

@@ -52,6 +52,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient ValueState<LearnerState> learnerState;
   private transient ValueState<ModelProgress> progressState;
   private transient MapState<Long, Decoded<T>> buffer;
+  /** The arrays of models kept in blocks ({@link ModelProgress#blocked}). */
+  private transient LearnerBlocks blocks;
   private transient OperatorMetrics metrics;
   private transient Counter skipped;
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
@@ -71,6 +73,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));
     TypeInformation<Decoded<T>> decodedType = Decoded.typeInfo(type);
     buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
+    blocks = new LearnerBlocks(getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
     metrics = OperatorMetrics.register(getRuntimeContext());
     skipped = metrics.group().counter("skippedSteps");
     // a GPU task manager (deploy/kubernetes/flink/gradients.yaml) assigns each slot a GPU index
@@ -112,6 +116,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       }
       p = new ModelProgress();
       p.dim = reader.dim(r);
+      // a separable learner keeps its arrays in blocks, so sparse updates touch only their blocks
+      p.blocked = Learners.create(settings.learnerFor(model), 1).updatesOnlyGradientCoordinates();
       // a run without state starts from later offsets (committed ones), so its epoch is larger
       p.runEpoch = in.offset;
     }
@@ -175,7 +181,10 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (timestamp == p.emitTimer) {
       p.emitTimer = 0;
       if (p.updates > p.lastEmittedVersion) {
-        publish(p, out, Learners.attach(active.learnerFor(ctx.getCurrentKey()), p.dim, learnerState.value()), ctx.getCurrentKey());
+        String model = ctx.getCurrentKey();
+        LearnerConfig config = active.learnerFor(model);
+        publish(p, out, p.blocked ? new BlockedParameters(p, config) : new WholeParameters(Learners.attach(config, p.dim,
+            learnerState.value())), model);
       }
     }
     progressState.update(p);
@@ -229,15 +238,30 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private void apply(Decoded<T> in, ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
     long start = System.nanoTime();
     T r = in.value;
-    LearnerState saved = learnerState.value();
     LearnerConfig config = active.learnerFor(ctx.getCurrentKey());
-    // attached: large state (oomd-ec's matrices) is updated in place instead of copied in and out;
-    // safe because value() hands out a copy while a snapshot still needs the old object
-    OnlineLearner learner = saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
-    double[] x = learner.decision();
+    LearnerState saved = learnerState.value();
+    int[] coordinates = null; // blocked: the coordinates this record plays on (its learner holds only those)
+    T round = r;
+    OnlineLearner learner;
+    blocks.clear();
+    if (p.blocked) {
+      coordinates = reader.coordinates(r);
+      if (coordinates == null) {
+        coordinates = LearnerBlocks.all(p.dim);
+      } else {
+        round = reader.restricted(r);
+      }
+      LearnerState meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
+      learner = Learners.restore(config, p.dim, blocks.gather(meta, Learners.freshCoordinate(config), p.dim, coordinates));
+    } else {
+      // attached: large state (oomd-ec's matrices) is updated in place instead of copied in and out;
+      // safe because value() hands out a copy while a snapshot still needs the old object
+      learner = saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
+    }
+    double[] before = learner.decision().clone();
     // everything read from the record before the model changes: a reader that throws changes nothing
-    double loss = reader.loss(r, x);
-    GradientVector g = reader.gradient(r, x);
+    double loss = reader.loss(round, before);
+    GradientVector g = reader.gradient(round, before);
     double comparator = reader.comparatorLoss(r);
     long eventTime = eventTimeOf(r);
     long step = reader.step(r);
@@ -255,8 +279,19 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite", false);
       return;
     }
-    learnerState.update(learner.exportState());
-    p.changed = learner.updatesOnlyGradientCoordinates() ? withChanged(p.changed, g.indices(), p.dim) : null;
+    LearnerState after = learner.exportState();
+    if (p.blocked) {
+      blocks.scatter(after, Learners.freshCoordinate(config), p.dim, coordinates);
+      after.arrays.clear(); // the arrays live in the blocks; the value state keeps rounds and scalars
+      double[] x = learner.decision();
+      for (int k = 0; k < x.length; k++) {
+        p.squaredNorm += x[k] * x[k] - before[k] * before[k];
+      }
+      p.changed = withChanged(p.changed, coordinates, p.dim);
+    } else {
+      p.changed = learner.updatesOnlyGradientCoordinates() ? withChanged(p.changed, g.indices(), p.dim) : null;
+    }
+    learnerState.update(after);
 
     p.updates = learner.rounds();
     p.lastEventTime = eventTime;
@@ -271,10 +306,92 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
     metrics.applied(start);
     if (p.updates - p.lastEmittedVersion >= settings.emitEvery()) {
-      publish(p, out, learner, ctx.getCurrentKey());
+      publish(p, out, p.blocked ? new BlockedParameters(p, config) : new WholeParameters(learner), ctx.getCurrentKey());
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
       p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();
       ctx.timerService().registerProcessingTimeTimer(p.emitTimer);
+    }
+  }
+
+  /** What a publication needs of a model's parameters, whichever way they are kept. */
+  private interface Parameters {
+    /** The whole vector. */
+    double[] all() throws Exception;
+
+    /** The entries at {@code coordinates} (strictly increasing), in order. */
+    double[] at(int[] coordinates) throws Exception;
+
+    double squaredNorm() throws Exception;
+
+    OnlineLearner learner();
+  }
+
+  /** A learner that holds its whole vector. */
+  private record WholeParameters(OnlineLearner learner) implements Parameters {
+    @Override
+    public double[] all() {
+      return learner.decision();
+    }
+
+    @Override
+    public double[] at(int[] coordinates) {
+      double[] x = learner.decision();
+      double[] v = new double[coordinates.length];
+      for (int k = 0; k < v.length; k++) {
+        v[k] = x[coordinates[k]];
+      }
+      return v;
+    }
+
+    @Override
+    public double squaredNorm() {
+      double n = Vectors.norm2(learner.decision());
+      return n * n;
+    }
+  }
+
+  /** A model kept in blocks: its entries are computed from the blocks they live in. */
+  private final class BlockedParameters implements Parameters {
+    private final ModelProgress p;
+    private final LearnerConfig config;
+    private final LearnerState meta;
+    private final LearnerState fresh;
+
+    BlockedParameters(ModelProgress p, LearnerConfig config) throws Exception {
+      this.p = p;
+      this.config = config;
+      LearnerState saved = learnerState.value();
+      this.meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
+      this.fresh = Learners.freshCoordinate(config);
+    }
+
+    @Override
+    public double[] all() throws Exception {
+      double[] x = at(LearnerBlocks.all(p.dim));
+      double squares = 0;
+      for (double v : x) {
+        squares += v * v;
+      }
+      p.squaredNorm = squares; // exact again at each snapshot (updates keep it by differences)
+      return x;
+    }
+
+    @Override
+    public double[] at(int[] coordinates) throws Exception {
+      return Learners.restore(config, p.dim, blocks.gather(meta, fresh, p.dim, coordinates)).decision();
+    }
+
+    @Override
+    public double squaredNorm() {
+      return p.squaredNorm;
+    }
+
+    @Override
+    public OnlineLearner learner() { // rounds, scalars and step size; no coordinates
+      LearnerState none = new LearnerState(meta.algorithm, meta.rounds);
+      none.scalars.putAll(meta.scalars);
+      fresh.arrays.keySet().forEach(name -> none.arrays.put(name, new double[0]));
+      return Learners.restore(config, p.dim, none);
     }
   }
 
@@ -282,22 +399,29 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
    * Publishes the parameters; a failure here is not the record's (it is applied already), so it is
    * logged and counted as an internal error and the next update publishes again.
    */
-  private void publish(ModelProgress p, Collector<ParameterUpdate> out, OnlineLearner learner, String model) {
+  private void publish(ModelProgress p, Collector<ParameterUpdate> out, Parameters parameters, String model) {
     try {
-      emit(p, out, learner, model);
-    } catch (RuntimeException e) {
+      emit(p, out, parameters, model);
+    } catch (Exception e) {
       metrics.internalError();
       LOG.error("publishing the parameters of model {} failed", model, e);
     }
   }
 
-  private void emit(ModelProgress p, Collector<ParameterUpdate> out, OnlineLearner learner, String model) {
-    double[] x = learner.decision();
+  private void emit(ModelProgress p, Collector<ParameterUpdate> out, Parameters parameters, String model) throws Exception {
+    LearnerSettings.Publication policy = settings.publication();
+    // a delta while it is smaller than a snapshot and the deltas since the last snapshot add up to
+    // less than one (a reader starting at that snapshot reads at most twice a snapshot's entries)
+    boolean delta = p.changed != null && p.lastEmittedVersion > 0 && p.lastSnapshotVersion > 0
+        && p.updates - p.lastSnapshotVersion < policy.snapshotEvery()
+        && p.deltaEntries + p.changed.length < p.dim;
+    double[] values = delta ? parameters.at(p.changed) : parameters.all();
+    OnlineLearner learner = parameters.learner();
     Map<String, Double> m = new HashMap<>();
     m.put("updates", (double) p.updates);
     m.put("stepSize", learner.stepSize());
     m.put("gradientVariation", learner.gradientVariation());
-    m.put("parameterNorm", Vectors.norm2(x));
+    m.put("parameterNorm", Math.sqrt(Math.max(0, parameters.squaredNorm())));
     m.put("missingSteps", (double) p.missingSteps);
     m.put("rejected", (double) p.rejected);
     if (p.lossCount > 0) {
@@ -312,16 +436,10 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     for (String name : new String[] {"loss", "regret", "gradientVariation", "stepSize", "parameterNorm"}) {
       metrics.aggregate(name, m.getOrDefault(name, Double.NaN));
     }
-    LearnerSettings.Publication policy = settings.publication();
     var header = new ParameterChunks.Header(model, p.runEpoch, p.updates, p.lastStep, p.lastEventTime, m);
-    // a delta while it is smaller than a snapshot and the deltas since the last snapshot add up to
-    // less than one (a reader starting at that snapshot reads at most twice a snapshot's entries)
-    boolean delta = p.changed != null && p.lastEmittedVersion > 0 && p.lastSnapshotVersion > 0
-        && p.updates - p.lastSnapshotVersion < policy.snapshotEvery()
-        && p.deltaEntries + p.changed.length < x.length;
     List<ParameterUpdate> records = delta
-        ? ParameterChunks.delta(header, p.lastEmittedVersion, x, p.changed, policy.chunkBytes())
-        : ParameterChunks.snapshot(header, x, policy.chunkBytes());
+        ? ParameterChunks.delta(header, p.lastEmittedVersion, p.dim, p.changed, values, policy.chunkBytes())
+        : ParameterChunks.snapshot(header, values, policy.chunkBytes());
     records.forEach(out::collect);
     if (delta) {
       p.deltaEntries += p.changed.length;
@@ -329,7 +447,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       p.lastSnapshotVersion = p.updates;
       p.deltaEntries = 0;
     }
-    p.changed = learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
+    p.changed = p.blocked || learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
     p.lastEmittedVersion = p.updates;
   }
 

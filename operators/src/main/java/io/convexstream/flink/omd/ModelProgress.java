@@ -39,5 +39,14 @@ public class ModelProgress {
   /** Entries the deltas published since the last snapshot held. */
   public long deltaEntries;
 
+  /**
+   * Whether the learner's arrays live in blocks (state "learner-blocks", {@link LearnerBlocks}) and
+   * the value state holds only its rounds and scalars: chosen when the model is created, for
+   * coordinate-separable learners (false in state from before blocks existed).
+   */
+  public boolean blocked;
+  /** Blocked models: ‖x‖², kept by differences between snapshots (which compute it exactly). */
+  public double squaredNorm;
+
   public ModelProgress() {}
 }

@@ -31,6 +31,19 @@ public interface RoundReader<T> extends Serializable {
   /** g_t = ∇f_t(x_t). */
   GradientVector gradient(T record, double[] x);
 
+  /** The coordinates where the record's gradient can be non-zero (strictly increasing), or null when it may be dense. */
+  int[] coordinates(T record);
+
+  /**
+   * The record with its vector restricted to {@link #coordinates} and renumbered 0, 1, ...: the
+   * same round played on those coordinates alone (for a learner kept in blocks, see {@link LearnerBlocks}).
+   */
+  T restricted(T record);
+
+  private static int[] ints(List<Integer> list) {
+    return list == null ? null : list.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   static GradientVector toVector(NumericVector v) {
     List<Double> values = v.getValues();
     double[] vals = new double[values.size()];
@@ -85,6 +98,17 @@ public interface RoundReader<T> extends Serializable {
     public GradientVector gradient(Gradient r, double[] x) {
       return toVector(r.getGradient());
     }
+
+    @Override
+    public int[] coordinates(Gradient r) {
+      return ints(r.getGradient().getIndices());
+    }
+
+    @Override
+    public Gradient restricted(Gradient r) {
+      List<Double> values = r.getGradient().getValues();
+      return Gradient.newBuilder(r).setGradient(new NumericVector(values.size(), null, values)).build();
+    }
   }
 
   /** Example mode with a built-in loss. */
@@ -129,6 +153,18 @@ public interface RoundReader<T> extends Serializable {
     @Override
     public GradientVector gradient(LabelledExample r, double[] x) {
       return loss.gradient(x, toVector(r.getFeatures()), r.getLabel(), r.getWeight());
+    }
+
+    /** The features' coordinates: a linear model's gradient is a multiple of its features (the distance loss's is dense). */
+    @Override
+    public int[] coordinates(LabelledExample r) {
+      return loss == Loss.DISTANCE ? null : ints(r.getFeatures().getIndices());
+    }
+
+    @Override
+    public LabelledExample restricted(LabelledExample r) {
+      List<Double> values = r.getFeatures().getValues();
+      return LabelledExample.newBuilder(r).setFeatures(new NumericVector(values.size(), null, values)).build();
     }
   }
 }

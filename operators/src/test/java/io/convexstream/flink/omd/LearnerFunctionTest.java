@@ -132,6 +132,93 @@ class LearnerFunctionTest {
     }
   }
 
+  /**
+   * A separable learner keeps its model in blocks: a sparse update reads and writes only the blocks
+   * it touches (the checkpoint holds only those), and outputs, restores and example mode all equal
+   * the core learner on whole arrays, on either state backend.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"heap", "rocksdb"})
+  void aHugeSparseModelTouchesOnlyItsTouchedBlocks(String backend) throws Exception {
+    int d = 2_000_000;
+    LearnerConfig ftrl = LearnerConfig.of("ftrl", "l1=0.001");
+    OnlineLearner core = Learners.create(ftrl, d);
+    java.util.Random r = new java.util.Random(8);
+    List<ParameterUpdate> out = new java.util.ArrayList<>();
+    OperatorSubtaskState snapshot;
+    int[][] idx = new int[40][];
+    double[][] val = new double[40][];
+    for (int t = 0; t < 40; t++) {
+      idx[t] = r.ints(32, 0, d).sorted().distinct().toArray();
+      val[t] = r.doubles(idx[t].length).map(x -> x - 0.5).toArray();
+      core.update(new GradientVector(d, idx[t], val[t]));
+    }
+    try (var h = harness(LearnerSettings.defaults(ftrl))) {
+      if (backend.equals("rocksdb")) {
+        h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+      }
+      h.open();
+      for (int t = 0; t < 20; t++) {
+        h.processElement(new StreamRecord<>(sparse("m", t + 1, d, idx[t], val[t])));
+      }
+      snapshot = h.snapshot(1, 1);
+      out.addAll(h.extractOutputValues());
+    }
+    // the whole model would be 32 MB; the blocks of 20 × 32 touched coordinates are a few MB at most
+    assertThat(snapshot.getManagedKeyedState().stream().mapToLong(org.apache.flink.runtime.state.StateObject::getStateSize).sum())
+        .isLessThan(20L * 32 * LearnerBlocks.BLOCK * 2 * 8 + 1_000_000);
+    try (var h = harness(LearnerSettings.defaults(ftrl))) {
+      if (backend.equals("rocksdb")) {
+        h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+      }
+      h.initializeState(snapshot);
+      h.open();
+      for (int t = 20; t < 40; t++) {
+        h.processElement(new StreamRecord<>(sparse("m", t + 1, d, idx[t], val[t])));
+      }
+      out.addAll(h.extractOutputValues());
+    }
+    assertThat(out).extracting(ParameterUpdate::getVersion).containsExactlyElementsOf(
+        java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList());
+    assertThat(out.subList(1, 40)).allSatisfy(u -> assertThat(u.getBaseVersion()).isEqualTo(u.getVersion() - 1));
+    ParameterAssembler a = new ParameterAssembler();
+    out.forEach(a::accept);
+    assertThat(a.latest("m").parameters()).isEqualTo(core.decision());
+    double norm = Math.sqrt(java.util.Arrays.stream(core.decision()).map(x -> x * x).sum());
+    assertThat(out.get(39).getMetrics().get("parameterNorm")).isCloseTo(norm, org.assertj.core.api.Assertions.within(1e-9));
+  }
+
+  @Test
+  void exampleModeOnABlockedModelEqualsTheCore() throws Exception {
+    int d = 100_000;
+    LearnerConfig ftrl = LearnerConfig.of("ftrl");
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new LearnerFunction<>("test", LearnerSettings.defaults(ftrl), new RoundReader.Examples(Loss.LOGISTIC),
+            LabelledExample.class)),
+        (Decoded<LabelledExample> e) -> e.value.getModelId(), Types.STRING);
+    h.open();
+    OnlineLearner core = Learners.create(ftrl, d);
+    java.util.Random r = new java.util.Random(1);
+    double lossSum = 0;
+    for (long t = 1; t <= 30; t++) {
+      int[] idx = r.ints(8, 0, d).sorted().distinct().toArray();
+      double[] v = r.doubles(idx.length).toArray();
+      double y = r.nextBoolean() ? 1 : -1;
+      GradientVector a = new GradientVector(d, idx, v);
+      lossSum += Loss.LOGISTIC.value(core.decision(), a, y, 1.0);
+      core.update(Loss.LOGISTIC.gradient(core.decision(), a, y, 1.0));
+      LabelledExample e = LabelledExample.newBuilder().setModelId("clf").setStep(t).setProducerId("p")
+          .setFeatures(new NumericVector(d, Arrays.stream(idx).boxed().toList(), Arrays.stream(v).boxed().toList())).setLabel(y)
+          .setEventTime(Instant.EPOCH).build();
+      h.processElement(new StreamRecord<>(new Decoded<>(e, new RawRecord("convexstream.examples", 0, t, 0, null, null))));
+    }
+    ParameterAssembler assembler = new ParameterAssembler();
+    h.extractOutputValues().forEach(assembler::accept);
+    assertThat(assembler.latest("clf").parameters()).isEqualTo(core.decision());
+    assertThat(assembler.latest("clf").metrics().get("cumulativeLoss")).isCloseTo(lossSum, org.assertj.core.api.Assertions.within(1e-9));
+    h.close();
+  }
+
   @Test
   void changedCoordinatesMerge() {
     assertThat(LearnerFunction.withChanged(new int[] {1, 5, 9}, new int[] {0, 5, 12}, 100)).containsExactly(0, 1, 5, 9, 12);
@@ -382,6 +469,8 @@ class LearnerFunctionTest {
     @Override public int dim(Gradient r) { return gradients.dim(r); }
     @Override public double loss(Gradient r, double[] x) { return gradients.loss(r, x); }
     @Override public double comparatorLoss(Gradient r) { return gradients.comparatorLoss(r); }
+    @Override public int[] coordinates(Gradient r) { return gradients.coordinates(r); }
+    @Override public Gradient restricted(Gradient r) { return gradients.restricted(r); }
 
     @Override
     public GradientVector gradient(Gradient r, double[] x) {

@@ -23,15 +23,15 @@ public final class PackedVectors {
     return new PackedVector(x.length, from, EMPTY.duplicate(), values);
   }
 
-  /** The entries of {@code x} at {@code indices[from]} .. {@code indices[to−1]} (strictly increasing). */
-  public static PackedVector sparse(double[] x, int[] indices, int from, int to) {
+  /** Entries {@code values[k]} at coordinates {@code indices[k]} (strictly increasing) for k = from .. to−1. */
+  public static PackedVector sparse(int dim, int[] indices, double[] values, int from, int to) {
     ByteBuffer idx = ByteBuffer.allocate(4 * (to - from)).order(ByteOrder.LITTLE_ENDIAN);
-    ByteBuffer values = ByteBuffer.allocate(8 * (to - from)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer v = ByteBuffer.allocate(8 * (to - from)).order(ByteOrder.LITTLE_ENDIAN);
     for (int k = from; k < to; k++) {
       idx.putInt(indices[k]);
-      values.putDouble(x[indices[k]]);
+      v.putDouble(values[k]);
     }
-    return new PackedVector(x.length, 0, idx.flip(), values.flip());
+    return new PackedVector(dim, 0, idx.flip(), v.flip());
   }
 
   /** Number of entries. */

@@ -35,12 +35,14 @@ public final class ParameterChunks {
     List<PackedVector> parts = new ArrayList<>();
     if ((long) nonZeros * SPARSE_ENTRY < (long) x.length * DENSE_ENTRY) {
       int[] indices = new int[nonZeros];
+      double[] values = new double[nonZeros];
       for (int i = 0, k = 0; i < x.length; i++) {
         if (x[i] != 0) {
-          indices[k++] = i;
+          indices[k] = i;
+          values[k++] = x[i];
         }
       }
-      sparseParts(x, indices, chunkBytes, parts);
+      sparseParts(x.length, indices, values, chunkBytes, parts);
     } else {
       int per = perChunk(chunkBytes, DENSE_ENTRY);
       for (int from = 0; from < x.length; from += per) {
@@ -51,22 +53,25 @@ public final class ParameterChunks {
   }
 
   /**
-   * A delta on top of version {@code baseVersion}: the entries of {@code x} at {@code changed}
-   * (strictly increasing coordinates).
+   * A delta on top of version {@code baseVersion}: the new entries {@code values[k]} of the
+   * coordinates {@code changed[k]} (strictly increasing) of a vector of dimension {@code dim}.
    */
-  public static List<ParameterUpdate> delta(Header h, long baseVersion, double[] x, int[] changed, int chunkBytes) {
+  public static List<ParameterUpdate> delta(Header h, long baseVersion, int dim, int[] changed, double[] values, int chunkBytes) {
     if (baseVersion <= 0 || baseVersion >= h.version()) {
       throw new IllegalArgumentException("a delta of version " + h.version() + " needs an earlier base version, not " + baseVersion);
     }
+    if (values.length != changed.length) {
+      throw new IllegalArgumentException(values.length + " values for " + changed.length + " coordinates");
+    }
     List<PackedVector> parts = new ArrayList<>();
-    sparseParts(x, changed, chunkBytes, parts);
-    return chunks(h, baseVersion, parts, x.length);
+    sparseParts(dim, changed, values, chunkBytes, parts);
+    return chunks(h, baseVersion, parts, dim);
   }
 
-  private static void sparseParts(double[] x, int[] indices, int chunkBytes, List<PackedVector> parts) {
+  private static void sparseParts(int dim, int[] indices, double[] values, int chunkBytes, List<PackedVector> parts) {
     int per = perChunk(chunkBytes, SPARSE_ENTRY);
     for (int from = 0; from < indices.length; from += per) {
-      parts.add(PackedVectors.sparse(x, indices, from, Math.min(indices.length, from + per)));
+      parts.add(PackedVectors.sparse(dim, indices, values, from, Math.min(indices.length, from + per)));
     }
   }
 
@@ -79,7 +84,7 @@ public final class ParameterChunks {
 
   private static List<ParameterUpdate> chunks(Header h, long baseVersion, List<PackedVector> parts, int dim) {
     if (parts.isEmpty()) { // a zero vector, or a delta where nothing changed: one empty chunk still carries the version
-      parts.add(PackedVectors.sparse(new double[dim], new int[0], 0, 0));
+      parts.add(PackedVectors.sparse(dim, new int[0], new double[0], 0, 0));
     }
     List<ParameterUpdate> out = new ArrayList<>(parts.size());
     for (int c = 0; c < parts.size(); c++) {

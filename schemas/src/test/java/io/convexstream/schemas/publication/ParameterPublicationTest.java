@@ -35,6 +35,15 @@ class ParameterPublicationTest {
     return done;
   }
 
+  /** A delta of {@code x}'s entries at {@code changed}. */
+  private static List<ParameterUpdate> delta(ParameterChunks.Header h, long base, double[] x, int[] changed, int chunkBytes) {
+    double[] values = new double[changed.length];
+    for (int k = 0; k < changed.length; k++) {
+      values[k] = x[changed[k]];
+    }
+    return ParameterChunks.delta(h, base, x.length, changed, values, chunkBytes);
+  }
+
   @Test
   void denseSnapshotsAreCutIntoChunksThatFitAndReassembleExactly() {
     double[] x = new Random(1).doubles(10_000).map(v -> v - 0.5).toArray();
@@ -71,7 +80,7 @@ class ParameterPublicationTest {
     feed(a, ParameterChunks.snapshot(header(1), x, 1024));
     x[1] = -2;
     x[4] = -5;
-    List<ParameterUpdate> delta = ParameterChunks.delta(header(2), 1, x, new int[] {1, 4}, 12);
+    List<ParameterUpdate> delta = delta(header(2), 1, x, new int[] {1, 4}, 12);
     assertThat(delta).hasSize(2).allSatisfy(d -> assertThat(d.getBaseVersion()).isEqualTo(1));
     assertThat(feed(a, delta).parameters()).containsExactly(1, -2, 3, 4, -5);
 
@@ -80,11 +89,11 @@ class ParameterPublicationTest {
     assertThat(feed(late, delta)).isNull();
     assertThat(late.skipped()).isEqualTo(2);
     x[0] = 9;
-    assertThat(feed(late, ParameterChunks.delta(header(3), 2, x, new int[] {0}, 1024))).isNull();
+    assertThat(feed(late, delta(header(3), 2, x, new int[] {0}, 1024))).isNull();
     assertThat(feed(late, ParameterChunks.snapshot(header(4), x, 1024)).parameters()).isEqualTo(x);
 
     // a delta whose base is not the version held (a publication went missing) is skipped
-    assertThat(feed(a, ParameterChunks.delta(header(5), 4, x, new int[] {0}, 1024))).isNull();
+    assertThat(feed(a, delta(header(5), 4, x, new int[] {0}, 1024))).isNull();
     assertThat(a.latest("m").version()).isEqualTo(2);
   }
 
@@ -117,13 +126,13 @@ class ParameterPublicationTest {
     ParameterAssembler a = new ParameterAssembler();
     assertThat(a.accept(CODEC.decode(CODEC.encode(old))).parameters()).containsExactly(0.25, -1.5, 2.0);
     double[] x = {0.25, 7, 2.0};
-    assertThat(feed(a, ParameterChunks.delta(new ParameterChunks.Header("m", 0, 5, 5, 0, Map.of()), 4, x, new int[] {1}, 64))
+    assertThat(feed(a, delta(new ParameterChunks.Header("m", 0, 5, 5, 0, Map.of()), 4, x, new int[] {1}, 64))
         .parameters()).isEqualTo(x);
   }
 
   @Test
   void malformedPackedVectorsAreRefusedWithAReason() {
-    var v = PackedVectors.sparse(new double[] {1, 2, 3}, new int[] {2, 1}, 0, 2);
+    var v = PackedVectors.sparse(3, new int[] {2, 1}, new double[] {3, 2}, 0, 2);
     assertThatThrownBy(() -> PackedVectors.forEach(v, (i, x) -> {})).hasMessageContaining("index 1 after 2");
     var run = PackedVectors.dense(new double[] {1, 2, 3}, 0, 3);
     run.setDim(2);
@@ -144,7 +153,7 @@ class ParameterPublicationTest {
       }
       int[] idx = changed.stream().mapToInt(Integer::intValue).toArray();
       var records = base == 0 || version % 50 == 0 ? ParameterChunks.snapshot(header(version), x, 4096)
-          : ParameterChunks.delta(header(version), base, x, idx, 100);
+          : delta(header(version), base, x, idx, 100);
       assertThat(feed(a, records).parameters()).isEqualTo(x);
       base = version;
     }

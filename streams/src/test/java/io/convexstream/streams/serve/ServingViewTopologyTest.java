@@ -71,6 +71,15 @@ class ServingViewTopologyTest {
     return ParameterStore.read(driver.getKeyValueStore(ParameterStore.MODELS), driver.getKeyValueStore(ParameterStore.BLOCKS), model);
   }
 
+  /** A delta of {@code x}'s entries at {@code changed}. */
+  private static List<ParameterUpdate> delta(ParameterChunks.Header h, long base, double[] x, int[] changed, int chunkBytes) {
+    double[] values = new double[changed.length];
+    for (int k = 0; k < changed.length; k++) {
+      values[k] = x[changed[k]];
+    }
+    return ParameterChunks.delta(h, base, x.length, changed, values, chunkBytes);
+  }
+
   @Test
   void versionsArriveInOrderAndTheHistoryKeepsTheLastN() {
     for (long v = 1; v <= 5; v++) {
@@ -120,7 +129,7 @@ class ServingViewTopologyTest {
       for (int i : changed) {
         x[i] = r.nextGaussian();
       }
-      send(ParameterChunks.delta(new ParameterChunks.Header("big", 1, v, v, 0, Map.of("loss", (double) v)), base, x, changed, 12 * 100));
+      send(delta(new ParameterChunks.Header("big", 1, v, v, 0, Map.of("loss", (double) v)), base, x, changed, 12 * 100));
       base = v;
       assertThat(served("big").parameters()).isEqualTo(x);
     }
@@ -132,7 +141,7 @@ class ServingViewTopologyTest {
     send(ParameterChunks.snapshot(new ParameterChunks.Header("big", 1, 21, 21, 0, Map.of()), sparse, chunk));
     assertThat(served("big").parameters()).isEqualTo(sparse);
     // a delta whose base the view does not hold (version 22 went missing) waits for the next snapshot
-    send(ParameterChunks.delta(new ParameterChunks.Header("big", 1, 23, 23, 0, Map.of()), 22, x, new int[] {5}, 1024));
+    send(delta(new ParameterChunks.Header("big", 1, 23, 23, 0, Map.of()), 22, x, new int[] {5}, 1024));
     assertThat(served("big").version().version()).isEqualTo(21);
     send(ParameterChunks.snapshot(new ParameterChunks.Header("big", 1, 24, 24, 0, Map.of()), x, chunk));
     assertThat(served("big").parameters()).isEqualTo(x);
@@ -148,7 +157,7 @@ class ServingViewTopologyTest {
     List<ParameterUpdate> chunks = ParameterChunks.snapshot(new ParameterChunks.Header("m", 1, 2, 2, 0, Map.of()), x, 8 * 5000);
     send(chunks.subList(0, 1));
     java.util.Arrays.fill(x, 3);
-    send(ParameterChunks.delta(new ParameterChunks.Header("m", 1, 3, 3, 0, Map.of()), 1, x, new int[] {0}, 1024));
+    send(delta(new ParameterChunks.Header("m", 1, 3, 3, 0, Map.of()), 1, x, new int[] {0}, 1024));
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> served("m")).isInstanceOf(ParameterStore.Unavailable.class)
         .hasMessageContaining("incomplete");
     send(ParameterChunks.snapshot(new ParameterChunks.Header("m", 1, 4, 4, 0, Map.of()), x, 8 * 5000));

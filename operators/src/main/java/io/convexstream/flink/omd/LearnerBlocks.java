@@ -1,0 +1,104 @@
+package io.convexstream.flink.omd;
+
+import io.convexstream.core.learn.LearnerState;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.MapState;
+
+/**
+ * The arrays of a coordinate-separable learner ({@link
+ * io.convexstream.core.learn.OnlineLearner#updatesOnlyGradientCoordinates()}) kept in blocks of
+ * {@value #BLOCK} coordinates in a {@link MapState}, so that a sparse update reads and writes only
+ * the blocks it touches (on RocksDB, each block is one entry) instead of the whole model. A block
+ * holds, for each of the learner's arrays in name order, the block's coordinates; blocks never
+ * written hold the fresh learner's values. One instance serves one key's record at a time: blocks
+ * read are cached until {@link #clear()}.
+ */
+final class LearnerBlocks {
+  /** Coordinates per block: 4 KiB per array, small beside RocksDB's per-entry costs. */
+  static final int BLOCK = 512;
+
+  private final MapState<Integer, double[]> state;
+  private final Map<Integer, double[]> cache = new HashMap<>();
+
+  LearnerBlocks(MapState<Integer, double[]> state) {
+    this.state = state;
+  }
+
+  /** Forgets the cached blocks (call before the next key). */
+  void clear() {
+    cache.clear();
+  }
+
+  /**
+   * The learner's state on {@code coordinates} only (strictly increasing): {@code meta}'s rounds and
+   * scalars with, for each array of {@code fresh}, the entries of those coordinates in order.
+   */
+  LearnerState gather(LearnerState meta, LearnerState fresh, int dim, int[] coordinates) throws Exception {
+    List<String> names = fresh.arrays.keySet().stream().sorted().toList();
+    LearnerState s = new LearnerState(meta.algorithm, meta.rounds);
+    s.scalars.putAll(meta.scalars);
+    double[][] arrays = new double[names.size()][coordinates.length];
+    for (int k = 0; k < coordinates.length; k++) {
+      int i = coordinates[k];
+      double[] block = block(i / BLOCK, dim, names, fresh);
+      int length = length(i / BLOCK, dim);
+      for (int a = 0; a < names.size(); a++) {
+        arrays[a][k] = block[a * length + i % BLOCK];
+      }
+    }
+    for (int a = 0; a < names.size(); a++) {
+      s.arrays.put(names.get(a), arrays[a]);
+    }
+    return s;
+  }
+
+  /** Writes a learner state on {@code coordinates} (from {@link #gather} and an update) back into its blocks. */
+  void scatter(LearnerState compact, LearnerState fresh, int dim, int[] coordinates) throws Exception {
+    List<String> names = fresh.arrays.keySet().stream().sorted().toList();
+    Map<Integer, double[]> touched = new HashMap<>();
+    for (int k = 0; k < coordinates.length; k++) {
+      int i = coordinates[k];
+      int b = i / BLOCK;
+      double[] block = touched.computeIfAbsent(b, x -> cache.get(x).clone()); // gathered before, so cached
+      int length = length(b, dim);
+      for (int a = 0; a < names.size(); a++) {
+        block[a * length + i % BLOCK] = compact.arrays.get(names.get(a))[k];
+      }
+    }
+    for (Map.Entry<Integer, double[]> e : touched.entrySet()) {
+      state.put(e.getKey(), e.getValue());
+      cache.put(e.getKey(), e.getValue());
+    }
+  }
+
+  /** Every coordinate 0..dim−1 (for a dense gradient, or a snapshot). */
+  static int[] all(int dim) {
+    int[] c = new int[dim];
+    for (int i = 0; i < dim; i++) {
+      c[i] = i;
+    }
+    return c;
+  }
+
+  private static int length(int block, int dim) {
+    return Math.min(BLOCK, dim - block * BLOCK);
+  }
+
+  private double[] block(int b, int dim, List<String> names, LearnerState fresh) throws Exception {
+    double[] block = cache.get(b);
+    if (block == null) {
+      block = state.get(b);
+      if (block == null) {
+        int length = length(b, dim);
+        block = new double[names.size() * length];
+        for (int a = 0; a < names.size(); a++) {
+          java.util.Arrays.fill(block, a * length, (a + 1) * length, fresh.arrays.get(names.get(a))[0]);
+        }
+      }
+      cache.put(b, block);
+    }
+    return block;
+  }
+}
