@@ -87,6 +87,12 @@ public final class KafkaIO {
    */
   public static KafkaSink<EncodedRecord> sink(String bootstrapServers, Topic topic, DeliveryGuarantee guarantee,
       String transactionalIdPrefix) {
+    return sink(bootstrapServers, topic.topicName(), guarantee, transactionalIdPrefix);
+  }
+
+  /** {@link #sink(String, Topic, DeliveryGuarantee, String)} to a topic outside the catalogue (the benchmarks' baseline). */
+  public static KafkaSink<EncodedRecord> sink(String bootstrapServers, String topic, DeliveryGuarantee guarantee,
+      String transactionalIdPrefix) {
     Properties producer = new Properties();
     // below the broker's transaction.max.timeout.ms (15 min by default)
     producer.setProperty("transaction.timeout.ms", String.valueOf(10 * 60 * 1000));
@@ -96,7 +102,7 @@ public final class KafkaIO {
         .setBootstrapServers(bootstrapServers)
         .setKafkaProducerConfig(producer)
         .setDeliveryGuarantee(guarantee)
-        .setRecordSerializer(new EncodedSerializer(topic.topicName()));
+        .setRecordSerializer(new EncodedSerializer(topic));
     if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
       builder.setTransactionalIdPrefix(transactionalIdPrefix);
     }

@@ -56,8 +56,54 @@ public final class EndToEnd {
     }
   }
 
-  /** A pipeline's load: its job and options, how to make input i, and how many outputs n inputs give. */
-  private record Load(StreamJob job, Map<String, String> options, Topic input, Topic output, int unit, Sender sender) {}
+  /**
+   * A pipeline's load: its job and options, its input and output topics, how to make input i,
+   * inputs per unit (whole steps), and whether an output record completes an output (the last
+   * chunk of a parameter publication).
+   */
+  private record Load(StreamJob job, Map<String, String> options, Topic input, String output, int unit, Sender sender,
+      java.util.function.Predicate<byte[]> completes) {}
+
+  /** The baseline's output topic: the same records, only moved by a job that copies them ({@link Passthrough}). */
+  public static final String BASELINE_TOPIC = "convexstream.bench.baseline";
+  /** Prefix of a spec that runs the no-op baseline on another spec's input. */
+  public static final String BASELINE = "baseline:";
+
+  /**
+   * The no-op baseline: Kafka source → exactly-once Kafka sink of the same keys and values, with the
+   * jobs' checkpointing and state options. What a pipeline adds to it is the pipeline's own cost.
+   */
+  static final class Passthrough implements StreamJob {
+    private final Topic input;
+
+    Passthrough(Topic input) {
+      this.input = input;
+    }
+
+    @Override
+    public String name() {
+      return "baseline";
+    }
+
+    @Override
+    public String description() {
+      return "copies " + input.topicName() + " to " + BASELINE_TOPIC;
+    }
+
+    @Override
+    public io.convexstream.streams.jobs.JobOptions options() {
+      return new io.convexstream.streams.jobs.JobOptions(List.of());
+    }
+
+    @Override
+    public void build(StreamExecutionEnvironment env, JobSettings s) {
+      env.fromSource(io.convexstream.connectors.flink.KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), false, input),
+              org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(), "source")
+          .map(r -> new io.convexstream.connectors.flink.EncodedRecord(r.key, r.value))
+          .returns(io.convexstream.connectors.flink.EncodedRecord.class)
+          .sinkTo(io.convexstream.connectors.flink.KafkaIO.sink(s.bootstrapServers(), BASELINE_TOPIC, s.delivery(), s.groupId()));
+    }
+  }
 
   private interface Sender {
     /** Sends input number i (0-based) with event time {@code now}. */
@@ -66,38 +112,88 @@ public final class EndToEnd {
 
   public static final List<String> PIPELINES = List.of("gradients", "router-loads", "portfolio");
 
-  private static Load load(String pipeline) {
-    SplittableRandom r = new SplittableRandom(1);
-    double[] g = r.doubles(32).map(x -> x - 0.5).toArray();
-    List<Double> gradient = Arrays.stream(g).boxed().toList();
-    return switch (pipeline) {
-      // 16 models, d = 32, a parameter update per gradient
-      case "gradients" -> new Load(LearnerJob.gradients(), Map.of("learner", "oomd", "learner.domain", "ball:1", "emitEvery", "1"),
-          Topic.GRADIENTS, Topic.PARAMETERS, 16, (kafka, i, now) -> {
-            String model = "m" + (i % 16);
-            kafka.send(Topic.GRADIENTS, model, new Gradient(model, i / 16 + 1, "w", new NumericVector(32, null, gradient), 0.0, null,
-                Instant.ofEpochMilli(now)));
-          });
-      // 4 layers x 8 ranks, 64 experts: a bias update per (layer, step), i.e. per 8 reports
-      case "router-loads" -> new Load(BalancerJob.loadReports(), Map.of("rate", "1e-3"), Topic.ROUTER_LOADS, Topic.EXPERT_BIASES, 32, (kafka, i, now) -> {
-        int layer = (int) (i % 4);
-        int rank = (int) (i / 4 % 8);
-        long step = i / 32 + 1;
-        List<Long> loads = new ArrayList<>(64);
-        for (int e = 0; e < 64; e++) {
-          loads.add((long) (100 + (e * 7 + step) % 50));
+  /**
+   * The load of a spec {@code NAME[:key=value,...]}. {@code gradients} takes {@code models} (16),
+   * {@code dim} (32) and {@code nnz} (0: dense gradients; else that many random coordinates each);
+   * every other key is a job option (e.g. {@code learner=ftrl}, {@code state.backend.type=rocksdb}).
+   * {@code baseline:SPEC} copies SPEC's input unchanged.
+   */
+  private static Load load(String spec) {
+    if (spec.startsWith(BASELINE)) {
+      Load of = load(spec.substring(BASELINE.length()));
+      Map<String, String> shared = new HashMap<>();
+      of.options().forEach((k, v) -> {
+        if (k.startsWith("state.") || k.startsWith("execution.")) {
+          shared.put(k, v); // the same state backend and checkpoints
         }
-        kafka.send(Topic.ROUTER_LOADS, "m/" + layer, new RouterLoadReport("m", layer, step, rank, 8, loads, -1L, Instant.ofEpochMilli(now)));
       });
+      return new Load(new Passthrough(of.input()), shared, of.input(), BASELINE_TOPIC, of.unit(), of.sender(), v -> true);
+    }
+    int colon = spec.indexOf(':');
+    String pipeline = colon < 0 ? spec : spec.substring(0, colon);
+    Map<String, String> args = new HashMap<>();
+    if (colon >= 0) {
+      for (String kv : spec.substring(colon + 1).split(",")) {
+        String[] p = kv.split("=", 2);
+        args.put(p[0].trim(), p[1].trim());
+      }
+    }
+    return switch (pipeline) {
+      case "gradients" -> gradients(args);
+      // 4 layers x 8 ranks, 64 experts: a bias update per (layer, step), i.e. per 8 reports
+      case "router-loads" -> new Load(BalancerJob.loadReports(), with(Map.of("rate", "1e-3"), args), Topic.ROUTER_LOADS,
+          Topic.EXPERT_BIASES.topicName(), 32, (kafka, i, now) -> {
+            int layer = (int) (i % 4);
+            int rank = (int) (i / 4 % 8);
+            long step = i / 32 + 1;
+            List<Long> loads = new ArrayList<>(64);
+            for (int e = 0; e < 64; e++) {
+              loads.add((long) (100 + (e * 7 + step) % 50));
+            }
+            kafka.send(Topic.ROUTER_LOADS, "m/" + layer, new RouterLoadReport("m", layer, step, rank, 8, loads, -1L, Instant.ofEpochMilli(now)));
+          }, v -> true);
       // ticks of 16 assets, 100 ms periods, 3 strategies and a combiner: 4 decisions per period
-      case "portfolio" -> new Load(new PortfolioJob(), Map.of("market.input", "ticks", "period.ms", "100", "portfolio.id", "p",
+      case "portfolio" -> new Load(new PortfolioJob(), with(Map.of("market.input", "ticks", "period.ms", "100", "portfolio.id", "p",
           "portfolio.assets", String.join(",", assets()), "portfolio.strategies", "ucrp,eg,olmar1", "portfolio.combiners", "accelerated",
-          "idleTimeoutMs", "500"), Topic.MARKET_TICKS, Topic.PORTFOLIO_DECISIONS, 16, (kafka, i, now) -> {
+          "idleTimeoutMs", "500"), args), Topic.MARKET_TICKS, Topic.PORTFOLIO_DECISIONS.topicName(), 16, (kafka, i, now) -> {
             String asset = assets().get((int) (i % 16));
             kafka.send(Topic.MARKET_TICKS, asset, new MarketTick(asset, Instant.ofEpochMilli(now), 100 + (i % 7) * 0.1, 1.0));
-          });
+          }, v -> true);
       default -> throw new IllegalArgumentException("unknown pipeline " + pipeline + "; known: " + PIPELINES);
     };
+  }
+
+  private static Map<String, String> with(Map<String, String> defaults, Map<String, String> given) {
+    Map<String, String> m = new HashMap<>(defaults);
+    m.putAll(given);
+    return m;
+  }
+
+  /** {@code models} models of dimension {@code dim}, dense gradients or {@code nnz} random coordinates; a publication per gradient. */
+  private static Load gradients(Map<String, String> args) {
+    Map<String, String> options = new HashMap<>(args);
+    int models = Integer.parseInt(options.getOrDefault("models", "16"));
+    int dim = Integer.parseInt(options.getOrDefault("dim", "32"));
+    int nnz = Integer.parseInt(options.getOrDefault("nnz", "0"));
+    options.keySet().removeAll(List.of("models", "dim", "nnz"));
+    options = with(Map.of("learner", "oomd", "learner.domain", "ball:1", "emitEvery", "1"), options);
+    SplittableRandom r = new SplittableRandom(1);
+    int n = nnz > 0 ? nnz : dim;
+    List<Double> values = Arrays.stream(r.doubles(n).map(x -> (x - 0.5) / Math.sqrt(n)).toArray()).boxed().toList();
+    List<List<Integer>> indexSets = new ArrayList<>();
+    for (int k = 0; nnz > 0 && k < 64; k++) {
+      indexSets.add(Arrays.stream(r.ints(nnz * 2L, 0, dim).distinct().limit(nnz).sorted().toArray()).boxed().toList());
+    }
+    int width = Math.max(1, (int) Math.ceil(Math.log10(models)));
+    return new Load(LearnerJob.gradients(), options, Topic.GRADIENTS, Topic.PARAMETERS.topicName(), models, (kafka, i, now) -> {
+      String model = String.format("m%0" + width + "d", i % models);
+      NumericVector g = nnz > 0 ? new NumericVector(dim, indexSets.get((int) (i % indexSets.size())), values)
+          : new NumericVector(dim, null, values);
+      kafka.send(Topic.GRADIENTS, model, new Gradient(model, i / models + 1, "w", g, 0.0, null, Instant.ofEpochMilli(now)));
+    }, v -> {
+      ParameterUpdate u = AvroCodec.of(ParameterUpdate.class).decode(v);
+      return u.getChunk() == u.getChunks() - 1;
+    });
   }
 
   private static List<String> assets() {
@@ -118,8 +214,11 @@ public final class EndToEnd {
   public static Result run(LocalFlinkCluster flink, String bootstrap, String pipeline, int parallelism, int rate, Duration duration,
       long records, Duration drainTimeout, Consumer<String> progress) throws Exception {
     Load load = load(pipeline);
-    String group = "bench-" + pipeline + "-" + System.nanoTime();
-    Map<TopicPartition, Long> from = TopicClient.endOffsets(bootstrap, load.output());
+    String group = "bench-" + pipeline.replaceAll("[^A-Za-z0-9.-]", "_") + "-" + System.nanoTime();
+    if (load.output().equals(BASELINE_TOPIC)) {
+      createBaselineTopic(bootstrap);
+    }
+    Map<TopicPartition, Long> from = endOffsets(bootstrap, load.output());
     startAtEnd(bootstrap, group, load.input()); // earlier runs' input stays in the topic: not this run's
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Map<String, String> options = new HashMap<>(load.options());
@@ -163,8 +262,8 @@ public final class EndToEnd {
         kafka.flush();
       }
     }
-    long expected = expectedOutputs(pipeline, sent, rate == 0);
-    List<ConsumerRecord<byte[], byte[]>> outputs = collect(bootstrap, load.output(), from, expected, drainTimeout);
+    long expected = pipeline.startsWith(BASELINE) ? sent : expectedOutputs(pipeline, sent, rate == 0);
+    List<ConsumerRecord<byte[], byte[]>> outputs = collect(bootstrap, load.output(), from, expected, load.completes(), drainTimeout);
     flink.cancel(id);
 
     double[] latencies = new double[outputs.size()];
@@ -172,7 +271,7 @@ public final class EndToEnd {
     long lastAppend = start;
     for (int k = 0; k < outputs.size(); k++) {
       ConsumerRecord<byte[], byte[]> o = outputs.get(k);
-      latencies[k] = o.timestamp() - eventTime(pipeline, o.value());
+      latencies[k] = measuredLatency(rate) ? o.timestamp() - eventTime(pipeline, o.value()) : Double.NaN;
       firstAppend = Math.min(firstAppend, o.timestamp());
       lastAppend = Math.max(lastAppend, o.timestamp());
     }
@@ -181,7 +280,8 @@ public final class EndToEnd {
     boolean measured = rate > 0 && latencies.length > 0;
     return new Result(pipeline, parallelism, rate, sent, outputs.size(), seconds, sent / seconds,
         measured ? percentile(latencies, 0.5) : Double.NaN, measured ? percentile(latencies, 0.99) : Double.NaN,
-        measured ? latencies[latencies.length - 1] : Double.NaN, outputs.size() >= expected);
+        measured ? latencies[latencies.length - 1] : Double.NaN,
+        outputs.stream().filter(o -> load.completes().test(o.value())).count() >= expected);
   }
 
   /**
@@ -189,15 +289,28 @@ public final class EndToEnd {
    * (events 1 ms apart) every 100 ms period but the last, 4 decisions each; at a rate, not required.
    */
   static long expectedOutputs(String pipeline, long n, boolean backlog) {
-    return switch (pipeline) {
+    return switch (pipeline.replaceAll(":.*", "")) {
       case "gradients" -> n;
       case "router-loads" -> n / 8;
       default -> backlog ? 4 * ((n - 1) / 100) : 0;
     };
   }
 
+  private static boolean measuredLatency(int rate) {
+    return rate > 0;
+  }
+
   private static long eventTime(String pipeline, byte[] value) {
-    return switch (pipeline) {
+    return switch (pipeline.startsWith(BASELINE) ? "baseline" : pipeline.replaceAll(":.*", "")) {
+      case "baseline" -> io.convexstream.schemas.codec.SchemaCatalog.RECORD_TYPES.stream().map(t -> {
+        try {
+          var r = AvroCodec.of(t).decode(value);
+          Object time = r.get(r.getSchema().getField("eventTime") != null ? r.getSchema().getField("eventTime").pos() : 1);
+          return time instanceof Instant i ? i.toEpochMilli() : null;
+        } catch (RuntimeException e) {
+          return null;
+        }
+      }).filter(java.util.Objects::nonNull).findFirst().orElse(0L);
       case "gradients" -> AvroCodec.of(ParameterUpdate.class).decode(value).getEventTime().toEpochMilli();
       case "router-loads" -> AvroCodec.of(ExpertBiasUpdate.class).decode(value).getEventTime().toEpochMilli();
       default -> AvroCodec.of(PortfolioDecision.class).decode(value).getEventTime().toEpochMilli();
@@ -229,21 +342,49 @@ public final class EndToEnd {
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  /** Reads outputs after {@code from} until {@code expected} arrived and 2 s pass without more, or the timeout. */
-  private static List<ConsumerRecord<byte[], byte[]>> collect(String bootstrap, Topic topic, Map<TopicPartition, Long> from, long expected,
-      Duration timeout) {
+  private static void createBaselineTopic(String bootstrap) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      if (!admin.listTopics().names().get().contains(BASELINE_TOPIC)) {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(BASELINE_TOPIC, Topic.DEFAULT_PARTITIONS, (short) 1)
+            .configs(Map.of("max.message.bytes", String.valueOf(Topic.MAX_MESSAGE_BYTES), "message.timestamp.type", "LogAppendTime"))))
+            .all().get();
+      }
+    }
+  }
+
+  private static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) {
+    Map<TopicPartition, Long> ends = new HashMap<>();
+    try (var c = consumer(bootstrap)) {
+      List<TopicPartition> partitions = c.partitionsFor(topic).stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
+      ends.putAll(c.endOffsets(partitions));
+    }
+    return ends;
+  }
+
+  /**
+   * Reads outputs after {@code from} until {@code expected} complete outputs arrived and 2 s pass
+   * without more, or the timeout.
+   */
+  private static List<ConsumerRecord<byte[], byte[]>> collect(String bootstrap, String topic, Map<TopicPartition, Long> from, long expected,
+      java.util.function.Predicate<byte[]> completes, Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (var c = consumer(bootstrap)) {
       c.assign(from.keySet());
       from.forEach(c::seek);
       long deadline = System.currentTimeMillis() + timeout.toMillis();
       long quietSince = System.currentTimeMillis();
+      long complete = 0;
       while (System.currentTimeMillis() < deadline) {
         int before = out.size();
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          out.add(r);
+          complete += completes.test(r.value()) ? 1 : 0;
+        }
         if (out.size() > before) {
           quietSince = System.currentTimeMillis();
-        } else if (out.size() >= expected && System.currentTimeMillis() - quietSince > 2_000) {
+        } else if (complete >= expected && System.currentTimeMillis() - quietSince > 2_000) {
           break;
         }
       }

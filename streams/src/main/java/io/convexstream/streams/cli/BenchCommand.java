@@ -26,14 +26,22 @@ import picocli.CommandLine.Option;
         "  end-to-end: each pipeline on an in-JVM broker and MiniCluster at each parallelism: input at",
         "              --rate records/s for --seconds, reporting event-to-output latency p50/p99; or (--rate 0)",
         "              a backlog of --records worked through, reporting records/s (exactly-once, 500 ms checkpoints)",
+        "              and its ratio to the no-op baseline on the same records (--baseline)",
         "  memory:     copy bandwidth, and the dense OMD update at large d as a fraction of it",
         ""})
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--what", split = ",", defaultValue = "end-to-end,memory", description = "end-to-end, memory (default: ${DEFAULT-VALUE}).")
   List<String> what;
 
-  @Option(names = "--pipelines", split = ",", defaultValue = "gradients,router-loads,portfolio", description = "Pipelines (default: ${DEFAULT-VALUE}).")
-  List<String> pipelines;
+  @Option(names = "--pipeline", description = {"A pipeline to measure, repeatable: NAME[:key=value,...] (default: gradients, router-loads, portfolio).",
+      "gradients takes models (16), dim (32), nnz (0: dense) and job options, e.g. gradients:models=1,dim=1000000 or",
+      "gradients:dim=10000000,nnz=32,learner=ftrl or gradients:models=100000,dim=16,state.backend.type=rocksdb."})
+  List<String> pipelines = new java.util.ArrayList<>(EndToEnd.PIPELINES);
+
+  @Option(names = "--baseline", negatable = true, defaultValue = "true", fallbackValue = "true", description = {
+      "Also run the no-op baseline (Kafka source -> exactly-once Kafka sink of the same records, same checkpoints and state backend)",
+      "before each run and report the pipeline's throughput as a ratio to it; with --rate 0 (default: ${DEFAULT-VALUE})."})
+  boolean baseline;
 
   @Option(names = "--parallelism", split = ",", defaultValue = "1,2", description = "Parallelisms (default: ${DEFAULT-VALUE}).")
   List<Integer> parallelism;
@@ -71,6 +79,10 @@ final class BenchCommand implements Callable<Integer> {
       TopicAdmin.createAll(broker.bootstrapServers());
       for (String pipeline : pipelines) {
         for (int p : parallelism) {
+          if (baseline && rate == 0) {
+            ratios(flink, broker.bootstrapServers(), pipeline, p);
+            continue;
+          }
           double[] rates = new double[repeat];
           double[] p50 = new double[repeat];
           double[] p99 = new double[repeat];
@@ -89,6 +101,38 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /**
+   * Capacity of {@code pipeline} as a ratio to the no-op baseline on the same records, in the same
+   * JVM: one discarded run of each first (JIT warm-up), then {@code repeat} pairs of (baseline,
+   * pipeline) runs on a backlog of {@code records}; each pair gives a ratio.
+   */
+  private void ratios(LocalFlinkCluster flink, String bootstrap, String pipeline, int p) throws Exception {
+    Duration drain = Duration.ofSeconds(600);
+    long warmup = Math.max(1, records / 5);
+    EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, warmup, drain, line -> {});
+    EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, warmup, drain, line -> {});
+    double[] base = new double[repeat];
+    double[] job = new double[repeat];
+    double[] ratio = new double[repeat];
+    for (int k = 0; k < repeat; k++) {
+      EndToEnd.Result b = EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
+      EndToEnd.Result j = EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
+      System.out.println("  " + b.line());
+      System.out.println("  " + j.line());
+      base[k] = b.recordsPerSecond();
+      job[k] = j.recordsPerSecond();
+      ratio[k] = j.recordsPerSecond() / b.recordsPerSecond();
+    }
+    System.out.printf("%s p=%d: baseline %s rec/s, pipeline %s rec/s, ratio %s (median [min..max] of %d; warm: one discarded run each first)%n",
+        pipeline, p, spread(base), spread(job), spread3(ratio), repeat);
+  }
+
+  private static String spread3(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return String.format("%.2f [%.2f..%.2f]", median(v), s[0], s[s.length - 1]);
   }
 
   /** Copy bandwidth, and how close the dense OMD update at {@code dim} comes to it. */

@@ -126,6 +126,9 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       }
     });
     LearnerConfig learner = LearnerConfig.of(o.get(LEARNER), params.toArray(String[]::new));
+    if ("rocksdb".equals(o.getOptional(JobOptions.STATE_BACKEND).orElse(null))) {
+      refuseMatricesOnRocksDb(learner, overrides);
+    }
     String models = o.get(MODELS);
     int chunkBytes = o.get(PUBLISH_CHUNK_BYTES);
     int maxBytes = o.get(JobOptions.OUTPUT_MAX_BYTES);
@@ -137,6 +140,29 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
         o.get(GAP_TIMEOUT_MS), o.get(AUTO_CREATE),
         models.isBlank() ? new HashSet<>() : new HashSet<>(Arrays.asList(models.split(","))),
         new LearnerSettings.Publication(chunkBytes, o.get(PUBLISH_SNAPSHOT_EVERY)));
+  }
+
+  /**
+   * oomd-ec keeps two d×d matrices per model and changes every entry of both on every update (a
+   * rank-one update and its Sherman–Morrison inverse): on RocksDB each record would deserialize and
+   * rewrite 16·d² bytes, measured 4.5–7.3× the heap's per-record cost at d = 100–1000 (BENCHMARKS.md).
+   * No layout avoids that, so the combination is refused: such models belong on the heap backend.
+   */
+  private static void refuseMatricesOnRocksDb(LearnerConfig learner, Map<String, LearnerConfig> overrides) {
+    List<String> who = new ArrayList<>();
+    if (learner.algorithm().equals("oomd-ec")) {
+      who.add("learner");
+    }
+    overrides.forEach((prefix, c) -> {
+      if (c.algorithm().equals("oomd-ec")) {
+        who.add(OVERRIDE_PREFIX + prefix);
+      }
+    });
+    if (!who.isEmpty()) {
+      throw new IllegalArgumentException("oomd-ec (" + String.join(", ", who) + ") with state.backend.type=rocksdb: its d×d matrices "
+          + "change entirely on every update, so RocksDB would rewrite 16·d² bytes per record (4.5–7.3× the heap's cost, BENCHMARKS.md); "
+          + "run oomd-ec models on state.backend.type=hashmap");
+    }
   }
 
   @SuppressWarnings("unchecked")

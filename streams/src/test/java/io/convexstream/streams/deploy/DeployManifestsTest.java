@@ -57,7 +57,11 @@ class DeployManifestsTest {
           }
           Map<String, Object> spec = map(m.get("spec"));
           if (spec.containsKey("job")) {
-            jobs.add(map(spec.get("job")));
+            Map<String, Object> job = new java.util.HashMap<>(map(spec.get("job")));
+            if (spec.get("flinkConfiguration") != null) { // the cluster's state backend goes with the job
+              job.put("stateBackend", map(spec.get("flinkConfiguration")).get("state.backend.type"));
+            }
+            jobs.add(job);
           }
         }
       }
@@ -86,6 +90,10 @@ class DeployManifestsTest {
       // the arguments pass exactly the check `run` makes before it submits (--dry-run builds the job, runs nothing)
       List<String> dryRun = new ArrayList<>(List.of("run"));
       dryRun.addAll(args);
+      Object backend = job.get("stateBackend");
+      if (backend != null) { // the cluster's state backend, checked as the job option would be (oomd-ec is refused on RocksDB)
+        dryRun.addAll(List.of("--set", "state.backend.type=" + backend));
+      }
       dryRun.add("--dry-run");
       PrintStream stdout = System.out;
       ByteArrayOutputStream plan = new ByteArrayOutputStream();

@@ -54,6 +54,17 @@ class JobOptionsTest {
         .hasMessageStartingWith("portfolio portfolio: unknown combiner 'majority'");
   }
 
+  /** oomd-ec's matrices change entirely per update: on RocksDB it is refused with the reason; on the heap, and other learners on RocksDB, accepted. */
+  @Test
+  void oomdEcOnRocksDbIsRefusedWithItsReason() {
+    assertThatThrownBy(() -> prepare("gradients", Map.of("learner", "oomd-ec", "state.backend.type", "rocksdb")))
+        .hasMessageStartingWith("oomd-ec (learner) with state.backend.type=rocksdb").hasMessageContaining("state.backend.type=hashmap");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("override.big/", "oomd-ec;backend=auto", "state.backend.type", "rocksdb")))
+        .hasMessageStartingWith("oomd-ec (override.big/)");
+    prepare("gradients", Map.of("learner", "oomd-ec", "state.backend.type", "hashmap"));
+    prepare("gradients", Map.of("learner", "ftrl", "state.backend.type", "rocksdb"));
+  }
+
   @Test
   void severalPortfoliosEachWithTheirOwnFieldsAndOnlyListedIds() {
     Map<String, String> two = Map.of("portfolios", "us,eu", "portfolio.us.assets", "A,B", "portfolio.eu.assets", "C,D,E",
