@@ -24,16 +24,20 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final Class<T> type;
-  private transient BinaryMessageEncoder<T> encoder;
-  private transient BinaryMessageDecoder<T> decoder;
+  private transient volatile BinaryMessageEncoder<T> encoder; // thread-safe (Avro), shared by the codec's users
+  private transient volatile BinaryMessageDecoder<T> decoder;
 
   private AvroCodec(Class<T> type) {
     this.type = type;
   }
 
+  /** The codec of {@code type}, one per class: building one resolves schemas and fingerprints, so callers need not keep their own. */
+  @SuppressWarnings("unchecked")
   public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {
-    return new AvroCodec<>(type);
+    return (AvroCodec<T>) CODECS.computeIfAbsent(type, t -> new AvroCodec<>(type));
   }
+
+  private static final java.util.concurrent.ConcurrentHashMap<Class<?>, AvroCodec<?>> CODECS = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Class<T> type() {
     return type;

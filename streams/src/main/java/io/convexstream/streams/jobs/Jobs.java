@@ -187,6 +187,9 @@ public final class Jobs {
     env.configure(JobOptions.flinkConfiguration(job.options().parse(s.options())));
     env.setParallelism(s.parallelism());
     env.enableCheckpointing(s.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // chained operators hand records on without a deep copy: no operator keeps or changes a record it
+    // received from a chained one or emitted (those that keep records, in state, get them over the network)
+    env.getConfig().enableObjectReuse();
     // operators read metrics.maxKeys here; the web UI shows the options on the job's configuration tab
     env.getConfig().setGlobalJobParameters(Configuration.fromMap(s.options()));
     job.build(env, s);
