@@ -48,7 +48,28 @@ public final class TestPipelines {
    * only one pipeline's records (FaultToleranceIT compares two runs over the same topic).
    */
   public static List<Pipeline> allWithInPlaceState() {
-    return List.of(gradients(), expConcaveGradients(), routerLoads(), portfolio());
+    return List.of(gradients(), expConcaveGradients(), manySparseModels(), routerLoads(), portfolio());
+  }
+
+  /**
+   * 20 000 ftrl models of dimension 100 000, sparse gradients of 8 coordinates, 3 steps each: many
+   * keys, and models kept in blocks (a record touches only its blocks).
+   */
+  static Pipeline manySparseModels() {
+    SplittableRandom r = new SplittableRandom(33);
+    List<Map.Entry<String, byte[]>> first = new ArrayList<>();
+    List<Map.Entry<String, byte[]>> second = new ArrayList<>();
+    for (int step = 1; step <= 3; step++) {
+      for (int m = 0; m < 20_000; m++) {
+        String model = "s" + m;
+        List<Integer> idx = r.ints(8, 0, 100_000).distinct().sorted().boxed().toList();
+        List<Double> g = idx.stream().map(i -> r.nextDouble() - 0.5).toList();
+        (step <= 2 ? first : second).add(entry(Topic.GRADIENTS, model,
+            new Gradient(model, (long) step, "w", new NumericVector(100_000, idx, g), null, null, Instant.ofEpochMilli(step))));
+      }
+    }
+    return new Pipeline("gradients-20000-sparse-models", LearnerJob.gradients(), Map.of("learner", "ftrl", "learner.l1", "0.01",
+        "emitEvery", "1"), Topic.GRADIENTS, Topic.PARAMETERS, first, second);
   }
 
   public static void send(String bootstrap, List<Map.Entry<String, byte[]>> records) {

@@ -16,8 +16,12 @@ import org.apache.flink.api.common.state.MapState;
  * read are cached until {@link #clear()}.
  */
 final class LearnerBlocks {
-  /** Coordinates per block: 4 KiB per array, small beside RocksDB's per-entry costs. */
-  static final int BLOCK = 512;
+  /**
+   * Coordinates per block: 512 bytes per array. Small, because a model keeps every block any update
+   * touched (20 000 models touched at 8 coordinates each hold 160 k blocks), and still large beside
+   * RocksDB's per-entry costs.
+   */
+  static final int BLOCK = 64;
 
   private final MapState<Integer, double[]> state;
   private final Map<Integer, double[]> cache = new HashMap<>();
@@ -73,7 +77,22 @@ final class LearnerBlocks {
     }
   }
 
-  /** Every coordinate 0..dim−1 (for a dense gradient, or a snapshot). */
+  /** The blocks this key has stored (every other block holds fresh values). */
+  Iterable<Integer> stored() throws Exception {
+    Iterable<Integer> keys = state.keys();
+    return keys == null ? java.util.List.of() : keys;
+  }
+
+  /** The coordinates of block {@code b}. */
+  static int[] coordinatesOf(int b, int dim) {
+    int[] c = new int[length(b, dim)];
+    for (int k = 0; k < c.length; k++) {
+      c[k] = b * BLOCK + k;
+    }
+    return c;
+  }
+
+  /** Every coordinate 0..dim−1 (for a dense gradient). */
   static int[] all(int dim) {
     int[] c = new int[dim];
     for (int i = 0; i < dim; i++) {

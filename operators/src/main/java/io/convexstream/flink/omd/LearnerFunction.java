@@ -365,9 +365,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       this.fresh = Learners.freshCoordinate(config);
     }
 
+    /** O(stored blocks), not O(d) learner work: coordinates never touched all hold the fresh decision. */
     @Override
     public double[] all() throws Exception {
-      double[] x = at(LearnerBlocks.all(p.dim));
+      double[] x = new double[p.dim];
+      LearnerState one = new LearnerState(meta.algorithm, meta.rounds);
+      one.scalars.putAll(meta.scalars);
+      one.arrays.putAll(fresh.arrays);
+      java.util.Arrays.fill(x, Learners.restore(config, p.dim, one).decision()[0]);
+      for (int b : blocks.stored()) {
+        int[] coordinates = LearnerBlocks.coordinatesOf(b, p.dim);
+        System.arraycopy(at(coordinates), 0, x, coordinates[0], coordinates.length);
+      }
       double squares = 0;
       for (double v : x) {
         squares += v * v;
