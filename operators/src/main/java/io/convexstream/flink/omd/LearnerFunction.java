@@ -12,6 +12,7 @@ import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.core.linalg.Nd4jDevice;
 import io.convexstream.core.linalg.Vectors;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.PackedVectors;
 import io.convexstream.schemas.publication.ParameterChunks;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.time.Instant;
@@ -313,10 +314,13 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
   }
 
+  /** A snapshot's entries: {@code values} at {@code indices} (zero elsewhere), or all of them ({@code indices} null). */
+  private record Entries(int[] indices, double[] values) {}
+
   /** What a publication needs of a model's parameters, whichever way they are kept. */
   private interface Parameters {
-    /** The whole vector. */
-    double[] all() throws Exception;
+    /** The whole vector, for a snapshot. */
+    Entries all() throws Exception;
 
     /** The entries at {@code coordinates} (strictly increasing), in order. */
     double[] at(int[] coordinates) throws Exception;
@@ -329,8 +333,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   /** A learner that holds its whole vector. */
   private record WholeParameters(OnlineLearner learner) implements Parameters {
     @Override
-    public double[] all() {
-      return learner.decision();
+    public Entries all() {
+      return new Entries(null, learner.decision());
     }
 
     @Override
@@ -365,24 +369,54 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       this.fresh = Learners.freshCoordinate(config);
     }
 
-    /** O(stored blocks), not O(d) learner work: coordinates never touched all hold the fresh decision. */
+    /**
+     * O(stored blocks): coordinates no update touched hold the fresh learner's decision, zero for
+     * ftrl and most domains, so only the stored blocks are listed; otherwise the whole vector.
+     */
     @Override
-    public double[] all() throws Exception {
-      double[] x = new double[p.dim];
+    public Entries all() throws Exception {
       LearnerState one = new LearnerState(meta.algorithm, meta.rounds);
       one.scalars.putAll(meta.scalars);
       one.arrays.putAll(fresh.arrays);
-      java.util.Arrays.fill(x, Learners.restore(config, p.dim, one).decision()[0]);
-      for (int b : blocks.stored()) {
+      double untouched = Learners.restore(config, p.dim, one).decision()[0];
+      List<Integer> stored = new java.util.ArrayList<>();
+      blocks.stored().forEach(stored::add);
+      java.util.Collections.sort(stored);
+      int n = 0;
+      for (int b : stored) {
+        n += LearnerBlocks.coordinatesOf(b, p.dim).length;
+      }
+      int[] indices = new int[n];
+      double[] values = new double[n];
+      int k = 0;
+      for (int b : stored) {
         int[] coordinates = LearnerBlocks.coordinatesOf(b, p.dim);
-        System.arraycopy(at(coordinates), 0, x, coordinates[0], coordinates.length);
+        System.arraycopy(coordinates, 0, indices, k, coordinates.length);
+        System.arraycopy(at(coordinates), 0, values, k, coordinates.length);
+        k += coordinates.length;
       }
       double squares = 0;
-      for (double v : x) {
+      for (double v : values) {
         squares += v * v;
       }
-      p.squaredNorm = squares; // exact again at each snapshot (updates keep it by differences)
-      return x;
+      if (untouched == 0 && 12L * n < 8L * p.dim) { // the non-zeros of the stored blocks (smaller than dense)
+        p.squaredNorm = squares; // exact again at each snapshot (updates keep it by differences)
+        int nonZeros = 0;
+        for (int j = 0; j < n; j++) {
+          if (values[j] != 0) {
+            indices[nonZeros] = indices[j];
+            values[nonZeros++] = values[j];
+          }
+        }
+        return new Entries(java.util.Arrays.copyOf(indices, nonZeros), java.util.Arrays.copyOf(values, nonZeros));
+      }
+      double[] x = new double[p.dim];
+      java.util.Arrays.fill(x, untouched);
+      for (int j = 0; j < n; j++) {
+        x[indices[j]] = values[j];
+      }
+      p.squaredNorm = squares + untouched * untouched * (p.dim - n);
+      return new Entries(null, x);
     }
 
     @Override
@@ -421,10 +455,12 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     LearnerSettings.Publication policy = settings.publication();
     // a delta while it is smaller than a snapshot and the deltas since the last snapshot add up to
     // less than one (a reader starting at that snapshot reads at most twice a snapshot's entries)
+    long budget = Math.max(p.snapshotEntries, Math.min(p.dim, LearnerSettings.Publication.MIN_DELTA_BUDGET));
     boolean delta = p.changed != null && p.lastEmittedVersion > 0 && p.lastSnapshotVersion > 0
         && p.updates - p.lastSnapshotVersion < policy.snapshotEvery()
-        && p.deltaEntries + p.changed.length < p.dim;
-    double[] values = delta ? parameters.at(p.changed) : parameters.all();
+        && p.deltaEntries + p.changed.length < budget;
+    double[] deltaValues = delta ? parameters.at(p.changed) : null;
+    Entries snapshot = delta ? null : parameters.all();
     OnlineLearner learner = parameters.learner();
     Map<String, Double> m = new HashMap<>();
     m.put("updates", (double) p.updates);
@@ -446,15 +482,21 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       metrics.aggregate(name, m.getOrDefault(name, Double.NaN));
     }
     var header = new ParameterChunks.Header(model, p.runEpoch, p.updates, p.lastStep, p.lastEventTime, m);
-    List<ParameterUpdate> records = delta
-        ? ParameterChunks.delta(header, p.lastEmittedVersion, p.dim, p.changed, values, policy.chunkBytes())
-        : ParameterChunks.snapshot(header, values, policy.chunkBytes());
+    List<ParameterUpdate> records;
+    if (delta) {
+      records = ParameterChunks.delta(header, p.lastEmittedVersion, p.dim, p.changed, deltaValues, policy.chunkBytes());
+    } else if (snapshot.indices() == null) {
+      records = ParameterChunks.snapshot(header, snapshot.values(), policy.chunkBytes());
+    } else {
+      records = ParameterChunks.sparseSnapshot(header, p.dim, snapshot.indices(), snapshot.values(), policy.chunkBytes());
+    }
     records.forEach(out::collect);
     if (delta) {
       p.deltaEntries += p.changed.length;
     } else {
       p.lastSnapshotVersion = p.updates;
       p.deltaEntries = 0;
+      p.snapshotEntries = records.stream().mapToLong(r -> PackedVectors.size(r.getValues())).sum();
     }
     p.changed = p.blocked || learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
     p.lastEmittedVersion = p.updates;

@@ -37,12 +37,16 @@ public record LearnerSettings(
    *
    * @param chunkBytes at most this many bytes of values per output record; larger publications are cut into chunks
    * @param snapshotEvery a full snapshot at least every this many updates, so a reader that starts
-   *     late, or after retention removed the earlier records, waits at most that long
+   *     late, or after retention removed the earlier records, waits at most that long (between such
+   *     snapshots, one follows whenever the deltas since the last add up to its size)
    */
   public record Publication(int chunkBytes, long snapshotEvery) implements Serializable {
     /** 1 MiB: ten chunks carry a dense d = 10⁶ model, far below the topics' 8 MiB message limit. */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
-    public static final long DEFAULT_SNAPSHOT_EVERY = 1000;
+    /** A reader that starts late waits at most this many updates; the serving view answers at once. */
+    public static final long DEFAULT_SNAPSHOT_EVERY = 10_000;
+    /** Deltas may add up to this many entries (or the dimension, if smaller) even after a snapshot of fewer. */
+    public static final int MIN_DELTA_BUDGET = 1024;
     public static final Publication DEFAULT = new Publication(DEFAULT_CHUNK_BYTES, DEFAULT_SNAPSHOT_EVERY);
 
     public Publication {

@@ -38,6 +38,8 @@ public class ModelProgress {
   public long lastSnapshotVersion;
   /** Entries the deltas published since the last snapshot held. */
   public long deltaEntries;
+  /** Entries the last snapshot held (its non-zeros, or the dimension when dense). */
+  public long snapshotEntries;
 
   /**
    * Whether the learner's arrays live in blocks (state "learner-blocks", {@link LearnerBlocks}) and

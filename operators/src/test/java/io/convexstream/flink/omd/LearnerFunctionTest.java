@@ -15,6 +15,7 @@ import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.PackedVectors;
 import io.convexstream.schemas.publication.ParameterAssembler;
 import java.time.Instant;
 import java.util.Arrays;
@@ -180,7 +181,13 @@ class LearnerFunctionTest {
     }
     assertThat(out).extracting(ParameterUpdate::getVersion).containsExactlyElementsOf(
         java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList());
-    assertThat(out.subList(1, 40)).allSatisfy(u -> assertThat(u.getBaseVersion()).isEqualTo(u.getVersion() - 1));
+    // a snapshot first, then deltas until they add up to 1 024 entries (32 deltas of 32): a snapshot again
+    assertThat(out.stream().filter(u -> u.getBaseVersion() == 0)).extracting(ParameterUpdate::getVersion).containsExactly(1L, 33L);
+    assertThat(out.stream().filter(u -> u.getBaseVersion() > 0))
+        .allSatisfy(u -> assertThat(u.getBaseVersion()).isEqualTo(u.getVersion() - 1));
+    // the snapshot of a blocked model lists its non-zeros only (at most 33 × 32 coordinates), not 2 000 000
+    assertThat(out.stream().filter(u -> u.getVersion() == 33).mapToInt(u -> PackedVectors.size(u.getValues())).sum())
+        .isBetween(1, 33 * 32);
     ParameterAssembler a = new ParameterAssembler();
     out.forEach(a::accept);
     assertThat(a.latest("m").parameters()).isEqualTo(core.decision());

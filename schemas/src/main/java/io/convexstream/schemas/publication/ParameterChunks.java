@@ -53,6 +53,20 @@ public final class ParameterChunks {
   }
 
   /**
+   * A snapshot of a vector of dimension {@code dim} that is zero except at {@code indices} (strictly
+   * increasing), where it holds {@code values}: for a host that knows where its model is non-zero
+   * and need not build the whole vector.
+   */
+  public static List<ParameterUpdate> sparseSnapshot(Header h, int dim, int[] indices, double[] values, int chunkBytes) {
+    if (values.length != indices.length) {
+      throw new IllegalArgumentException(values.length + " values for " + indices.length + " coordinates");
+    }
+    List<PackedVector> parts = new ArrayList<>();
+    sparseParts(dim, indices, values, chunkBytes, parts);
+    return chunks(h, 0, parts, dim);
+  }
+
+  /**
    * A delta on top of version {@code baseVersion}: the new entries {@code values[k]} of the
    * coordinates {@code changed[k]} (strictly increasing) of a vector of dimension {@code dim}.
    */

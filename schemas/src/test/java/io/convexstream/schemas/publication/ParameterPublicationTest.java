@@ -74,6 +74,15 @@ class ParameterPublicationTest {
   }
 
   @Test
+  void sparseSnapshotsZeroEverythingTheyDoNotList() {
+    ParameterAssembler a = new ParameterAssembler();
+    feed(a, ParameterChunks.snapshot(header(1), new double[] {1, 2, 3, 4}, 1024));
+    var records = ParameterChunks.sparseSnapshot(header(2), 4, new int[] {1, 3}, new double[] {-2, -4}, 12);
+    assertThat(records).hasSize(2);
+    assertThat(feed(a, records).parameters()).containsExactly(0, -2, 0, -4);
+  }
+
+  @Test
   void deltasApplyOnTopOfTheirBaseOnly() {
     double[] x = {1, 2, 3, 4, 5};
     ParameterAssembler a = new ParameterAssembler();
