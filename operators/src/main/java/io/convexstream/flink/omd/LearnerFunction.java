@@ -55,6 +55,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient MapState<Long, Decoded<T>> buffer;
   /** The arrays of models kept in blocks ({@link ModelProgress#blocked}). */
   private transient LearnerBlocks blocks;
+  /** {@link Learners#freshCoordinate} per configuration (read-only). */
+  private transient Map<LearnerConfig, LearnerState> freshCoordinates;
   private transient OperatorMetrics metrics;
   private transient Counter skipped;
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
@@ -74,6 +76,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));
     TypeInformation<Decoded<T>> decodedType = Decoded.typeInfo(type);
     buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
+    freshCoordinates = new HashMap<>();
     blocks = new LearnerBlocks(getRuntimeContext().getMapState(
         new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
     metrics = OperatorMetrics.register(getRuntimeContext());
@@ -253,7 +256,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
         round = reader.restricted(r);
       }
       LearnerState meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
-      learner = Learners.restore(config, p.dim, blocks.gather(meta, Learners.freshCoordinate(config), p.dim, coordinates));
+      learner = Learners.restore(config, p.dim, blocks.gather(meta, fresh(config), p.dim, coordinates));
     } else {
       // attached: large state (oomd-ec's matrices) is updated in place instead of copied in and out;
       // safe because value() hands out a copy while a snapshot still needs the old object
@@ -282,7 +285,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
     LearnerState after = learner.exportState();
     if (p.blocked) {
-      blocks.scatter(after, Learners.freshCoordinate(config), p.dim, coordinates);
+      blocks.scatter(after, fresh(config), p.dim, coordinates);
       after.arrays.clear(); // the arrays live in the blocks; the value state keeps rounds and scalars
       double[] x = learner.decision();
       for (int k = 0; k < x.length; k++) {
@@ -314,8 +317,15 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
   }
 
-  /** A snapshot's entries: {@code values} at {@code indices} (zero elsewhere), or all of them ({@code indices} null). */
-  private record Entries(int[] indices, double[] values) {}
+  /**
+   * A snapshot's entries: {@code values} at {@code indices} (zero elsewhere), or all of them
+   * ({@code indices} null); {@code work}: the coordinates computed to find them.
+   */
+  private record Entries(int[] indices, double[] values, long work) {}
+
+  private LearnerState fresh(LearnerConfig config) {
+    return freshCoordinates.computeIfAbsent(config, Learners::freshCoordinate);
+  }
 
   /** What a publication needs of a model's parameters, whichever way they are kept. */
   private interface Parameters {
@@ -334,7 +344,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private record WholeParameters(OnlineLearner learner) implements Parameters {
     @Override
     public Entries all() {
-      return new Entries(null, learner.decision());
+      return new Entries(null, learner.decision(), learner.decision().length);
     }
 
     @Override
@@ -366,7 +376,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       this.config = config;
       LearnerState saved = learnerState.value();
       this.meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
-      this.fresh = Learners.freshCoordinate(config);
+      this.fresh = fresh(config);
     }
 
     /**
@@ -408,7 +418,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
             values[nonZeros++] = values[j];
           }
         }
-        return new Entries(java.util.Arrays.copyOf(indices, nonZeros), java.util.Arrays.copyOf(values, nonZeros));
+        return new Entries(java.util.Arrays.copyOf(indices, nonZeros), java.util.Arrays.copyOf(values, nonZeros), n);
       }
       double[] x = new double[p.dim];
       java.util.Arrays.fill(x, untouched);
@@ -416,7 +426,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
         x[indices[j]] = values[j];
       }
       p.squaredNorm = squares + untouched * untouched * (p.dim - n);
-      return new Entries(null, x);
+      return new Entries(null, x, p.dim);
     }
 
     @Override
@@ -496,7 +506,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     } else {
       p.lastSnapshotVersion = p.updates;
       p.deltaEntries = 0;
-      p.snapshotEntries = records.stream().mapToLong(r -> PackedVectors.size(r.getValues())).sum();
+      // what the snapshot cost, in entries written or coordinates computed: deltas may add up to as much
+      p.snapshotEntries = Math.max(snapshot.work(), records.stream().mapToLong(r -> PackedVectors.size(r.getValues())).sum());
     }
     p.changed = p.blocked || learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
     p.lastEmittedVersion = p.updates;
