@@ -61,7 +61,9 @@ public class LearnerStateBenchmark {
     String[] p = spec.split("/");
     int d = Integer.parseInt(p[1]);
     int nnz = Integer.parseInt(p[2]);
-    LearnerConfig config = LearnerConfig.of(p[0], p[0].equals("ftrl") ? new String[0] : new String[] {"domain=ball:1"});
+    // oomd-ec unconstrained: no U-norm projection (O(d³)), so the row shows what its state costs, not its math
+    LearnerConfig config = LearnerConfig.of(p[0], p[0].equals("ftrl") ? new String[0]
+        : new String[] {p[0].equals("oomd-ec") ? "domain=unconstrained:1" : "domain=ball:1"});
     harness = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new LearnerFunction<>("bench", LearnerSettings.defaults(config), new RoundReader.Gradients(),
             Gradient.class)),
