@@ -385,26 +385,13 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
      */
     @Override
     public Entries all() throws Exception {
-      LearnerState one = new LearnerState(meta.algorithm, meta.rounds);
-      one.scalars.putAll(meta.scalars);
-      one.arrays.putAll(fresh.arrays);
-      double untouched = Learners.restore(config, p.dim, one).decision()[0];
+      double untouched = learner().decision()[0];
       List<Integer> stored = new java.util.ArrayList<>();
       blocks.stored().forEach(stored::add);
       java.util.Collections.sort(stored);
-      int n = 0;
-      for (int b : stored) {
-        n += LearnerBlocks.coordinatesOf(b, p.dim).length;
-      }
-      int[] indices = new int[n];
-      double[] values = new double[n];
-      int k = 0;
-      for (int b : stored) {
-        int[] coordinates = LearnerBlocks.coordinatesOf(b, p.dim);
-        System.arraycopy(coordinates, 0, indices, k, coordinates.length);
-        System.arraycopy(at(coordinates), 0, values, k, coordinates.length);
-        k += coordinates.length;
-      }
+      int[] indices = stored.stream().flatMapToInt(b -> java.util.Arrays.stream(LearnerBlocks.coordinatesOf(b, p.dim))).toArray();
+      int n = indices.length;
+      double[] values = at(indices);
       double squares = 0;
       for (double v : values) {
         squares += v * v;
@@ -439,12 +426,13 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       return p.squaredNorm;
     }
 
+    /** A learner on one fresh coordinate: its rounds, scalars and step size, and the decision of every untouched coordinate. */
     @Override
-    public OnlineLearner learner() { // rounds, scalars and step size; no coordinates
-      LearnerState none = new LearnerState(meta.algorithm, meta.rounds);
-      none.scalars.putAll(meta.scalars);
-      fresh.arrays.keySet().forEach(name -> none.arrays.put(name, new double[0]));
-      return Learners.restore(config, p.dim, none);
+    public OnlineLearner learner() {
+      LearnerState one = new LearnerState(meta.algorithm, meta.rounds);
+      one.scalars.putAll(meta.scalars);
+      one.arrays.putAll(fresh.arrays);
+      return Learners.restore(config, p.dim, one);
     }
   }
 
@@ -463,8 +451,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
 
   private void emit(ModelProgress p, Collector<ParameterUpdate> out, Parameters parameters, String model) throws Exception {
     LearnerSettings.Publication policy = settings.publication();
-    // a delta while it is smaller than a snapshot and the deltas since the last snapshot add up to
-    // less than one (a reader starting at that snapshot reads at most twice a snapshot's entries)
+    // a delta while the deltas since the last snapshot add up to less than that snapshot cost (at
+    // least min(d, 1024) entries): a reader starting at a snapshot reads at most about twice one
     long budget = Math.max(p.snapshotEntries, Math.min(p.dim, LearnerSettings.Publication.MIN_DELTA_BUDGET));
     boolean delta = p.changed != null && p.lastEmittedVersion > 0 && p.lastSnapshotVersion > 0
         && p.updates - p.lastSnapshotVersion < policy.snapshotEvery()

@@ -1,6 +1,8 @@
 package io.convexstream.schemas.publication;
 
+import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.PackedVector;
+import io.convexstream.schemas.ParameterUpdate;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -32,6 +34,23 @@ public final class PackedVectors {
       v.putDouble(values[k]);
     }
     return new PackedVector(dim, 0, idx.flip(), v.flip());
+  }
+
+  /**
+   * A parameter record's entries: its {@code values}, or, in a record of schema versions 1 and 2,
+   * its boxed {@code parameters} as one dense run (such a record reads as a one-chunk snapshot);
+   * null when it has neither.
+   */
+  public static PackedVector of(ParameterUpdate u) {
+    if (u.getValues() != null || u.getParameters() == null) {
+      return u.getValues();
+    }
+    NumericVector v = u.getParameters();
+    double[] x = new double[v.getDim()];
+    for (int k = 0; k < v.getValues().size(); k++) {
+      x[v.getIndices() == null ? k : v.getIndices().get(k)] = v.getValues().get(k);
+    }
+    return dense(x, 0, x.length);
   }
 
   /** Number of entries. */

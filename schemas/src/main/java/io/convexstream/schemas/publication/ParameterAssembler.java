@@ -1,6 +1,5 @@
 package io.convexstream.schemas.publication;
 
-import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,8 +35,8 @@ public final class ParameterAssembler {
     if (current != null && !newer(u, current)) {
       return null; // a duplicate or an older version
     }
-    if (u.getValues() == null) {
-      return u.getParameters() == null ? skip() : complete(u, legacy(u.getParameters()));
+    if (PackedVectors.of(u) == null) {
+      return skip();
     }
     List<ParameterUpdate> chunks = pending.get(id);
     if (u.getChunk() == 0) {
@@ -51,7 +50,7 @@ public final class ParameterAssembler {
       return null;
     }
     pending.remove(id);
-    int dim = u.getValues().getDim();
+    int dim = PackedVectors.of(u).getDim();
     double[] x;
     if (u.getBaseVersion() == 0) {
       x = new double[dim];
@@ -63,7 +62,7 @@ public final class ParameterAssembler {
       return null; // a delta without its base: wait for the next snapshot
     }
     for (ParameterUpdate c : chunks) {
-      PackedVectors.forEach(c.getValues(), (i, v) -> x[i] = v);
+      PackedVectors.forEach(PackedVectors.of(c), (i, v) -> x[i] = v);
     }
     return complete(u, x);
   }
@@ -118,14 +117,5 @@ public final class ParameterAssembler {
         Map.copyOf(last.getMetrics()));
     models.put(m.modelId(), m);
     return m;
-  }
-
-  private static double[] legacy(NumericVector v) {
-    double[] x = new double[v.getDim()];
-    List<Double> values = v.getValues();
-    for (int k = 0; k < values.size(); k++) {
-      x[v.getIndices() == null ? k : v.getIndices().get(k)] = values.get(k);
-    }
-    return x;
   }
 }

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -58,11 +59,11 @@ public final class EndToEnd {
 
   /**
    * A pipeline's load: its job and options, its input and output topics, how to make input i,
-   * inputs per unit (whole steps), and whether an output record completes an output (the last
-   * chunk of a parameter publication).
+   * inputs per unit (whole steps), whether an output record completes an output (the last chunk
+   * of a parameter publication), and the record type of the outputs (they carry an eventTime).
    */
   private record Load(StreamJob job, Map<String, String> options, Topic input, String output, int unit, Sender sender,
-      java.util.function.Predicate<byte[]> completes) {}
+      java.util.function.Predicate<byte[]> completes, Class<? extends SpecificRecord> outputType) {}
 
   /** The baseline's output topic: the same records, only moved by a job that copies them ({@link Passthrough}). */
   public static final String BASELINE_TOPIC = "convexstream.bench.baseline";
@@ -127,7 +128,8 @@ public final class EndToEnd {
           shared.put(k, v); // the same state backend and checkpoints
         }
       });
-      return new Load(new Passthrough(of.input()), shared, of.input(), BASELINE_TOPIC, of.unit(), of.sender(), v -> true);
+      return new Load(new Passthrough(of.input()), shared, of.input(), BASELINE_TOPIC, of.unit(), of.sender(), v -> true,
+          of.input().recordType());
     }
     int colon = spec.indexOf(':');
     String pipeline = colon < 0 ? spec : spec.substring(0, colon);
@@ -151,14 +153,14 @@ public final class EndToEnd {
               loads.add((long) (100 + (e * 7 + step) % 50));
             }
             kafka.send(Topic.ROUTER_LOADS, "m/" + layer, new RouterLoadReport("m", layer, step, rank, 8, loads, -1L, Instant.ofEpochMilli(now)));
-          }, v -> true);
+          }, v -> true, ExpertBiasUpdate.class);
       // ticks of 16 assets, 100 ms periods, 3 strategies and a combiner: 4 decisions per period
       case "portfolio" -> new Load(new PortfolioJob(), with(Map.of("market.input", "ticks", "period.ms", "100", "portfolio.id", "p",
           "portfolio.assets", String.join(",", assets()), "portfolio.strategies", "ucrp,eg,olmar1", "portfolio.combiners", "accelerated",
           "idleTimeoutMs", "500"), args), Topic.MARKET_TICKS, Topic.PORTFOLIO_DECISIONS.topicName(), 16, (kafka, i, now) -> {
             String asset = assets().get((int) (i % 16));
             kafka.send(Topic.MARKET_TICKS, asset, new MarketTick(asset, Instant.ofEpochMilli(now), 100 + (i % 7) * 0.1, 1.0));
-          }, v -> true);
+          }, v -> true, PortfolioDecision.class);
       default -> throw new IllegalArgumentException("unknown pipeline " + pipeline + "; known: " + PIPELINES);
     };
   }
@@ -193,7 +195,7 @@ public final class EndToEnd {
     }, v -> {
       ParameterUpdate u = AvroCodec.of(ParameterUpdate.class).decode(v);
       return u.getChunk() == u.getChunks() - 1;
-    });
+    }, ParameterUpdate.class);
   }
 
   private static List<String> assets() {
@@ -271,7 +273,7 @@ public final class EndToEnd {
     long lastAppend = start;
     for (int k = 0; k < outputs.size(); k++) {
       ConsumerRecord<byte[], byte[]> o = outputs.get(k);
-      latencies[k] = measuredLatency(rate) ? o.timestamp() - eventTime(pipeline, o.value()) : Double.NaN;
+      latencies[k] = rate > 0 ? o.timestamp() - eventTime(load.outputType(), o.value()) : Double.NaN;
       firstAppend = Math.min(firstAppend, o.timestamp());
       lastAppend = Math.max(lastAppend, o.timestamp());
     }
@@ -296,25 +298,10 @@ public final class EndToEnd {
     };
   }
 
-  private static boolean measuredLatency(int rate) {
-    return rate > 0;
-  }
-
-  private static long eventTime(String pipeline, byte[] value) {
-    return switch (pipeline.startsWith(BASELINE) ? "baseline" : pipeline.replaceAll(":.*", "")) {
-      case "baseline" -> io.convexstream.schemas.codec.SchemaCatalog.RECORD_TYPES.stream().map(t -> {
-        try {
-          var r = AvroCodec.of(t).decode(value);
-          Object time = r.get(r.getSchema().getField("eventTime") != null ? r.getSchema().getField("eventTime").pos() : 1);
-          return time instanceof Instant i ? i.toEpochMilli() : null;
-        } catch (RuntimeException e) {
-          return null;
-        }
-      }).filter(java.util.Objects::nonNull).findFirst().orElse(0L);
-      case "gradients" -> AvroCodec.of(ParameterUpdate.class).decode(value).getEventTime().toEpochMilli();
-      case "router-loads" -> AvroCodec.of(ExpertBiasUpdate.class).decode(value).getEventTime().toEpochMilli();
-      default -> AvroCodec.of(PortfolioDecision.class).decode(value).getEventTime().toEpochMilli();
-    };
+  /** The event time an output carries (every record type has one). */
+  private static long eventTime(Class<? extends SpecificRecord> type, byte[] value) {
+    SpecificRecord r = AvroCodec.of(type).decode(value);
+    return ((Instant) r.get(r.getSchema().getField("eventTime").pos())).toEpochMilli();
   }
 
   private static double percentile(double[] sorted, double q) {

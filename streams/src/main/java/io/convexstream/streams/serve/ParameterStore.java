@@ -1,7 +1,6 @@
 package io.convexstream.streams.serve;
 
 import io.convexstream.connectors.kafka.Topic;
-import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.PackedVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.codec.AvroCodec;
@@ -139,7 +138,7 @@ public final class ParameterStore {
       } catch (RuntimeException e) {
         return; // the jobs write this topic; nothing undecodable is expected there
       }
-      PackedVector values = u.getValues() != null ? u.getValues() : legacy(u.getParameters());
+      PackedVector values = PackedVectors.of(u);
       if (values == null) {
         return;
       }
@@ -207,17 +206,6 @@ public final class ParameterStore {
         return x;
       })[i % BLOCK] = v);
       touched.forEach((b, x) -> blocks.put(blockKey(id, b), Block.write(seq, x)));
-    }
-
-    private static PackedVector legacy(NumericVector v) {
-      if (v == null) {
-        return null;
-      }
-      double[] x = new double[v.getDim()];
-      for (int k = 0; k < v.getValues().size(); k++) {
-        x[v.getIndices() == null ? k : v.getIndices().get(k)] = v.getValues().get(k);
-      }
-      return PackedVectors.dense(x, 0, x.length);
     }
   }
 
