@@ -11,6 +11,6 @@ tag=${1:-convexstream:${version}}
 image=deploy/docker/target/image
 rm -rf "$image"
 mvn -B -q -DskipTests install
-deploy/collect-jars.sh "$image/usrlib" "$image/lib"
+deploy/collect-jars.sh "$image/usrlib" "$image/lib" "$image/cli"
 docker build --build-arg FLINK_IMAGE="flink:${flink_version}-java17" -t "$tag" -f deploy/docker/Dockerfile deploy/docker
 echo "built $tag"

@@ -1,7 +1,7 @@
 package io.convexstream.benchmarks;
 
-import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.RawRecord;
+import io.convexstream.flink.Decoded;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.flink.omd.LearnerFunction;
 import io.convexstream.flink.omd.LearnerSettings;

@@ -1,8 +1,8 @@
 package io.convexstream.streams;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.TopicAdmin;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.jobs.local.LocalFlinkCluster;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

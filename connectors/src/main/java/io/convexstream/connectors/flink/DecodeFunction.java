@@ -1,5 +1,9 @@
 package io.convexstream.connectors.flink;
 
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.Decoded;
+import io.convexstream.flink.OperatorMetrics;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.codec.AvroCodec;
 import io.convexstream.schemas.codec.DecodeException;
 import java.io.Serializable;

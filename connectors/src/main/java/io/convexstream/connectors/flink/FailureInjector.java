@@ -1,5 +1,6 @@
 package io.convexstream.connectors.flink;
 
+import io.convexstream.flink.RawRecord;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;

@@ -1,6 +1,7 @@
 package io.convexstream.connectors.flink;
 
 import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.Serializable;
 import java.util.Arrays;

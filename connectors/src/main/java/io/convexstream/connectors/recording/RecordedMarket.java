@@ -1,8 +1,8 @@
 package io.convexstream.connectors.recording;
 
 import io.convexstream.connectors.kafka.Topic;
-import io.convexstream.connectors.marketdata.PeriodPrices;
-import io.convexstream.connectors.marketdata.PriceReading;
+import io.convexstream.core.portfolio.PeriodPrices;
+import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.connectors.marketdata.PriceRelativesCsv;
 import io.convexstream.schemas.RecordedMessage;
 import io.convexstream.schemas.codec.AvroCodec;

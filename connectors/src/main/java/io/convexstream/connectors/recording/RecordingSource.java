@@ -1,7 +1,7 @@
 package io.convexstream.connectors.recording;
 
 import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.connectors.flink.RawRecord;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.RecordedMessage;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package io.convexstream.flink.omd;
 
-import io.convexstream.connectors.flink.DeadLetters;
-import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.OperatorMetrics;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.Decoded;
+import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.LearnerState;
 import io.convexstream.core.learn.Learners;

@@ -1,10 +1,10 @@
 package io.convexstream.flink.portfolio;
 
-import io.convexstream.connectors.flink.DeadLetters;
-import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.OperatorMetrics;
-import io.convexstream.connectors.marketdata.PeriodPrices;
-import io.convexstream.connectors.marketdata.PriceReading;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.Decoded;
+import io.convexstream.flink.OperatorMetrics;
+import io.convexstream.core.portfolio.PeriodPrices;
+import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;

@@ -1,9 +1,9 @@
 package io.convexstream.flink.portfolio;
 
-import io.convexstream.connectors.flink.DeadLetters;
-import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.OperatorMetrics;
-import io.convexstream.connectors.marketdata.PriceReading;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.Decoded;
+import io.convexstream.flink.OperatorMetrics;
+import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;

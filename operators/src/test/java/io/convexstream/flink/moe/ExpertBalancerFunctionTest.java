@@ -2,9 +2,9 @@ package io.convexstream.flink.moe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.flink.DeadLetters;
-import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.RawRecord;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.Decoded;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.core.moe.Router;
 import io.convexstream.schemas.DeadLetter;

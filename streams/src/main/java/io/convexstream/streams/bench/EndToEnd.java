@@ -10,13 +10,13 @@ import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.codec.AvroCodec;
-import io.convexstream.streams.jobs.BalancerJob;
-import io.convexstream.streams.jobs.JobSettings;
-import io.convexstream.streams.jobs.Jobs;
-import io.convexstream.streams.jobs.LearnerJob;
-import io.convexstream.streams.jobs.PortfolioJob;
-import io.convexstream.streams.jobs.StreamJob;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.jobs.BalancerJob;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.PortfolioJob;
+import io.convexstream.jobs.StreamJob;
+import io.convexstream.jobs.local.LocalFlinkCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,8 +92,8 @@ public final class EndToEnd {
     }
 
     @Override
-    public io.convexstream.streams.jobs.JobOptions options() {
-      return new io.convexstream.streams.jobs.JobOptions(List.of());
+    public io.convexstream.jobs.JobOptions options() {
+      return new io.convexstream.jobs.JobOptions(List.of());
     }
 
     @Override

@@ -1,13 +1,13 @@
 package io.convexstream.streams.cli;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.streams.bench.EndToEnd;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.jobs.local.LocalFlinkCluster;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

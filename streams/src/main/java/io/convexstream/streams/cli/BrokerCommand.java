@@ -1,6 +1,6 @@
 package io.convexstream.streams.cli;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,7 +1,8 @@
 package io.convexstream.streams.cli;
 
-import picocli.CommandLine;
+import io.convexstream.jobs.RunCommand;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code convexstream} command line. */
 @Command(

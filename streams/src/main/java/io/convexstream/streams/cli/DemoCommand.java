@@ -1,6 +1,6 @@
 package io.convexstream.streams.cli;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
@@ -14,9 +14,9 @@ import io.convexstream.streams.demo.DemoPipeline;
 import io.convexstream.streams.demo.MoeDemo;
 import io.convexstream.streams.demo.PortfolioDemo;
 import io.convexstream.streams.demo.SeaDemo;
-import io.convexstream.streams.jobs.JobSettings;
-import io.convexstream.streams.jobs.Jobs;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.local.LocalFlinkCluster;
 import io.convexstream.streams.serve.ServingHttp;
 import io.convexstream.streams.serve.ServingView;
 import java.io.PrintStream;

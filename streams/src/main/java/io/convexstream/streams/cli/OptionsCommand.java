@@ -1,7 +1,8 @@
 package io.convexstream.streams.cli;
 
-import io.convexstream.streams.jobs.Jobs;
-import io.convexstream.streams.jobs.StreamJob;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.RunCommand;
+import io.convexstream.jobs.StreamJob;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -2,11 +2,12 @@ package io.convexstream.streams.cli;
 
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.recording.Replayer;
-import io.convexstream.streams.jobs.JobSettings;
-import io.convexstream.streams.jobs.JobOptions;
-import io.convexstream.streams.jobs.Jobs;
-import io.convexstream.streams.jobs.StreamJob;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.jobs.JobOptions;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.RunCommand;
+import io.convexstream.jobs.StreamJob;
+import io.convexstream.jobs.local.LocalFlinkCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,7 +3,7 @@ package io.convexstream.streams.demo;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.DeadLetter;
-import io.convexstream.streams.jobs.StreamJob;
+import io.convexstream.jobs.StreamJob;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.convexstream.streams.local;
 
+import io.convexstream.jobs.local.FlinkRest;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -2,13 +2,13 @@ package io.convexstream.streams.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.jobs.local.LocalFlinkCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -106,7 +106,7 @@ class CliIT {
       assertThat(fails("run", "--bootstrap", bootstrap, "--job", "gradients", "--flink", flink))
           .startsWith("error: a job named 'convexstream gradients' is already running on " + flink);
       run("run", "--bootstrap", bootstrap, "--job", "gradients", "--flink", flink, "--name", "gradients-2");
-      var jobs = new io.convexstream.streams.local.FlinkRest(remote.restAddress());
+      var jobs = new io.convexstream.jobs.local.FlinkRest(remote.restAddress());
       // both instances run side by side: no failure (e.g. a duplicate transactional-id prefix) for either
       Thread.sleep(5_000);
       for (String name : List.of("convexstream gradients", "convexstream gradients-2")) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.streams.cli.ConvexStreamCli;
-import io.convexstream.streams.jobs.Jobs;
+import io.convexstream.jobs.Jobs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -81,7 +81,7 @@ class DeployManifestsTest {
     Set<String> jobNames = new HashSet<>();
     for (Map<String, Object> job : jobs) {
       assertThat(Class.forName((String) job.get("entryClass")).getMethod("main", String[].class)).isNotNull();
-      assertThat((String) job.get("jarURI")).isEqualTo("local:///opt/flink/usrlib/convexstream-streams-" + version + ".jar");
+      assertThat((String) job.get("jarURI")).isEqualTo("local:///opt/flink/usrlib/convexstream-jobs-" + version + ".jar");
       @SuppressWarnings("unchecked")
       List<String> args = (List<String>) job.get("args");
       String name = args.get(args.indexOf("--job") + 1);

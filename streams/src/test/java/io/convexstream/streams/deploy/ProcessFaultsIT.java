@@ -2,7 +2,7 @@ package io.convexstream.streams.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
@@ -14,9 +14,9 @@ import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
-import io.convexstream.streams.jobs.JobSettings;
-import io.convexstream.streams.jobs.Jobs;
-import io.convexstream.streams.jobs.LearnerJob;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.LearnerJob;
 import io.convexstream.streams.local.StandaloneCluster;
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -2,18 +2,18 @@ package io.convexstream.streams.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.flink.OperatorMetrics;
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.flink.OperatorMetrics;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.streams.jobs.JobSettings;
-import io.convexstream.streams.jobs.Jobs;
-import io.convexstream.streams.jobs.LearnerJob;
-import io.convexstream.streams.local.LocalFlinkCluster;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.local.LocalFlinkCluster;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,7 +2,7 @@ package io.convexstream.streams.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.connectors.kafka.EmbeddedKafkaBroker;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.connectors.kafka.TopicAdmin;
 import io.convexstream.connectors.kafka.TopicClient;

@@ -1,0 +1,223 @@
+package io.convexstream.jobs;
+
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.KafkaIO;
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.flink.portfolio.PriceReading;
+import io.convexstream.flink.portfolio.PortfolioFunction;
+import io.convexstream.flink.portfolio.PortfolioRouter;
+import io.convexstream.flink.portfolio.PortfolioSettings;
+import io.convexstream.schemas.PortfolioDecision;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import io.convexstream.core.portfolio.Strategies;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Online portfolios on market data: bars or ticks → decode and check → routed to every portfolio
+ * holding the asset → event-time periods → each portfolio's strategies and combiners → portfolio
+ * decisions (weights for the next period, wealth). One portfolio is set with {@code portfolio.*};
+ * several with {@code portfolios=a,b} and {@code portfolio.a.assets}, {@code portfolio.a.strategies},
+ * ... per id. Options: {@link #options()} ({@code convexstream options portfolio}).
+ */
+public final class PortfolioJob implements StreamJob {
+  public static final String NAME = "portfolio";
+
+  /** Which market-data topic the job reads. */
+  public enum MarketInput { BARS, TICKS }
+
+  public static final ConfigOption<MarketInput> MARKET_INPUT = ConfigOptions.key("market.input").enumType(MarketInput.class)
+      .defaultValue(MarketInput.BARS).withDescription("Read bars (convexstream.market-bars) or ticks (convexstream.market-ticks).");
+  public static final ConfigOption<String> PORTFOLIOS = ConfigOptions.key("portfolios").stringType().defaultValue("")
+      .withDescription("Several portfolios: their ids (comma list), each set with portfolio.<id>.<field>; empty: one, set with portfolio.<field>.");
+  public static final ConfigOption<String> ID = ConfigOptions.key("portfolio.id").stringType().defaultValue("portfolio")
+      .withDescription("Id of the one portfolio (the decisions' key).");
+  private static final String ASSETS = "assets";
+  private static final String STRATEGIES = "strategies";
+  private static final String COMBINERS = "combiners";
+  private static final String COST = "cost";
+  private static final String PERIOD_MS = "period.ms";
+  private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, PERIOD_MS);
+  private static final String PARAMS = "params.";
+  private static final String DEFAULT_STRATEGIES = "ucrp,olmar1,pamr";
+  public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
+      .withDescription("Period length in ms of event time, for every portfolio without its own portfolio[.<id>].period.ms.");
+  public static final ConfigOption<Long> OUT_OF_ORDER_MS = ConfigOptions.key("outOfOrderMs").longType().defaultValue(0L)
+      .withDescription("Bounded out-of-orderness of event times (ms) before a period closes.");
+  public static final ConfigOption<Long> IDLE_TIMEOUT_MS = ConfigOptions.key("idleTimeoutMs").longType().defaultValue(0L)
+      .withDescription("Mark an input partition idle after this long without data (0: never); else its silence holds every period open.");
+
+  /** Option {@code field} of the portfolio whose keys start with {@code prefix} ("portfolio." or "portfolio.<id>."). */
+  private static ConfigOption<String> field(String prefix, String field) {
+    return ConfigOptions.key(prefix + field).stringType().noDefaultValue();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "online portfolios: " + Topic.MARKET_BARS.topicName() + " (or " + Topic.MARKET_TICKS.topicName() + ") -> "
+        + Topic.PORTFOLIO_DECISIONS.topicName();
+  }
+
+  @Override
+  public JobOptions options() {
+    return new JobOptions(List.of(MARKET_INPUT, PORTFOLIOS, ID,
+        field("portfolio.", ASSETS).withDescription("Assets of the portfolio (comma list); required."),
+        ConfigOptions.key("portfolio." + STRATEGIES).stringType().defaultValue(DEFAULT_STRATEGIES)
+            .withDescription("Strategies (comma list): " + String.join(", ", Strategies.NAMES) + " (not best, bcrp: backtest only)."),
+        ConfigOptions.key("portfolio." + COMBINERS).stringType().defaultValue("")
+            .withDescription("Combiners over the strategies (comma list): " + String.join(", ", Strategies.COMBINERS) + "."),
+        ConfigOptions.key("portfolio." + COST).doubleType().defaultValue(0.0).withDescription("Proportional transaction cost rate."),
+        field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
+        PERIOD, OUT_OF_ORDER_MS, IDLE_TIMEOUT_MS),
+        List.of(new JobOptions.OpenPrefix("portfolio.",
+            "portfolio.<id>.<field>: field " + FIELDS + " of portfolio <id> (listed in portfolios); "
+                + "portfolio[.<id>].params.<strategy>.<parameter>: a strategy's parameter instead of its default "
+                + "(e.g. portfolio.params.olmar1.window=10; the parameters and defaults: " + Strategies.PARAMETERS + ").",
+            (rest, value) -> {
+              if (idOf(rest) == null) {
+                throw new IllegalArgumentException("expected portfolio.<id>.<field> with a field of " + FIELDS
+                    + ", or portfolio[.<id>].params.<strategy>.<parameter>");
+              }
+            })));
+  }
+
+  /** Whether {@code key} is "params.<strategy>.<parameter>". */
+  private static boolean isParameter(String key) {
+    String rest = key.substring(PARAMS.length());
+    int dot = rest.lastIndexOf('.');
+    return dot > 0 && dot < rest.length() - 1;
+  }
+
+  /**
+   * The portfolio id in "<id>.<field>" or "<id>.params.<strategy>.<parameter>", "" for
+   * "params.<strategy>.<parameter>" (the one portfolio), or null when the key has neither shape.
+   */
+  private static String idOf(String idAndField) {
+    if (idAndField.startsWith(PARAMS)) {
+      return isParameter(idAndField) ? "" : null;
+    }
+    int params = idAndField.indexOf("." + PARAMS);
+    if (params > 0) {
+      return isParameter(idAndField.substring(params + 1)) ? idAndField.substring(0, params) : null;
+    }
+    for (String f : FIELDS) {
+      if (idAndField.endsWith("." + f) && idAndField.length() > f.length() + 1) {
+        return idAndField.substring(0, idAndField.length() - f.length() - 1);
+      }
+    }
+    return null;
+  }
+
+  /** The portfolios the options define (checked: unknown keys and ids, types, strategy and combiner names). */
+  public List<PortfolioSettings> portfolios(Map<String, String> given) {
+    JobOptions options = options();
+    Configuration o = options.parse(given);
+    List<String> ids = list(o.get(PORTFOLIOS));
+    for (String k : given.keySet()) {
+      if (k.startsWith("portfolio.") && options.all().stream().noneMatch(opt -> opt.key().equals(k))) {
+        String id = idOf(k.substring("portfolio.".length()));
+        if (id.isEmpty() && !ids.isEmpty()) {
+          throw new IllegalArgumentException("option '" + k + "': with portfolios=" + String.join(",", ids)
+              + " parameters are set per portfolio, portfolio.<id>.params.<strategy>.<parameter>");
+        }
+        if (!id.isEmpty() && !ids.contains(id)) {
+          throw new IllegalArgumentException("option '" + k + "': portfolio '" + id + "' is not in portfolios=" + String.join(",", ids));
+        }
+      }
+    }
+    if (ids.isEmpty()) {
+      return List.of(portfolio(o.get(ID), "portfolio.", o, given));
+    }
+    List<PortfolioSettings> out = new ArrayList<>();
+    for (String id : ids) {
+      out.add(portfolio(id, "portfolio." + id + ".", o, given));
+    }
+    return out;
+  }
+
+  /** The strategies' parameters set with {@code prefix}params.<strategy>.<parameter>, by strategy. */
+  private static Map<String, Map<String, Double>> parameters(String prefix, Map<String, String> given) {
+    Map<String, Map<String, Double>> out = new java.util.TreeMap<>();
+    given.forEach((k, v) -> {
+      if (k.startsWith(prefix + PARAMS)) {
+        String rest = k.substring((prefix + PARAMS).length());
+        int dot = rest.lastIndexOf('.');
+        try {
+          out.computeIfAbsent(rest.substring(0, dot), s -> new java.util.TreeMap<>()).put(rest.substring(dot + 1), Double.parseDouble(v));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("option '" + k + "' cannot be '" + v + "': expected a number", e);
+        }
+      }
+    });
+    return out;
+  }
+
+  private static PortfolioSettings portfolio(String id, String prefix, Configuration o, Map<String, String> given) {
+    String assets = o.get(field(prefix, ASSETS));
+    if (assets == null || assets.isBlank()) {
+      throw new IllegalArgumentException("portfolio " + id + " needs --set " + prefix + "assets=A,B,...");
+    }
+    String strategies = o.getOptional(field(prefix, STRATEGIES)).orElse(DEFAULT_STRATEGIES);
+    String combiners = o.getOptional(field(prefix, COMBINERS)).orElse("");
+    double cost;
+    long period;
+    try {
+      cost = Double.parseDouble(o.getOptional(field(prefix, COST)).orElse("0"));
+      period = o.getOptional(field(prefix, PERIOD_MS)).map(Long::parseLong).orElse(o.get(PERIOD));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("portfolio " + id + ": " + prefix + COST + " and " + prefix + PERIOD_MS + " are numbers", e);
+    }
+    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period, parameters(prefix, given)).checked();
+  }
+
+  private static List<String> list(String commaList) {
+    return commaList.isBlank() ? List.of() : Arrays.stream(commaList.split(",")).map(String::trim).toList();
+  }
+
+  @Override
+  public void build(StreamExecutionEnvironment env, JobSettings s) {
+    List<PortfolioSettings> portfolios = portfolios(s.options());
+    Configuration o = options().parse(s.options());
+    if (o.get(MARKET_INPUT) == MarketInput.BARS) {
+      build(env, s, o, portfolios, PriceReading.BARS, Topic.MARKET_BARS);
+    } else {
+      build(env, s, o, portfolios, PriceReading.TICKS, Topic.MARKET_TICKS);
+    }
+  }
+
+  private static <T extends SpecificRecord> void build(StreamExecutionEnvironment env, JobSettings s, Configuration o, List<PortfolioSettings> portfolios,
+      PriceReading<T> reading, Topic topic) {
+    // watermarks per input partition from the records' event time; idleness is opt-in: a partition
+    // marked idle lets the others close periods its late records belong to
+    Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, o.get(OUT_OF_ORDER_MS), o.get(IDLE_TIMEOUT_MS));
+    SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, NAME, topic, reading.type(), eventTime, reading::problem);
+    SingleOutputStreamOperator<Tuple2<String, Decoded<T>>> routed = decoded
+        .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, Decoded.typeInfo(reading.type())))
+        .name("route-to-portfolios")
+        .uid("route-to-portfolios");
+    SingleOutputStreamOperator<PortfolioDecision> decisions = routed
+        .keyBy(r -> r.f0, Types.STRING)
+        .process(new PortfolioFunction<>(NAME, portfolios, reading))
+        .name("portfolio-strategies")
+        .uid("portfolio-strategies");
+    var unpublished = Jobs.publish(decisions, s, NAME, Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
+        PortfolioDecision::getPortfolioId, "decisions", "decisions-sink");
+    Jobs.sinkDeadLetters(s, NAME, decoded.getSideOutput(DeadLetters.TAG), routed.getSideOutput(DeadLetters.TAG),
+        decisions.getSideOutput(DeadLetters.TAG), unpublished);
+  }
+}

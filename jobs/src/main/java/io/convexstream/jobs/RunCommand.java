@@ -1,0 +1,186 @@
+package io.convexstream.jobs;
+
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.StreamJob;
+import io.convexstream.jobs.local.FlinkRest;
+import io.convexstream.jobs.local.LocalFlinkCluster;
+import java.io.File;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Run one job against an existing Kafka cluster.",
+        "",
+        "The job runs on a local Flink MiniCluster (with web UI), or is submitted",
+        "to a remote Flink cluster through its REST address.",
+        ""})
+public final class RunCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, e.g. kafka:9092.")
+  String bootstrap;
+
+  @Option(names = "--job", required = true, description = "Job to run: ${COMPLETION-CANDIDATES}.", completionCandidates = JobNames.class)
+  String job;
+
+  @Option(names = "--flink", defaultValue = "local", description = {"'local' (a MiniCluster in this JVM), the REST address host:port of a Flink cluster, or 'cluster' (the",
+      "environment this program runs in: flink run, application mode; see ClusterMain) (default: ${DEFAULT-VALUE})."})
+  String flink;
+
+  @Option(names = "--jar", description = "Job jar(s) to ship to a remote cluster (the classes of the job and their dependencies not in Flink's lib/).")
+  List<File> jars = List.of();
+
+  @Option(names = "--ui-port", defaultValue = "8081", description = "Preferred local web UI port (default: ${DEFAULT-VALUE}).")
+  int uiPort;
+
+  @Option(names = "--name", description = {"Name of this instance of the job (default: the job's name): the Flink job is",
+      "'convexstream NAME', its transactional ids and default group id start with convexstream-NAME, so two instances",
+      "of one job can run side by side; run refuses a name already running on the Flink cluster."})
+  String name;
+
+  @Option(names = "--group-id", description = "Consumer group of the job's sources (default: convexstream-<name>).")
+  String groupId;
+
+  @Option(names = "--parallelism", defaultValue = "2", description = "Operator parallelism (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(names = "--delivery", defaultValue = "EXACTLY_ONCE", description = "Kafka sink guarantee: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  DeliveryGuarantee delivery;
+
+  @Option(names = "--checkpoint-interval", defaultValue = "PT2S", description = "Checkpoint interval, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration checkpointInterval;
+
+  @Option(names = "--bounded", description = "Stop at the input offsets that are latest at start instead of running forever.")
+  boolean bounded;
+
+  @Option(names = "--create-topics", description = "Create the catalogue's topics first (replication 1) if missing.")
+  boolean createTopics;
+
+  @Option(names = "--prometheus-port", defaultValue = "-1", description = "Local mode: serve metrics for Prometheus on this port (default: off).")
+  int prometheusPort;
+
+  @Option(names = "--from-savepoint", description = "Local mode: restore the job from this savepoint (a path or URI).")
+  String fromSavepoint;
+
+  @Option(names = "--set", description = {"Job option KEY=VALUE (repeatable), e.g. learner=oomd, learner.domain=ball:1,",
+      "learner.G=3, loss=logistic, emitEvery=10, override.ogd/=ogd;G=3. `convexstream options JOB` lists them;",
+      "unknown keys and values are errors."})
+  java.util.Map<String, String> options = new java.util.HashMap<>();
+
+  @Option(names = "--dry-run", description = "Check every option and build the job, print its plan, and submit nothing.")
+  boolean dryRun;
+
+  @Override
+  public Integer call() throws Exception {
+    StreamJob streamJob = Jobs.byName(job);
+    String instance = name != null ? name : job;
+    JobSettings settings = new JobSettings(bootstrap, groupId != null ? groupId : "convexstream-" + instance,
+        bounded, delivery, checkpointInterval, parallelism, options, name);
+    String jobName = "convexstream " + instance;
+    // options first (the job is built on an environment of its own, which runs nothing), then the
+    // addresses: every mistake fails in seconds with one line
+    StreamExecutionEnvironment check = StreamExecutionEnvironment.createLocalEnvironment();
+    Jobs.prepare(check, streamJob, settings);
+    if (dryRun) {
+      System.out.println(plan(streamJob, settings, check));
+      return 0;
+    }
+    TopicAdmin.checkReachable(bootstrap, Duration.ofSeconds(10));
+    if (!flink.equals("local") && !flink.equals("cluster")) {
+      checkFlink(jobName);
+    }
+    if (createTopics) {
+      System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
+    }
+    if (flink.equals("local")) {
+      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2), prometheusPort)) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Jobs.prepare(env, streamJob, settings);
+        JobID id = cluster.submit(env, jobName, fromSavepoint);
+        System.out.println("submitted " + jobName + " as " + id + "; Flink web UI: " + cluster.restAddress()
+            + (prometheusPort >= 0 ? "; Prometheus: http://localhost:" + prometheusPort + "/metrics" : ""));
+        if (bounded) {
+          cluster.awaitFinished(id, Long.MAX_VALUE);
+          System.out.println("finished " + id);
+        } else {
+          System.out.println("running; Ctrl-C stops it");
+          new CountDownLatch(1).await();
+        }
+      }
+      return 0;
+    }
+    if (flink.equals("cluster")) {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      Jobs.prepare(env, streamJob, settings);
+      var client = env.executeAsync(jobName);
+      System.out.println("submitted " + jobName + " as " + client.getJobID());
+      return 0;
+    }
+    String[] hostPort = flink.split(":");
+    if (hostPort.length != 2) {
+      throw new IllegalArgumentException("--flink must be 'local' or host:port, not " + flink);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
+        hostPort[0], Integer.parseInt(hostPort[1]), jars.stream().map(File::getPath).toArray(String[]::new));
+    Jobs.prepare(env, streamJob, settings);
+    var client = env.executeAsync(jobName);
+    System.out.println("submitted " + jobName + " as " + client.getJobID() + " to " + flink);
+    if (bounded) {
+      client.getJobExecutionResult().get();
+      System.out.println("finished " + client.getJobID());
+    }
+    return 0;
+  }
+
+  /** The remote cluster answers, and no job of this name is running on it. */
+  private void checkFlink(String jobName) {
+    String[] hostPort = flink.split(":");
+    if (hostPort.length != 2 || !hostPort[1].matches("\\d+")) {
+      throw new IllegalArgumentException("--flink must be 'local', 'cluster' or host:port, not " + flink);
+    }
+    List<String> running;
+    try {
+      running = new FlinkRest(java.net.URI.create("http://" + flink)).unfinishedJobsNamed(jobName);
+    } catch (Exception e) {
+      throw new IllegalStateException("no Flink REST API answers at " + flink + " (" + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+    }
+    if (!running.isEmpty()) {
+      throw new IllegalStateException("a job named '" + jobName + "' is already running on " + flink + " (" + running.get(0)
+          + "); stop it, or run this one with another --name");
+    }
+  }
+
+  /** What would run: the job, its settings and options, and its operators in order with their parallelism. */
+  static String plan(StreamJob job, JobSettings s, StreamExecutionEnvironment env) {
+    StringBuilder b = new StringBuilder();
+    b.append("job ").append(job.name()).append(": ").append(job.description()).append('\n');
+    b.append("kafka ").append(s.bootstrapServers()).append(", group ").append(s.groupId()).append(", delivery ").append(s.delivery())
+        .append(", checkpoints every ").append(s.checkpointInterval()).append(s.bounded() ? ", bounded" : "").append('\n');
+    b.append("options (checked):\n");
+    new java.util.TreeMap<>(s.options()).forEach((k, v) -> b.append("  ").append(k).append('=').append(v).append('\n'));
+    b.append("operators:\n");
+    env.getStreamGraph(false).getStreamNodes().stream()
+        .sorted(java.util.Comparator.comparingInt(n -> n.getId()))
+        .forEach(n -> b.append(String.format("  %-28s parallelism %d%n", n.getOperatorName(), n.getParallelism())));
+    return b.toString().stripTrailing();
+  }
+
+  /** Job names for help and completion. */
+  public static final class JobNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Jobs.all().keySet().iterator();
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package io.convexstream.jobs;
+
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** A runnable pipeline: it adds its operators to an environment. */
+public interface StreamJob {
+  /** Short name used on the command line and as the Flink job name prefix. */
+  String name();
+
+  /** One line for {@code --help}. */
+  String description();
+
+  /** The options ({@code --set KEY=VALUE}) this job takes; {@link Jobs#prepare} checks them before building. */
+  JobOptions options();
+
+  /** Adds sources, operators and sinks to {@code env} (checkpointing is set by the caller). */
+  void build(StreamExecutionEnvironment env, JobSettings settings);
+}

@@ -1,0 +1,114 @@
+package io.convexstream.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.convexstream.flink.portfolio.PortfolioSettings;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Test;
+
+/** Every job's options are checked before anything is submitted, with errors that name the option. */
+class JobOptionsTest {
+  private static void prepare(String job, Map<String, String> options) {
+    Jobs.prepare(StreamExecutionEnvironment.getExecutionEnvironment(), Jobs.byName(job),
+        JobSettings.defaults("kafka:9092", "check").withOptions(options));
+  }
+
+  @Test
+  void anUnknownKeyIsAnErrorNamingTheNearestValidOne() {
+    assertThatThrownBy(() -> prepare("gradients", Map.of("emitEvry", "3")))
+        .hasMessageStartingWith("unknown option 'emitEvry'; did you mean 'emitEvery'?");
+    assertThatThrownBy(() -> prepare("router-loads", Map.of("learner", "oomd")))
+        .hasMessageStartingWith("unknown option 'learner'");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("loss", "squared"))) // example mode only
+        .hasMessageStartingWith("unknown option 'loss'");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("learner.eta_max", "2")))
+        .hasMessageStartingWith("unknown option 'learner.eta_max'; did you mean 'learner.etaMax'?");
+    assertThat(JobOptions.editDistance("kitten", "sitting")).isEqualTo(3);
+  }
+
+  @Test
+  void valuesOfTheWrongTypeOrOutOfRangeAreErrors() {
+    assertThatThrownBy(() -> prepare("gradients", Map.of("emitEvery", "often")))
+        .hasMessage("option 'emitEvery' cannot be 'often': expected an integer");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("emitEvery", "0"))).hasMessageContaining("emitEvery ≥ 1");
+    assertThatThrownBy(() -> prepare("router-scores", Map.of("scoring", "tanh")))
+        .hasMessage("option 'scoring' cannot be 'tanh': expected one of sigmoid|softmax");
+    assertThatThrownBy(() -> prepare("router-loads", Map.of("maxBiasStaleness", "-1"))).hasMessageContaining("maxBiasStaleness ≥ 0");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("learner.G", "big")))
+        .hasMessage("learner parameter G must be a number, not 'big'");
+  }
+
+  @Test
+  void namesOfLearnersLossesDomainsStrategiesAndCombinersAreChecked() {
+    assertThatThrownBy(() -> prepare("gradients", Map.of("learner", "adam"))).hasMessageStartingWith("unknown algorithm 'adam'");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("override.big/", "sgd;G=2"))).hasMessageStartingWith("option 'override.big/': unknown algorithm 'sgd'");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("learner.domain", "cube:1"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> prepare("examples", Map.of("loss", "hubber")))
+        .hasMessageStartingWith("option 'loss' cannot be 'hubber': expected one of logistic|");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "ucrp,cwmr")))
+        .hasMessageStartingWith("portfolio portfolio: unknown strategy 'cwmr'");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.combiners", "majority")))
+        .hasMessageStartingWith("portfolio portfolio: unknown combiner 'majority'");
+  }
+
+  /** oomd-ec's matrices change entirely per update: on RocksDB it is refused with the reason; on the heap, and other learners on RocksDB, accepted. */
+  @Test
+  void oomdEcOnRocksDbIsRefusedWithItsReason() {
+    assertThatThrownBy(() -> prepare("gradients", Map.of("learner", "oomd-ec", "state.backend.type", "rocksdb")))
+        .hasMessageStartingWith("oomd-ec (learner) with state.backend.type=rocksdb").hasMessageContaining("state.backend.type=hashmap");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("override.big/", "oomd-ec;backend=auto", "state.backend.type", "rocksdb")))
+        .hasMessageStartingWith("oomd-ec (override.big/)");
+    prepare("gradients", Map.of("learner", "oomd-ec", "state.backend.type", "hashmap"));
+    prepare("gradients", Map.of("learner", "ftrl", "state.backend.type", "rocksdb"));
+  }
+
+  @Test
+  void severalPortfoliosEachWithTheirOwnFieldsAndOnlyListedIds() {
+    Map<String, String> two = Map.of("portfolios", "us,eu", "portfolio.us.assets", "A,B", "portfolio.eu.assets", "C,D,E",
+        "portfolio.eu.strategies", "eg,ons", "portfolio.eu.period.ms", "60000", "period.ms", "1000");
+    List<PortfolioSettings> p = new PortfolioJob().portfolios(two);
+    assertThat(p).extracting(PortfolioSettings::id).containsExactly("us", "eu");
+    assertThat(p.get(0).periodMillis()).isEqualTo(1000);
+    assertThat(p.get(1).periodMillis()).isEqualTo(60000);
+    assertThat(p.get(1).strategies()).containsExactly("eg", "ons");
+    prepare("portfolio", two);
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolios", "us", "portfolio.us.assets", "A", "portfolio.uk.assets", "B")))
+        .hasMessage("option 'portfolio.uk.assets': portfolio 'uk' is not in portfolios=us");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolios", "us", "portfolio.us.asets", "A")))
+        .hasMessageStartingWith("option 'portfolio.us.asets': expected portfolio.<id>.<field>");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.us.assets", "A")))
+        .hasMessage("option 'portfolio.us.assets': portfolio 'us' is not in portfolios=");
+  }
+
+  @Test
+  void everyJobListsItsOwnAndTheSharedOptionsWithTypesAndDefaults() {
+    for (StreamJob job : Jobs.all().values()) {
+      String help = job.options().help();
+      assertThat(help).as(job.name()).contains("metrics.maxKeys", "an integer, default 16", "replay.dir", "inject.failures");
+    }
+    assertThat(Jobs.byName("gradients").options().help()).contains("emitEvery", "learner.domain", "override.<...>");
+    assertThat(Jobs.byName("router-loads").options().help()).contains("maxBiasStaleness", "an integer, default 8");
+  }
+
+  @Test
+  void strategyParametersArePerPortfolioAndChecked() {
+    List<PortfolioSettings> one = new PortfolioJob().portfolios(Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg,olmar1",
+        "portfolio.params.olmar1.window", "10", "portfolio.params.eg.eta", "0.2"));
+    assertThat(one.get(0).parameters()).isEqualTo(Map.of("olmar1", Map.of("window", 10.0), "eg", Map.of("eta", 0.2)));
+    List<PortfolioSettings> two = new PortfolioJob().portfolios(Map.of("portfolios", "us,eu", "portfolio.us.assets", "A,B",
+        "portfolio.eu.assets", "C,D", "portfolio.eu.strategies", "pamr", "portfolio.eu.params.pamr.C", "50"));
+    assertThat(two.get(0).parameters()).isEmpty();
+    assertThat(two.get(1).parameters()).isEqualTo(Map.of("pamr", Map.of("C", 50.0)));
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg",
+        "portfolio.params.eg.gamma", "1"))).hasMessage("portfolio portfolio: strategy eg has no parameter 'gamma'; its parameters: [eta]");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg",
+        "portfolio.params.ons.eta", "1"))).hasMessageStartingWith("portfolio portfolio sets parameters of ons, which is not among its strategies");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg",
+        "portfolio.params.eg.eta", "fast"))).hasMessage("option 'portfolio.params.eg.eta' cannot be 'fast': expected a number");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolios", "us", "portfolio.us.assets", "A",
+        "portfolio.params.eg.eta", "1"))).hasMessageContaining("parameters are set per portfolio");
+  }
+}

@@ -1,0 +1,156 @@
+package io.convexstream.flink;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * The metrics every convexstream operator registers, all under the group {@value #GROUP} of its
+ * operator (naming scheme: docs/METRICS.md). Every input record an operator takes is counted once,
+ * as applied or as dead-lettered, so that records in = applied + dead-lettered per pipeline; late
+ * records are dead-lettered and also counted in {@code late}.
+ */
+public final class OperatorMetrics {
+  public static final String GROUP = "convexstream";
+  public static final String APPLIED = "applied";
+  public static final String DEAD_LETTERED = "deadLettered";
+  public static final String LATE = "late";
+  /**
+   * Failures inside an operator that belong to no single input record (a period or step that could
+   * not be closed, a publication that failed): logged and counted; the job keeps running.
+   */
+  public static final String INTERNAL_ERRORS = "internalErrors";
+  /** Wall time of one update (decode and check, learner step, bias update, period close), µs. */
+  public static final String UPDATE_MICROS = "updateMicros";
+  /** Job option (typed in the streams module's JobOptions): per-key gauges for at most this many keys per subtask (default 16). */
+  public static final String MAX_KEYS_OPTION = "metrics.maxKeys";
+  public static final int DEFAULT_MAX_KEYS = 16;
+
+  private final MetricGroup group;
+  private final Counter applied;
+  private final Counter deadLettered;
+  private final Counter late;
+  private final Counter internalErrors;
+  private final Histogram updateMicros;
+  private final int maxKeys;
+  private final Map<String, Map<String, double[]>> keyed = new HashMap<>();
+  private final Map<String, Recent> aggregates = new HashMap<>();
+
+  private OperatorMetrics(MetricGroup group, int maxKeys) {
+    this.group = group;
+    this.applied = group.counter(APPLIED);
+    this.deadLettered = group.counter(DEAD_LETTERED);
+    this.late = group.counter(LATE);
+    this.internalErrors = group.counter(INTERNAL_ERRORS);
+    this.updateMicros = group.histogram(UPDATE_MICROS, new DescriptiveStatisticsHistogram(1024));
+    this.maxKeys = maxKeys;
+  }
+
+  public static OperatorMetrics register(RuntimeContext ctx) {
+    int maxKeys = Integer.parseInt(ctx.getGlobalJobParameters().getOrDefault(MAX_KEYS_OPTION, String.valueOf(DEFAULT_MAX_KEYS)));
+    return new OperatorMetrics(ctx.getMetricGroup().addGroup(GROUP), maxKeys);
+  }
+
+  /** The operator's group, for its own metrics. */
+  public MetricGroup group() {
+    return group;
+  }
+
+  /** One record applied; {@code startNanos} is {@link System#nanoTime()} when its update began. */
+  public void applied(long startNanos) {
+    applied.inc();
+    updateMicros.update((System.nanoTime() - startNanos) / 1000);
+  }
+
+  public void deadLettered() {
+    deadLettered.inc();
+  }
+
+  public void lateAndDeadLettered() {
+    late.inc();
+    deadLettered.inc();
+  }
+
+  public void internalError() {
+    internalErrors.inc();
+  }
+
+  /** Times an update that is not one record (a period or step closing). */
+  public void updateTook(long startNanos) {
+    updateMicros.update((System.nanoTime() - startNanos) / 1000);
+  }
+
+  /**
+   * Sets gauge {@code name} of the key {@code keyName=key} (a key-value group, so reporters make it
+   * a label). Only the first {@code maxKeys} keys this subtask sees get gauges, which bounds the
+   * cardinality; the rest are ignored here (the output records carry their figures).
+   */
+  public void keyGauge(String keyName, String key, String name, double value) {
+    Map<String, double[]> gauges = keyed.get(key);
+    if (gauges == null) {
+      if (keyed.size() >= maxKeys) {
+        return;
+      }
+      gauges = new HashMap<>();
+      keyed.put(key, gauges);
+    }
+    double[] cell = gauges.get(name);
+    if (cell == null) {
+      double[] c = new double[] {value};
+      gauges.put(name, c);
+      group.addGroup(keyName, key).gauge(name, (Gauge<Double>) () -> c[0]);
+      return;
+    }
+    cell[0] = value;
+  }
+
+  /**
+   * Adds {@code value} to the aggregate {@code all.<name>} over every key (not only the tracked
+   * ones): gauges {@code p50}, {@code p95} and {@code max} of the last 1024 values, so a job with
+   * thousands of models or layers still shows how its worst ones do, with 3 series per figure.
+   */
+  public void aggregate(String name, double value) {
+    if (Double.isNaN(value)) {
+      return;
+    }
+    Recent r = aggregates.get(name);
+    if (r == null) {
+      Recent fresh = new Recent();
+      MetricGroup g = group.addGroup("all").addGroup(name);
+      g.gauge("p50", (Gauge<Double>) () -> fresh.quantile(0.5));
+      g.gauge("p95", (Gauge<Double>) () -> fresh.quantile(0.95));
+      g.gauge("max", (Gauge<Double>) () -> fresh.quantile(1.0));
+      aggregates.put(name, fresh);
+      r = fresh;
+    }
+    r.add(value);
+  }
+
+  /** The last 1024 values of a figure; quantiles are computed when a reporter reads them. */
+  private static final class Recent {
+    private final double[] ring = new double[1024];
+    private int size;
+    private int next;
+
+    synchronized void add(double v) {
+      ring[next] = v;
+      next = (next + 1) % ring.length;
+      size = Math.min(size + 1, ring.length);
+    }
+
+    synchronized double quantile(double q) {
+      if (size == 0) {
+        return Double.NaN;
+      }
+      double[] v = java.util.Arrays.copyOf(ring, size);
+      java.util.Arrays.sort(v);
+      int rank = Math.max(0, (int) Math.ceil(q * size) - 1); // nearest rank
+      return v[Math.min(size - 1, rank)];
+    }
+  }
+}
