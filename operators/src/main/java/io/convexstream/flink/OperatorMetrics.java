@@ -91,14 +91,33 @@ public final class OperatorMetrics {
    * cardinality; the rest are ignored here (the output records carry their figures).
    */
   public void keyGauge(String keyName, String key, String name, double value) {
+    Map<String, double[]> gauges = gaugesOf(key);
+    if (gauges != null) {
+      set(gauges, keyName, key, name, value);
+    }
+  }
+
+  /** {@link #keyGauge} for several figures of one key, which is looked up once. */
+  public void keyGauges(String keyName, String key, Map<String, Double> values) {
+    Map<String, double[]> gauges = gaugesOf(key);
+    if (gauges != null) {
+      values.forEach((name, value) -> set(gauges, keyName, key, name, value));
+    }
+  }
+
+  private Map<String, double[]> gaugesOf(String key) {
     Map<String, double[]> gauges = keyed.get(key);
     if (gauges == null) {
       if (keyed.size() >= maxKeys) {
-        return;
+        return null;
       }
       gauges = new HashMap<>();
       keyed.put(key, gauges);
     }
+    return gauges;
+  }
+
+  private void set(Map<String, double[]> gauges, String keyName, String key, String name, double value) {
     double[] cell = gauges.get(name);
     if (cell == null) {
       double[] c = new double[] {value};

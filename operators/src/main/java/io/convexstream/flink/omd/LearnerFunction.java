@@ -58,6 +58,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   /** {@link Learners#freshCoordinate} per configuration (read-only). */
   private transient Map<LearnerConfig, LearnerState> freshCoordinates;
   private transient OperatorMetrics metrics;
+  private transient int eventTimeField = -1; // position of eventTime in T's schema
   private transient Counter skipped;
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
@@ -475,7 +476,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (p.regretCount > 0) {
       m.put("regret", p.regret);
     }
-    m.forEach((name, value) -> metrics.keyGauge("model", model, name, value));
+    metrics.keyGauges("model", model, m);
     for (String name : new String[] {"loss", "regret", "gradientVariation", "stepSize", "parameterNorm"}) {
       metrics.aggregate(name, m.getOrDefault(name, Double.NaN));
     }
@@ -528,7 +529,10 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   }
 
   private long eventTimeOf(T r) {
-    Object v = r.get(r.getSchema().getField("eventTime").pos());
+    if (eventTimeField < 0) {
+      eventTimeField = r.getSchema().getField("eventTime").pos();
+    }
+    Object v = r.get(eventTimeField);
     return v instanceof Instant i ? i.toEpochMilli() : 0L;
   }
 
