@@ -61,6 +61,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
   static final int CHUNK_HEADROOM = 16 * 1024;
   private static final String LEARNER_PREFIX = "learner.";
   private static final String OVERRIDE_PREFIX = "override.";
+  private static final String EMIT_EVERY_PREFIX = EMIT_EVERY.key() + ".";
 
   private final String name;
   private final Topic input;
@@ -105,7 +106,18 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     own.addAll(List.of(EMIT_EVERY, EMIT_INTERVAL_MS, PUBLISH_CHUNK_BYTES, PUBLISH_SNAPSHOT_EVERY, MAX_BUFFERED_STEPS, GAP_TIMEOUT_MS, AUTO_CREATE, MODELS));
     return new JobOptions(own, List.of(new JobOptions.OpenPrefix(OVERRIDE_PREFIX,
         "Models whose id starts with <...> get their own learner: ALGORITHM;KEY=VALUE;... (e.g. override.big/=oomd-ec;backend=auto).",
-        (prefix, value) -> override(value))));
+        (prefix, value) -> override(value)),
+        new JobOptions.OpenPrefix(EMIT_EVERY_PREFIX,
+            "Models whose id starts with <...> publish after every k-th update instead (e.g. emitEvery.big/=100).",
+            (prefix, value) -> emitEvery(value))));
+  }
+
+  private static int emitEvery(String value) {
+    int k = Integer.parseInt(value.trim());
+    if (k < 1) {
+      throw new IllegalArgumentException("emitEvery must be at least 1, not " + k);
+    }
+    return k;
   }
 
   private static LearnerConfig override(String value) {
@@ -118,11 +130,14 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     Configuration o = options().parse(given);
     List<String> params = new ArrayList<>();
     Map<String, LearnerConfig> overrides = new HashMap<>();
+    Map<String, Integer> emitEveryByPrefix = new HashMap<>();
     given.forEach((k, v) -> {
       if (k.startsWith(LEARNER_PREFIX)) {
         params.add(k.substring(LEARNER_PREFIX.length()) + "=" + v);
       } else if (k.startsWith(OVERRIDE_PREFIX)) {
         overrides.put(k.substring(OVERRIDE_PREFIX.length()), override(v));
+      } else if (k.startsWith(EMIT_EVERY_PREFIX)) {
+        emitEveryByPrefix.put(k.substring(EMIT_EVERY_PREFIX.length()), emitEvery(v));
       }
     });
     LearnerConfig learner = LearnerConfig.of(o.get(LEARNER), params.toArray(String[]::new));
@@ -139,7 +154,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     return new LearnerSettings(learner, overrides, o.get(EMIT_EVERY), o.get(EMIT_INTERVAL_MS), o.get(MAX_BUFFERED_STEPS),
         o.get(GAP_TIMEOUT_MS), o.get(AUTO_CREATE),
         models.isBlank() ? new HashSet<>() : new HashSet<>(Arrays.asList(models.split(","))),
-        new LearnerSettings.Publication(chunkBytes, o.get(PUBLISH_SNAPSHOT_EVERY)));
+        new LearnerSettings.Publication(chunkBytes, o.get(PUBLISH_SNAPSHOT_EVERY), emitEveryByPrefix));
   }
 
   /**

@@ -46,6 +46,9 @@ class JobOptionsTest {
     assertThatThrownBy(() -> prepare("gradients", Map.of("learner", "adam"))).hasMessageStartingWith("unknown algorithm 'adam'");
     assertThatThrownBy(() -> prepare("gradients", Map.of("override.big/", "sgd;G=2"))).hasMessageStartingWith("option 'override.big/': unknown algorithm 'sgd'");
     assertThatThrownBy(() -> prepare("gradients", Map.of("learner.domain", "cube:1"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> prepare("gradients", Map.of("emitEvery.big/", "0"))).hasMessageStartingWith("option 'emitEvery.big/': emitEvery must be at least 1");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("emitEvery.big/", "often"))).hasMessageStartingWith("option 'emitEvery.big/'");
+    assertThat(LearnerJob.gradients().settings(Map.of("emitEvery", "2", "emitEvery.big/", "100")).emitEveryFor("big/a")).isEqualTo(100);
     assertThatThrownBy(() -> prepare("examples", Map.of("loss", "hubber")))
         .hasMessageStartingWith("option 'loss' cannot be 'hubber': expected one of logistic|");
     assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.strategies", "ucrp,cwmr")))

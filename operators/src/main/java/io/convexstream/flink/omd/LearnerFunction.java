@@ -310,7 +310,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       }
     }
     metrics.applied(start);
-    if (p.updates - p.lastEmittedVersion >= settings.emitEvery()) {
+    if (p.updates - p.lastEmittedVersion >= settings.emitEveryFor(ctx.getCurrentKey())) {
       publish(p, out, p.blocked ? new BlockedParameters(p, config) : new WholeParameters(learner), ctx.getCurrentKey());
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
       p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();

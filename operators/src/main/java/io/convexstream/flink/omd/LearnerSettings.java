@@ -39,8 +39,9 @@ public record LearnerSettings(
    * @param snapshotEvery a full snapshot at least every this many updates, so a reader that starts
    *     late, or after retention removed the earlier records, waits at most that long (between such
    *     snapshots, one follows whenever the deltas since the last add up to its size)
+   * @param emitEveryByPrefix per model-id prefix, another emitEvery (the longest matching prefix wins)
    */
-  public record Publication(int chunkBytes, long snapshotEvery) implements Serializable {
+  public record Publication(int chunkBytes, long snapshotEvery, Map<String, Integer> emitEveryByPrefix) implements Serializable {
     /** 1 MiB: ten chunks carry a dense d = 10⁶ model, far below the topics' 8 MiB message limit. */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
     /** A reader that starts late waits at most this many updates; the serving view answers at once. */
@@ -50,9 +51,14 @@ public record LearnerSettings(
     public static final Publication DEFAULT = new Publication(DEFAULT_CHUNK_BYTES, DEFAULT_SNAPSHOT_EVERY);
 
     public Publication {
-      if (chunkBytes < 12 || snapshotEvery < 1) {
-        throw new IllegalArgumentException("publication needs chunkBytes ≥ 12 and snapshotEvery ≥ 1");
+      if (chunkBytes < 12 || snapshotEvery < 1 || emitEveryByPrefix.values().stream().anyMatch(k -> k < 1)) {
+        throw new IllegalArgumentException("publication needs chunkBytes ≥ 12, snapshotEvery ≥ 1 and emitEvery ≥ 1");
       }
+      emitEveryByPrefix = Map.copyOf(emitEveryByPrefix);
+    }
+
+    public Publication(int chunkBytes, long snapshotEvery) {
+      this(chunkBytes, snapshotEvery, Map.of());
     }
   }
 
@@ -90,9 +96,18 @@ public record LearnerSettings(
 
   /** The learner configuration of one model. */
   public LearnerConfig learnerFor(String modelId) {
-    LearnerConfig best = learner;
+    return longestPrefix(overrides, modelId, learner);
+  }
+
+  /** After how many updates one model publishes its parameters. */
+  public int emitEveryFor(String modelId) {
+    return longestPrefix(publication.emitEveryByPrefix(), modelId, emitEvery);
+  }
+
+  private static <V> V longestPrefix(Map<String, V> byPrefix, String modelId, V otherwise) {
+    V best = otherwise;
     int bestLength = -1;
-    for (Map.Entry<String, LearnerConfig> e : overrides.entrySet()) {
+    for (Map.Entry<String, V> e : byPrefix.entrySet()) {
       if (modelId.startsWith(e.getKey()) && e.getKey().length() > bestLength) {
         best = e.getValue();
         bestLength = e.getKey().length();

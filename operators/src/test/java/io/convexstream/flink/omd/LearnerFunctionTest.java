@@ -390,6 +390,26 @@ class LearnerFunctionTest {
   }
 
   @Test
+  void modelPrefixesChooseTheirOwnEmitEvery() throws Exception {
+    LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of(), 1, 0, 100, 60_000, true, Set.of(),
+        new LearnerSettings.Publication(1 << 20, 10_000, java.util.Map.of("big/", 4, "big/small/", 2)));
+    assertThat(List.of(s.emitEveryFor("m"), s.emitEveryFor("big/x"), s.emitEveryFor("big/small/y"))).containsExactly(1, 4, 2);
+    try (var h = open(s)) {
+      for (long step = 1; step <= 8; step++) {
+        for (String model : List.of("m", "big/x", "big/small/y")) {
+          h.processElement(new StreamRecord<>(grad(model, step, "w", 0.1, -0.2)));
+        }
+      }
+      var versions = h.extractOutputValues().stream()
+          .collect(java.util.stream.Collectors.groupingBy(u -> u.getModelId().toString(),
+              java.util.stream.Collectors.mapping(ParameterUpdate::getVersion, java.util.stream.Collectors.toList())));
+      assertThat(versions.get("m")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+      assertThat(versions.get("big/x")).containsExactly(4L, 8L);
+      assertThat(versions.get("big/small/y")).containsExactly(2L, 4L, 6L, 8L);
+    }
+  }
+
+  @Test
   void modelPrefixesChooseTheirOwnLearner() throws Exception {
     LearnerConfig ogd = LearnerConfig.of("ogd", "domain=ball:1");
     LearnerSettings s = new LearnerSettings(OOMD, java.util.Map.of("ogd/", ogd), 1, 0, 100, 1000, true, Set.of());
