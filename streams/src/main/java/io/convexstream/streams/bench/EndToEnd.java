@@ -133,13 +133,7 @@ public final class EndToEnd {
     }
     int colon = spec.indexOf(':');
     String pipeline = colon < 0 ? spec : spec.substring(0, colon);
-    Map<String, String> args = new HashMap<>();
-    if (colon >= 0) {
-      for (String kv : spec.substring(colon + 1).split(",")) {
-        String[] p = kv.split("=", 2);
-        args.put(p[0].trim(), p[1].trim());
-      }
-    }
+    Map<String, String> args = specArgs(spec);
     return switch (pipeline) {
       case "gradients" -> gradients(args);
       // 4 layers x 8 ranks, 64 experts: a bias update per (layer, step), i.e. per 8 reports
@@ -163,6 +157,19 @@ public final class EndToEnd {
           }, v -> true, PortfolioDecision.class);
       default -> throw new IllegalArgumentException("unknown pipeline " + pipeline + "; known: " + PIPELINES);
     };
+  }
+
+  /** The key=value arguments of a pipeline spec NAME[:k=v,...]. */
+  private static Map<String, String> specArgs(String spec) {
+    Map<String, String> args = new HashMap<>();
+    int colon = spec.indexOf(':');
+    if (colon >= 0) {
+      for (String kv : spec.substring(colon + 1).split(",")) {
+        String[] p = kv.split("=", 2);
+        args.put(p[0].trim(), p[1].trim());
+      }
+    }
+    return args;
   }
 
   private static Map<String, String> with(Map<String, String> defaults, Map<String, String> given) {
@@ -292,7 +299,14 @@ public final class EndToEnd {
    */
   static long expectedOutputs(String pipeline, long n, boolean backlog) {
     return switch (pipeline.replaceAll(":.*", "")) {
-      case "gradients" -> n;
+      case "gradients" -> { // input i goes to model i mod models; each model publishes after every k-th of its updates
+        Map<String, String> args = specArgs(pipeline);
+        long models = Long.parseLong(args.getOrDefault("models", "16"));
+        long k = Long.parseLong(args.getOrDefault("emitEvery", "1"));
+        long base = n / models;
+        long extra = n % models; // models with one input more
+        yield (models - extra) * (base / k) + extra * ((base + 1) / k);
+      }
       case "router-loads" -> n / 8;
       default -> backlog ? 4 * ((n - 1) / 100) : 0;
     };
