@@ -71,7 +71,11 @@ echo "Flink web UI: http://localhost:8081"
 # 3. the jobs (their classes are on the cluster's classpath already); the portfolio job trades the
 # assets of the bundled demo recording (demo/recording): set yours here
 declare -A options=([portfolio]="--set portfolio.id=local --set portfolio.assets=ASSET0,ASSET1,ASSET2,ASSET3,ASSET4,ASSET5,ASSET6,ASSET7")
+# a job stopped by stop-local.sh resumes from its savepoint (run refuses to start one without state
+# while its consumer group has committed offsets)
 for job in "${jobs[@]}"; do
+  savepoint=$(ls -td "$run/savepoints/$job"/savepoint-* 2>/dev/null | head -1)
   # shellcheck disable=SC2086
-  "$repo/convexstream" run --flink localhost:8081 --bootstrap localhost:9092 --create-topics --job "$job" ${options[$job]:-}
+  "$repo/convexstream" run --flink localhost:8081 --bootstrap localhost:9092 --create-topics --job "$job" ${options[$job]:-} \
+    ${savepoint:+--from-savepoint "$savepoint"}
 done

@@ -3,6 +3,11 @@
 # reset; the `convexstream broker` fallback removes its data when it stops).
 set -uo pipefail
 run="$(cd "$(dirname "$0")" && pwd)/run"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+# each running job stops with a savepoint, which start-local.sh resumes from
+for job in gradients examples router-loads router-scores portfolio; do
+  "$repo/convexstream" stop --flink localhost:8081 --job "$job" --savepoint "$run/savepoints/$job" 2>/dev/null
+done
 [ -x "$run/flink/bin/stop-cluster.sh" ] && "$run/flink/bin/stop-cluster.sh"
 [ -x "$run/kafka/bin/kafka-server-stop.sh" ] && "$run/kafka/bin/kafka-server-stop.sh"
 for p in cluster broker; do # the Java-only processes: SIGTERM lets them stop their children first

@@ -23,6 +23,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -187,6 +188,8 @@ public final class Jobs {
     env.configure(JobOptions.flinkConfiguration(job.options().parse(s.options())));
     env.setParallelism(s.parallelism());
     env.enableCheckpointing(s.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // the latest checkpoint outlives a cancelled job as it outlives a dead process: a restart resumes it
+    env.getCheckpointConfig().setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     // chained operators hand records on without a deep copy: no operator keeps or changes a record it
     // received from a chained one or emitted (those that keep records, in state, get them over the network)
     env.getConfig().enableObjectReuse();

@@ -6,12 +6,22 @@ import io.convexstream.jobs.Jobs;
 import io.convexstream.jobs.StreamJob;
 import io.convexstream.jobs.local.FlinkRest;
 import io.convexstream.jobs.local.LocalFlinkCluster;
+import io.convexstream.jobs.local.RetainedState;
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -25,6 +35,12 @@ import picocli.CommandLine.Option;
         "",
         "The job runs on a local Flink MiniCluster (with web UI), or is submitted",
         "to a remote Flink cluster through its REST address.",
+        "",
+        "Restarts are explicit: locally the job keeps its checkpoints (and savepoints of",
+        "`convexstream stop`) in --state-dir, and the next run resumes from the newest,",
+        "after a crash as after a stop. A start without state is refused while the job's",
+        "consumer group has committed offsets (it would carry on the inputs with empty",
+        "state), unless --fresh or --from-savepoint says what to do.",
         ""})
 public final class RunCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, e.g. kafka:9092.")
@@ -69,8 +85,17 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--prometheus-port", defaultValue = "-1", description = "Local mode: serve metrics for Prometheus on this port (default: off).")
   int prometheusPort;
 
-  @Option(names = "--from-savepoint", description = "Local mode: restore the job from this savepoint (a path or URI).")
+  @Option(names = "--from-savepoint", description = "Restore the job from this savepoint or retained checkpoint (a path or URI).")
   String fromSavepoint;
+
+  @Option(names = "--state-dir", description = {"Local mode: where the job's checkpoints and savepoints outlive the process, and",
+      "where the next run resumes from (default: ~/.convexstream/state/<name>)."})
+  Path stateDir;
+
+  @Option(names = "--fresh", description = {"Start with empty state even though this instance ran on the Kafka cluster before",
+      "(the inputs are read from the group's committed offsets, or from the beginning where it has none) or the state",
+      "directory holds a checkpoint (left as it is)."})
+  boolean fresh;
 
   @Option(names = "--set", description = {"Job option KEY=VALUE (repeatable), e.g. learner=oomd, learner.domain=ball:1,",
       "learner.G=3, loss=logistic, emitEvery=10, override.ogd/=ogd;G=3. `convexstream options JOB` lists them;",
@@ -103,18 +128,26 @@ public final class RunCommand implements Callable<Integer> {
       System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
     }
     if (flink.equals("local")) {
-      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2), prometheusPort)) {
+      Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".convexstream", "state", instance);
+      claim(state, settings);
+      String restore = restorePoint(state, settings, job);
+      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2), prometheusPort, state)) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Jobs.prepare(env, streamJob, settings);
-        JobID id = cluster.submit(env, jobName, fromSavepoint);
-        System.out.println("submitted " + jobName + " as " + id + "; Flink web UI: " + cluster.restAddress()
+        Instant started = Instant.now();
+        JobID id = cluster.submit(env, jobName, restore);
+        System.out.println("submitted " + jobName + " as " + id + (restore != null ? ", resuming from " + restore : ", with empty state")
+            + "; Flink web UI: " + cluster.restAddress()
             + (prometheusPort >= 0 ? "; Prometheus: http://localhost:" + prometheusPort + "/metrics" : ""));
-        if (bounded) {
-          cluster.awaitFinished(id, Long.MAX_VALUE);
-          System.out.println("finished " + id);
-        } else {
-          System.out.println("running; Ctrl-C stops it");
-          new CountDownLatch(1).await();
+        System.out.println("state: " + state + " (checkpoints outlive this process; `convexstream stop --job " + instance
+            + " --flink " + cluster.restAddress().getHost() + ":" + cluster.restAddress().getPort() + "` stops it with a savepoint)");
+        JobStatus end = cluster.awaitTerminal(id);
+        Optional<Path> savepoint = RetainedState.latestSavepoint(state)
+            .filter(p -> p.resolve("_metadata").toFile().lastModified() >= started.toEpochMilli());
+        System.out.println(jobName + " " + end.name().toLowerCase()
+            + savepoint.map(p -> " with savepoint " + p + "; the next run resumes from it").orElse(""));
+        if (end != JobStatus.FINISHED) {
+          cluster.awaitFinished(id, 60_000); // throws with the failure's cause
         }
       }
       return 0;
@@ -130,8 +163,17 @@ public final class RunCommand implements Callable<Integer> {
     if (hostPort.length != 2) {
       throw new IllegalArgumentException("--flink must be 'local' or host:port, not " + flink);
     }
+    // remote clusters keep their own checkpoints: a restart names the savepoint or checkpoint to resume
+    String restore = fromSavepoint;
+    if (restore == null && !fresh) {
+      refuseStatelessStart(settings, job, "the savepoint or retained checkpoint to resume with --from-savepoint PATH");
+    }
+    Configuration remote = new Configuration();
+    if (restore != null) {
+      remote.set(StateRecoveryOptions.SAVEPOINT_PATH, restore);
+    }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
-        hostPort[0], Integer.parseInt(hostPort[1]), jars.stream().map(File::getPath).toArray(String[]::new));
+        hostPort[0], Integer.parseInt(hostPort[1]), remote, jars.stream().map(File::getPath).toArray(String[]::new));
     Jobs.prepare(env, streamJob, settings);
     var client = env.executeAsync(jobName);
     System.out.println("submitted " + jobName + " as " + client.getJobID() + " to " + flink);
@@ -140,6 +182,76 @@ public final class RunCommand implements Callable<Integer> {
       System.out.println("finished " + client.getJobID());
     }
     return 0;
+  }
+
+  /**
+   * Where the local job resumes: --from-savepoint, else (unless --fresh) the newest checkpoint or
+   * savepoint in the state directory; with neither, a start without state, which is refused while
+   * the consumer group has committed offsets.
+   */
+  private String restorePoint(Path state, JobSettings settings, String streamJobName) {
+    if (fromSavepoint != null) {
+      return fromSavepoint;
+    }
+    if (fresh) {
+      return null;
+    }
+    Optional<Path> latest = RetainedState.latest(state);
+    if (latest.isPresent()) {
+      RetainedState.removeSuperseded(state, latest.get());
+      return latest.get().toUri().toString();
+    }
+    refuseStatelessStart(settings, streamJobName, "the state directory with --state-dir DIR or a savepoint with --from-savepoint PATH"
+        + " (none is under " + state + ")");
+    return null;
+  }
+
+  /**
+   * Refuses a start without state where this job instance ran on this Kafka cluster before: its
+   * group committed offsets, or its exactly-once sinks left their transactional ids (Flink's Kafka
+   * source with kafka-clients 4.2 does not get its offset commits through, so the ids are the
+   * evidence that holds here). Starting anyway would process the inputs again, from the committed
+   * offsets or from the beginning, with empty state: versions, periods and wealth starting over.
+   */
+  private void refuseStatelessStart(JobSettings settings, String job, String whatToGive) {
+    Set<String> topics = TopicAdmin.topicsWithCommittedOffsets(settings.bootstrapServers(), settings.groupId());
+    String prefix = settings.transactionalIdPrefix(job, "dead-letters") + "-";
+    Set<String> transactions = TopicAdmin.transactionalIds(settings.bootstrapServers(), prefix);
+    if (!topics.isEmpty() || !transactions.isEmpty()) {
+      String evidence = !topics.isEmpty() ? "consumer group " + settings.groupId() + " has committed offsets on " + topics
+          : "its exactly-once outputs were written here before (transactional ids " + prefix + "*)";
+      throw new IllegalStateException("job instance " + (settings.instance() == null ? job : settings.instance())
+          + " ran on this Kafka cluster before: " + evidence + ". Starting without state would process its inputs again with"
+          + " empty state (versions, periods and wealth start over); give " + whatToGive + ", or pass --fresh to start with"
+          + " empty state anyway");
+    }
+  }
+
+  /**
+   * A state directory belongs to one job instance on one Kafka cluster: resuming another's state
+   * would read offsets of other topics or another cluster. The first run writes whose it is.
+   */
+  private static void claim(Path state, JobSettings settings) throws IOException {
+    Path owner = state.resolve("instance.properties");
+    Properties p = new Properties();
+    p.setProperty("bootstrap", settings.bootstrapServers());
+    p.setProperty("group", settings.groupId());
+    if (Files.exists(owner)) {
+      Properties was = new Properties();
+      try (var in = Files.newBufferedReader(owner)) {
+        was.load(in);
+      }
+      if (!was.equals(p)) {
+        throw new IllegalStateException("state directory " + state + " holds the state of group " + was.getProperty("group")
+            + " on " + was.getProperty("bootstrap") + ", not of group " + settings.groupId() + " on " + settings.bootstrapServers()
+            + "; give this job another --state-dir or --name");
+      }
+      return;
+    }
+    Files.createDirectories(state);
+    try (var out = Files.newBufferedWriter(owner)) {
+      p.store(out, "convexstream run: the job instance whose checkpoints and savepoints are here");
+    }
   }
 
   /** The remote cluster answers, and no job of this name is running on it. */

@@ -34,6 +34,47 @@ public final class TopicAdmin {
     }
   }
 
+  /** The topics on which consumer group {@code groupId} has committed offsets (none for an unknown group). */
+  public static Set<String> topicsWithCommittedOffsets(String bootstrapServers, String groupId) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      Set<String> topics = new java.util.TreeSet<>();
+      admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+          .forEach((partition, offset) -> {
+            if (offset != null) {
+              topics.add(partition.topic());
+            }
+          });
+      return topics;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the offsets of group " + groupId, e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot read the committed offsets of group " + groupId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The transactional ids on the cluster that start with {@code prefix}: a Flink exactly-once sink
+   * registers one per subtask and checkpoint, and the broker keeps them for days after the job
+   * stopped (transactional.id.expiration.ms), so they show that a job instance wrote here before.
+   */
+  public static Set<String> transactionalIds(String bootstrapServers, String prefix) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      Set<String> ids = new java.util.TreeSet<>();
+      admin.listTransactions().all().get(30, TimeUnit.SECONDS).forEach(t -> {
+        if (t.transactionalId().startsWith(prefix)) {
+          ids.add(t.transactionalId());
+        }
+      });
+      return ids;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while listing transactions", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot list the transactions at " + bootstrapServers + ": " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Creates {@code topics} with {@code partitions} each (the catalogue default when {@code <= 0}).
    *

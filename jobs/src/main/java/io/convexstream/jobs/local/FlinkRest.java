@@ -36,6 +36,47 @@ public final class FlinkRest {
     return JSON.readTree(r.body());
   }
 
+  /** POST of a JSON body to a REST API path; the answer as JSON. */
+  public JsonNode post(String path, Object body) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(address.resolve(path)).timeout(java.time.Duration.ofSeconds(30))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2) {
+      throw new IllegalStateException("POST " + path + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+    return JSON.readTree(r.body());
+  }
+
+  /**
+   * Stops a job with a savepoint ({@code targetDirectory} null: the cluster's savepoint directory)
+   * and returns the savepoint's location once it is written. With {@code drain} the sources end
+   * first, so event time advances to the end and waiting work (open periods, buffered steps) is flushed.
+   */
+  public String stopWithSavepoint(String jobId, String targetDirectory, boolean drain, java.time.Duration timeout) throws Exception {
+    java.util.Map<String, Object> body = new java.util.HashMap<>();
+    body.put("drain", drain);
+    body.put("formatType", "CANONICAL");
+    if (targetDirectory != null) {
+      body.put("targetDirectory", targetDirectory);
+    }
+    String trigger = post("/jobs/" + jobId + "/stop", body).get("request-id").asText();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      JsonNode s = get("/jobs/" + jobId + "/savepoints/" + trigger);
+      if (s.get("status").get("id").asText().equals("COMPLETED")) {
+        JsonNode op = s.get("operation");
+        if (op.has("location")) {
+          return op.get("location").asText();
+        }
+        JsonNode cause = op.path("failure-cause");
+        throw new IllegalStateException("the savepoint failed: " + cause.path("serialized-throwable").asText(cause.toString())
+            .lines().findFirst().orElse(cause.toString()));
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("no savepoint of job " + jobId + " after " + timeout.toSeconds() + " s");
+  }
+
   /** Ids of the jobs named {@code name} that have not reached a terminal state (running, restarting, ...). */
   public List<String> unfinishedJobsNamed(String name) throws Exception {
     List<String> ids = new ArrayList<>();

@@ -22,7 +22,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 /**
  * A Flink MiniCluster in this JVM with its REST endpoint and web UI (flink-runtime-web is on the
  * classpath). The UI binds to the preferred port, or the next free one above it. Checkpoints go to
- * files (no size cap, unlike the JobManager's memory): into a directory given, or a temporary one
+ * files (no size cap, unlike the JobManager's memory): into a state directory given ({@link
+ * RetainedState}: checkpoints/ and savepoints/, which outlive the process), or a temporary one
  * removed when the cluster closes; a job's option execution.checkpointing.dir overrides it.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
@@ -53,12 +54,16 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return start(preferredPort, slots, prometheusPort, null);
   }
 
-  /** Like {@link #start(int, int, int)}, with checkpoints in {@code checkpointDir} (null: a temporary directory). */
-  public static LocalFlinkCluster start(int preferredPort, int slots, int prometheusPort, Path checkpointDir) throws Exception {
-    Path temporary = checkpointDir == null ? Files.createTempDirectory("convexstream-checkpoints-") : null;
-    Path checkpoints = checkpointDir == null ? temporary : Files.createDirectories(checkpointDir);
+  /**
+   * Like {@link #start(int, int, int)}, with checkpoints and savepoints (the default target of a stop
+   * with savepoint) in {@code stateDir} (null: a temporary directory).
+   */
+  public static LocalFlinkCluster start(int preferredPort, int slots, int prometheusPort, Path stateDir) throws Exception {
+    Path temporary = stateDir == null ? Files.createTempDirectory("convexstream-state-") : null;
+    Path state = stateDir == null ? temporary : Files.createDirectories(stateDir);
     Configuration conf = new Configuration();
-    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, RetainedState.checkpoints(state).toUri().toString());
+    conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, RetainedState.savepoints(state).toUri().toString());
     if (prometheusPort >= 0) {
       conf.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
       conf.setString("metrics.reporter.prom.port", prometheusPort == 0 ? "9249-9349" : String.valueOf(prometheusPort));
@@ -159,6 +164,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
   public boolean restoredFromCheckpoint(JobID id) throws Exception {
     var stats = cluster.getArchivedExecutionGraph(id).get(10, TimeUnit.SECONDS).getCheckpointStatsSnapshot();
     return stats != null && stats.getLatestRestoredCheckpoint() != null;
+  }
+
+  /** Waits until the job reaches a terminal state (finished, cancelled, failed) and returns it. */
+  public JobStatus awaitTerminal(JobID id) throws Exception {
+    cluster.requestJobResult(id).get();
+    return status(id);
   }
 
   /** Waits for a (bounded) job to end; throws if it failed. */

@@ -108,7 +108,11 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     long period = settings.periodOf(time);
     PortfolioState s = state.value();
     if (s != null && period <= s.lastClosedPeriod) {
-      reject(in, ctx, reading.kind() + " of " + name + " for closed period " + period + " (periods up to " + s.lastClosedPeriod + " are closed)", true);
+      // in the times and decision numbers users see (the internal period index counts from the epoch)
+      long p = settings.periodMillis();
+      reject(in, ctx, reading.kind() + " of " + name + " at " + Instant.ofEpochMilli(time) + " is late: its period, from "
+          + Instant.ofEpochMilli(period * p) + ", is closed (closed up to " + Instant.ofEpochMilli((s.lastClosedPeriod + 1) * p)
+          + (s.closes > 0 ? "; last decision published: period " + (s.closes - 1) : "") + ")", true);
       return;
     }
     double[] prices = pending.get(period);

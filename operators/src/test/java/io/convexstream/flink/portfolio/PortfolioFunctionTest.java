@@ -96,7 +96,8 @@ class PortfolioFunctionTest {
       h.processElement(bar("Z", 1, 5));
       List<String> reasons = h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).map(DeadLetter::getReason).toList();
       assertThat(reasons).containsExactly(
-          "bar of A for closed period 0 (periods up to 0 are closed)",
+          "bar of A at 1970-01-01T00:00:01Z is late: its period, from 1970-01-01T00:00:00Z, is closed"
+              + " (closed up to 1970-01-02T00:00:00Z; last decision published: period 0)",
           "asset Z is not in portfolio p");
       assertThat(h.extractOutputValues()).hasSize(1);
     }
@@ -166,7 +167,8 @@ class PortfolioFunctionTest {
       h.processWatermark(new Watermark(2 * DAY - 1));
       assertThat(h.extractOutputValues()).isEmpty();
       assertThat(h.getSideOutput(DeadLetters.TAG)).extracting(r -> r.getValue().getReason())
-          .containsExactly("bar of A for closed period 0 (periods up to 0 are closed)");
+          .containsExactly("bar of A at 1970-01-01T00:00:01Z is late: its period, from 1970-01-01T00:00:00Z, is closed"
+              + " (closed up to 1970-01-02T00:00:00Z)");
     }
   }
 

@@ -24,6 +24,10 @@ import picocli.CommandLine.Option;
         "The CSV has a header of asset names, then one row per period of prices relative to the",
         "price before the first row (the OLPS benchmark format). Prints final wealth, annualised",
         "return, Sharpe ratio, maximum drawdown and turnover, and writes wealth curves to a PNG.",
+        "",
+        "--format csv prints every strategy's wealth per period (strategy,period,wealth, full",
+        "precision; period 0 is the first complete period, wealth 1, numbered as the portfolio",
+        "job's decisions); --format json the summary and the wealth curves.",
         ""})
 final class BacktestCommand implements Callable<Integer> {
   @Option(names = "--data", description = "Price CSV (OLPS format).")
@@ -49,6 +53,11 @@ final class BacktestCommand implements Callable<Integer> {
   @Option(names = "--periods-per-year", defaultValue = "252", description = "For annualised figures (default: ${DEFAULT-VALUE}).")
   double periodsPerYear;
 
+  enum Format { table, csv, json }
+
+  @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+  Format format;
+
   @Option(names = "--report", description = "Directory for wealth.png (log-scale wealth curves) and summary.md (the table, linking the plot).")
   Path report;
 
@@ -67,7 +76,8 @@ final class BacktestCommand implements Callable<Integer> {
     } else {
       var r = io.convexstream.connectors.recording.RecordedMarket.read(recording, period.toMillis());
       d = r.data();
-      out.printf("%s: %d invalid recorded messages skipped%n", recording, r.skipped());
+      // on stderr for csv and json, whose output is data only
+      (format == Format.table ? out : spec.commandLine().getErr()).printf("%s: %d invalid recorded messages skipped%n", recording, r.skipped());
     }
     double[][] x = d.relatives();
     int m = x[0].length;
@@ -82,8 +92,14 @@ final class BacktestCommand implements Callable<Integer> {
       }
     }
     String source = (data != null ? data : recording).getFileName().toString();
-    out.printf("%s: %d periods x %d assets, cost rate %s%n", source, x.length, m, cost);
-    out.printf("%-22s %14s %12s %8s %8s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "MaxDD", "turnover");
+    if (format == Format.table) {
+      out.printf("%s: %d periods x %d assets, cost rate %s%n", source, x.length, m, cost);
+      out.printf("%-22s %16s %12s %8s %8s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "MaxDD", "turnover");
+    } else if (format == Format.csv) {
+      out.println("strategy,period,wealth");
+    }
+    StringBuilder json = new StringBuilder("{\"source\": ").append(quote(source)).append(", \"periods\": ").append(x.length)
+        .append(", \"assets\": ").append(m).append(", \"cost\": ").append(number(cost)).append(", \"strategies\": [");
     StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
         .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))
         .append("| strategy | final wealth | annualised return | Sharpe | max drawdown | mean turnover |\n|---|---|---|---|---|---|\n");
@@ -91,8 +107,29 @@ final class BacktestCommand implements Callable<Integer> {
     for (PortfolioStrategy s : runs) {
       Backtest.Result r = Backtest.run(s, x, cost);
       Performance p = Performance.of(r, periodsPerYear);
-      out.printf("%-22s %14.4f %11.2f%% %8.2f %7.1f%% %9.3f%n", s.name(), p.finalWealth(),
-          100 * p.annualisedReturn(), p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover());
+      switch (format) {
+        case table -> out.printf("%-22s %16.10g %11.2f%% %8.2f %7.1f%% %9.3f%n", s.name(), p.finalWealth(),
+            100 * p.annualisedReturn(), p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover());
+        case csv -> {
+          out.println(s.name() + ",0,1.0");
+          for (int i = 0; i < r.wealth().length; i++) {
+            out.println(s.name() + "," + (i + 1) + "," + r.wealth()[i]);
+          }
+        }
+        case json -> {
+          json.append(curves.isEmpty() ? "\n  " : ",\n  ").append("{\"strategy\": ").append(quote(s.name()))
+              .append(", \"finalWealth\": ").append(number(p.finalWealth()))
+              .append(", \"annualisedReturn\": ").append(number(p.annualisedReturn()))
+              .append(", \"sharpe\": ").append(number(p.sharpe()))
+              .append(", \"maxDrawdown\": ").append(number(p.maxDrawdown()))
+              .append(", \"meanTurnover\": ").append(number(p.meanTurnover()))
+              .append(", \"wealth\": [1.0");
+          for (double w : r.wealth()) {
+            json.append(", ").append(number(w));
+          }
+          json.append("]}");
+        }
+      }
       md.append(String.format("| %s | %.4f | %.2f%% | %.2f | %.1f%% | %.3f |%n", s.name(), p.finalWealth(), 100 * p.annualisedReturn(),
           p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover()));
       double[] t = new double[r.wealth().length];
@@ -101,14 +138,28 @@ final class BacktestCommand implements Callable<Integer> {
       }
       curves.put(s.name(), new double[][] {t, r.wealth()});
     }
+    if (format == Format.json) {
+      out.println(json.append("\n]}"));
+    }
     if (report != null) {
       Path plot = Plots.lines(report.resolve("wealth.png"), "Wealth of " + source + " (cost " + cost + ")", "period", "wealth (log scale)",
           true, curves);
       md.append("\n![wealth curves](wealth.png)\n");
       java.nio.file.Files.writeString(report.resolve("summary.md"), md.toString());
-      out.println("report: " + report.resolve("summary.md").toAbsolutePath() + ", plot: " + plot.toAbsolutePath());
+      if (format == Format.table) {
+        out.println("report: " + report.resolve("summary.md").toAbsolutePath() + ", plot: " + plot.toAbsolutePath());
+      }
     }
     out.flush();
     return 0;
+  }
+
+  /** A JSON number, exact (Java's shortest round-trip form); null where JSON has none (NaN, infinities). */
+  private static String number(double v) {
+    return Double.isFinite(v) ? Double.toString(v) : "null";
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

@@ -118,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
 
       progress(2, "Starting Flink MiniCluster with web UI");
       // 4 jobs at parallelism 2, with room to spare; checkpoints in the broker's data directory, removed with it
-      stack.flink = LocalFlinkCluster.start(uiPort, 10, -1, stack.broker.dataDir().resolve("checkpoints"));
+      stack.flink = LocalFlinkCluster.start(uiPort, 10, -1, stack.broker.dataDir().resolve("flink"));
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
       // its local state sits in the broker's data directory, removed with it on exit

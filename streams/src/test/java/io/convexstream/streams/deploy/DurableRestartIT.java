@@ -1,0 +1,190 @@
+package io.convexstream.streams.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.Learners;
+import io.convexstream.core.learn.OnlineLearner;
+import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
+import io.convexstream.streams.cli.ConvexStreamCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * `convexstream run --flink local` as its own process, as a user runs it: killed with SIGKILL
+ * mid-stream and started again with the same command, it resumes from its last checkpoint (no
+ * reset, no conflicting duplicates: versions 1..N once each, equal to the learner core's); stopped
+ * with `convexstream stop`, it exits and the next start resumes from the savepoint. A start
+ * without state while the group has committed offsets, or on another instance's state, is refused.
+ */
+class DurableRestartIT {
+  private static final int STEPS = 60;
+  private static final int DIM = 3;
+  private static final List<String> MODELS = List.of("a", "b");
+  private static final LearnerConfig LEARNER = LearnerConfig.of("oomd", "domain=ball:1");
+
+  private final List<Process> processes = new ArrayList<>();
+
+  @org.junit.jupiter.api.AfterEach
+  void killLeftovers() {
+    processes.forEach(Process::destroyForcibly);
+  }
+
+  @Test
+  void aKilledRunResumesFromItsCheckpointAndAStoppedOneFromItsSavepoint(@TempDir Path dir) throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      String bootstrap = broker.bootstrapServers();
+      TopicAdmin.createAll(bootstrap);
+      Path state = dir.resolve("state");
+      List<String> run = List.of("run", "--job", "gradients", "--bootstrap", bootstrap, "--flink", "local", "--ui-port", "0",
+          "--state-dir", state.toString(), "--parallelism", "1", "--checkpoint-interval", "PT0.3S",
+          "--set", "learner=oomd", "--set", "learner.domain=ball:1");
+
+      Process first = launch(dir.resolve("first.log"), run);
+      awaitLine(first, dir.resolve("first.log"), "submitted .* with empty state");
+      send(bootstrap, 1, 2 * STEPS / 3);
+      awaitOutputs(bootstrap, STEPS / 3);
+      first.destroyForcibly().waitFor(); // SIGKILL while records are in flight
+
+      Process second = launch(dir.resolve("second.log"), run);
+      String resumed = awaitLine(second, dir.resolve("second.log"), "submitted .* resuming from \\S+chk-\\d+");
+      System.out.println(resumed);
+      send(bootstrap, 2 * STEPS / 3 + 1, STEPS);
+      checkEveryVersionOnce(awaitOutputs(bootstrap, STEPS), STEPS);
+
+      // a clean stop: the savepoint is written, run exits and says where it is
+      String ui = awaitLine(second, dir.resolve("second.log"), "Flink web UI: http://[^:]+:\\d+");
+      String flink = ui.replaceAll(".*Flink web UI: http://([^:]+:\\d+).*", "$1");
+      cli("stop", "--job", "gradients", "--flink", flink);
+      assertThat(second.waitFor()).isZero();
+      assertThat(Files.readString(dir.resolve("second.log"))).containsPattern("convexstream gradients finished with savepoint \\S+savepoint-");
+
+      Process third = launch(dir.resolve("third.log"), run);
+      awaitLine(third, dir.resolve("third.log"), "submitted .* resuming from \\S+savepoint-");
+      send(bootstrap, STEPS + 1, STEPS + 5);
+      checkEveryVersionOnce(awaitOutputs(bootstrap, STEPS + 5), STEPS + 5);
+      third.destroyForcibly().waitFor();
+
+      // no state where the group has committed offsets: refused, with what to do; --fresh is the way to start over
+      String refused = failure("run", "--job", "gradients", "--bootstrap", bootstrap, "--state-dir", dir.resolve("empty").toString());
+      assertThat(refused).contains("job instance gradients ran on this Kafka cluster before", "--fresh");
+      // another instance's state is not resumed
+      assertThat(failure("run", "--job", "gradients", "--bootstrap", bootstrap, "--state-dir", state.toString(), "--group-id", "other"))
+          .contains("holds the state of group convexstream-gradients");
+    }
+  }
+
+  private static void checkEveryVersionOnce(List<ParameterUpdate> out, int steps) {
+    Map<String, List<ParameterUpdate>> byModel = out.stream().collect(Collectors.groupingBy(ParameterUpdate::getModelId));
+    for (String m : MODELS) {
+      assertThat(byModel.get(m)).extracting(ParameterUpdate::getVersion)
+          .as("versions of model %s", m).containsExactlyElementsOf(LongStream.rangeClosed(1, steps).boxed().toList());
+      OnlineLearner core = Learners.create(LEARNER, DIM);
+      List<ParameterAssembler.Model> versions = ParameterAssembler.everyVersion(byModel.get(m)).get(m);
+      for (int t = 1; t <= steps; t++) {
+        core.update(GradientVector.dense(g(m, t)));
+        assertThat(versions.get(t - 1).parameters()).as("model %s version %d", m, t).containsExactly(core.decision());
+      }
+    }
+  }
+
+  /** The CLI in this JVM: the first line of its error output; the exit code must be the error's. */
+  private static String failure(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = ConvexStreamCli.commandLine();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).as("exit code of %s: %s", List.of(args), err).isEqualTo(2);
+    return err.toString().strip();
+  }
+
+  private static String cli(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = ConvexStreamCli.commandLine();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).as("exit code of %s: %s", List.of(args), err).isZero();
+    return err.toString();
+  }
+
+  private Process launch(Path log, List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+    for (String p : List.of("java.util", "java.lang", "java.lang.reflect", "java.io", "java.nio", "sun.nio.ch", "java.net",
+        "java.time", "java.util.concurrent", "java.util.concurrent.atomic")) {
+      cmd.add("--add-opens=java.base/" + p + "=ALL-UNNAMED");
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ConvexStreamCli.class.getName()));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(p);
+    return p;
+  }
+
+  /** The first line of the process's output matching {@code regex}; fails with the output if the process ends first. */
+  private static String awaitLine(Process p, Path log, String regex) throws Exception {
+    Pattern pattern = Pattern.compile(regex);
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      String out = Files.exists(log) ? Files.readString(log) : "";
+      Matcher m = pattern.matcher(out);
+      if (m.find()) {
+        int start = out.lastIndexOf('\n', m.start()) + 1;
+        int end = out.indexOf('\n', m.end());
+        return out.substring(start, end < 0 ? out.length() : end);
+      }
+      if (!p.isAlive()) {
+        throw new AssertionError("run ended (exit " + p.exitValue() + ") without printing /" + regex + "/:\n" + out);
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no line /" + regex + "/ within 120 s:\n" + Files.readString(log));
+  }
+
+  private static void send(String bootstrap, int from, int to) throws Exception {
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      for (int t = from; t <= to; t++) {
+        for (String m : MODELS) {
+          kafka.send(Topic.GRADIENTS, m, new Gradient(m, (long) t, "w",
+              new NumericVector(DIM, null, Arrays.stream(g(m, t)).boxed().toList()), null, null, Instant.ofEpochMilli(t)));
+        }
+      }
+      kafka.flush();
+    }
+  }
+
+  /** Every output so far, read_committed, once there are at least {@code steps} per model. */
+  private static List<ParameterUpdate> awaitOutputs(String bootstrap, int steps) throws Exception {
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      return kafka.read(Topic.PARAMETERS, ParameterUpdate.class, MODELS.size() * steps, Duration.ofSeconds(120));
+    }
+  }
+
+  private static double[] g(String model, int t) {
+    double[] g = new double[DIM];
+    for (int i = 0; i < DIM; i++) {
+      g[i] = Math.sin(t * (i + 1) + model.hashCode());
+    }
+    return g;
+  }
+}
