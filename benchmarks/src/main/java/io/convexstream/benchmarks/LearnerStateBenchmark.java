@@ -1,6 +1,6 @@
 package io.convexstream.benchmarks;
 
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.flink.omd.LearnerFunction;

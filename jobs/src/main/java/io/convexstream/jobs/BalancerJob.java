@@ -2,7 +2,7 @@ package io.convexstream.jobs;
 
 import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.DecodeFunction;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.core.moe.LoadBalancer;

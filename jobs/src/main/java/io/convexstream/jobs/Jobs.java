@@ -14,7 +14,7 @@ import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.EncodedRecord;
 import io.convexstream.connectors.flink.OutputEncoder;
 import io.convexstream.connectors.flink.FailureInjector;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.connectors.kafka.Topic;

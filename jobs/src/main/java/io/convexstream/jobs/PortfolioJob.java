@@ -1,7 +1,7 @@
 package io.convexstream.jobs;
 
 import io.convexstream.flink.DeadLetters;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.flink.portfolio.PriceReading;

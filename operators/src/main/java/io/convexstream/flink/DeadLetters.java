@@ -1,5 +1,6 @@
 package io.convexstream.flink;
 
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.nio.ByteBuffer;

@@ -29,6 +29,8 @@ public final class OperatorMetrics {
   public static final String UPDATE_MICROS = "updateMicros";
   /** Job option (typed in the streams module's JobOptions): per-key gauges for at most this many keys per subtask (default 16). */
   public static final String MAX_KEYS_OPTION = "metrics.maxKeys";
+  /** Gauge: ms since the operator (or, per key, the key) last published an output. */
+  public static final String MS_SINCE_OUTPUT = "msSinceOutput";
   public static final int DEFAULT_MAX_KEYS = 16;
 
   private final MetricGroup group;
@@ -40,6 +42,7 @@ public final class OperatorMetrics {
   private final int maxKeys;
   private final Map<String, Map<String, double[]>> keyed = new HashMap<>();
   private final Map<String, Recent> aggregates = new HashMap<>();
+  private volatile long lastOutputMillis = -1; // -1: outputs not tracked
 
   private OperatorMetrics(MetricGroup group, int maxKeys) {
     this.group = group;
@@ -54,6 +57,34 @@ public final class OperatorMetrics {
   public static OperatorMetrics register(RuntimeContext ctx) {
     int maxKeys = Integer.parseInt(ctx.getGlobalJobParameters().getOrDefault(MAX_KEYS_OPTION, String.valueOf(DEFAULT_MAX_KEYS)));
     return new OperatorMetrics(ctx.getMetricGroup().addGroup(GROUP), maxKeys);
+  }
+
+  /**
+   * Registers gauge {@value #MS_SINCE_OUTPUT}: ms since this subtask published its last output (or
+   * since it started). The minimum over a job's subtasks growing without bound means the job
+   * publishes nothing (a stalled input, a held watermark): the alert in deploy/prometheus.
+   */
+  public void trackOutputs() {
+    lastOutputMillis = System.currentTimeMillis();
+    group.gauge(MS_SINCE_OUTPUT, (Gauge<Double>) () -> (double) (System.currentTimeMillis() - lastOutputMillis));
+  }
+
+  /** {@code key} (named {@code keyName}: model, layer, portfolio) just published: both its gauge and the operator's restart at 0. */
+  public void outputOf(String keyName, String key) {
+    long now = System.currentTimeMillis();
+    lastOutputMillis = now;
+    Map<String, double[]> gauges = gaugesOf(key);
+    if (gauges == null) {
+      return;
+    }
+    double[] cell = gauges.get(MS_SINCE_OUTPUT);
+    if (cell == null) {
+      double[] c = new double[] {now};
+      gauges.put(MS_SINCE_OUTPUT, c);
+      group.addGroup(keyName, key).gauge(MS_SINCE_OUTPUT, (Gauge<Double>) () -> System.currentTimeMillis() - c[0]);
+    } else {
+      cell[0] = now;
+    }
   }
 
   /** The operator's group, for its own metrics. */

@@ -1,7 +1,6 @@
 package io.convexstream.connectors.flink;
 
 import io.convexstream.flink.DeadLetters;
-import io.convexstream.flink.Decoded;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.codec.AvroCodec;

@@ -1,7 +1,7 @@
 package io.convexstream.flink.moe;
 
 import io.convexstream.flink.DeadLetters;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.core.moe.BalanceMetrics;
 import io.convexstream.core.moe.BalanceWindow;
@@ -67,6 +67,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     open = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-steps", Types.LONG, TypeInformation.of(OpenStep.class)));
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-batches", Types.LONG, Types.LIST(Decoded.typeInfo(type))));
     metrics = OperatorMetrics.register(getRuntimeContext());
+    metrics.trackOutputs();
     closedSteps = metrics.group().counter("closedSteps");
     missingRanks = metrics.group().counter("missingRanks");
   }
@@ -305,6 +306,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
         .build());
     ctx.output(StepLoads.TAG, new StepLoads(key, step, st.loads.clone()));
     metrics.updateTook(start);
+    metrics.outputOf("layer", key);
     metrics.keyGauge("layer", key, "maxVioBatch", maxVio);
     metrics.keyGauge("layer", key, "maxVioGlobal", window.maxViolation());
     metrics.keyGauge("layer", key, "idleExperts", m.idleExperts());

@@ -1,7 +1,7 @@
 package io.convexstream.flink.omd;
 
 import io.convexstream.flink.DeadLetters;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.LearnerState;
@@ -81,6 +81,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     blocks = new LearnerBlocks(getRuntimeContext().getMapState(
         new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
     metrics = OperatorMetrics.register(getRuntimeContext());
+    metrics.trackOutputs();
     skipped = metrics.group().counter("skippedSteps");
     // a GPU task manager (deploy/kubernetes/flink/gradients.yaml) assigns each slot a GPU index
     int gpu = getRuntimeContext().getExternalResourceInfos("gpu").stream().findFirst()
@@ -490,6 +491,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       records = ParameterChunks.sparseSnapshot(header, p.dim, snapshot.indices(), snapshot.values(), policy.chunkBytes());
     }
     records.forEach(out::collect);
+    metrics.outputOf("model", model);
     if (delta) {
       p.deltaEntries += p.changed.length;
     } else {

@@ -1,7 +1,7 @@
 package io.convexstream.flink.portfolio;
 
 import io.convexstream.flink.DeadLetters;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.core.portfolio.PeriodPrices;
 import io.convexstream.flink.portfolio.PriceReading;
@@ -78,6 +78,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-periods", Types.LONG,
         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
     metrics = OperatorMetrics.register(getRuntimeContext());
+    metrics.trackOutputs();
     periods = metrics.group().counter("closedPeriods");
   }
 
@@ -190,6 +191,9 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     s.lastClose = close;
     s.lastClosedPeriod = period;
     decisions.forEach(out::collect);
+    if (!decisions.isEmpty()) {
+      metrics.outputOf("portfolio", settings.id());
+    }
     metrics.updateTook(start);
   }
 

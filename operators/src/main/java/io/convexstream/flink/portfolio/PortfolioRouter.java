@@ -1,7 +1,7 @@
 package io.convexstream.flink.portfolio;
 
 import io.convexstream.flink.DeadLetters;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.schemas.codec.AvroCodec;

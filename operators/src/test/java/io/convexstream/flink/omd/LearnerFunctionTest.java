@@ -3,7 +3,7 @@ package io.convexstream.flink.omd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.convexstream.flink.DeadLetters;
-import io.convexstream.flink.Decoded;
+import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;

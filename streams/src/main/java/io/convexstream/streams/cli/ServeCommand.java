@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         "  GET /models/{model}/history?n=N     the last N versions and their metrics",
         "  GET /moe/{model}/layers/{layer}[/history?n=N]",
         "  GET /portfolios/{portfolio}  and  /portfolios/{p}/strategies/{s}/history?n=N",
-        "  GET /health, /ready",
+        "  GET /health, /ready, /fresh (503 once an output topic had no record for --stale-after)",
         ""})
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
@@ -38,10 +38,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--history", defaultValue = "20", description = "Versions kept per key (default: ${DEFAULT-VALUE}).")
   int history;
 
+  @Option(names = "--stale-after", defaultValue = "PT10M", description = {"/fresh answers 503 once an output topic written before",
+      "had no record for this long, ISO-8601 (default: ${DEFAULT-VALUE})."})
+  java.time.Duration staleAfter;
+
   @Override
   public Integer call() throws Exception {
     ServingView view = ServingView.start(bootstrap, applicationId, stateDir, history);
-    ServingHttp http = ServingHttp.start(view, port);
+    ServingHttp http = ServingHttp.start(view, port, staleAfter);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       http.close();
       view.close();

@@ -24,6 +24,8 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
  * <pre>
  * GET /health                                   200 while the process runs
  * GET /ready                                    200 once the view runs and has read its inputs up to their end offsets at start, else 503 (saying what lags)
+ * GET /fresh                                    200 while every output topic written so far got a record within the stale-after
+ *                                               time, else 503 naming the stale ones: the jobs upstream stopped publishing
  * GET /models/{model}                           latest parameters of a model: {modelId, runEpoch, version, step, eventTime, dim, parameters: [...], metrics}
  * GET /models/{model}/history?n=N               its last N versions' metadata and metrics (no parameters), oldest first
  * GET /moe/{model}/layers/{layer}               latest expert biases of (model, layer)
@@ -36,18 +38,28 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
  * 400, other methods 405; every error body is {"error": "..."}.
  */
 public final class ServingHttp implements AutoCloseable {
+  /** Default of /fresh: ten minutes without a record on a written output topic is stale. */
+  public static final java.time.Duration DEFAULT_STALE_AFTER = java.time.Duration.ofMinutes(10);
+
   private final ServingView view;
   private final HttpServer server;
+  private final java.time.Duration staleAfter;
 
-  private ServingHttp(ServingView view, HttpServer server) {
+  private ServingHttp(ServingView view, HttpServer server, java.time.Duration staleAfter) {
     this.view = view;
     this.server = server;
+    this.staleAfter = staleAfter;
   }
 
   /** Serves {@code view} on {@code port} (0: any free port) of all interfaces. */
   public static ServingHttp start(ServingView view, int port) throws IOException {
+    return start(view, port, DEFAULT_STALE_AFTER);
+  }
+
+  /** Like {@link #start(ServingView, int)}; /fresh answers 503 once an output topic had no record for {@code staleAfter}. */
+  public static ServingHttp start(ServingView view, int port, java.time.Duration staleAfter) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-    ServingHttp http = new ServingHttp(view, server);
+    ServingHttp http = new ServingHttp(view, server, staleAfter);
     server.createContext("/", http::handle);
     server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
@@ -108,6 +120,19 @@ public final class ServingHttp implements AutoCloseable {
     int n = p.length;
     if (n == 1 && p[0].equals("health")) {
       return "{\"status\":\"UP\"}";
+    }
+    if (n == 1 && p[0].equals("fresh")) {
+      List<String> stale = view.stale(staleAfter);
+      if (!stale.isEmpty()) {
+        throw new Refusal(503, "stale: no output within " + staleAfter + " on " + String.join(", ", stale));
+      }
+      StringBuilder b = new StringBuilder("{\"status\":\"FRESH\",\"newest\":{");
+      String sep = "";
+      for (var e : view.newestOutputs().entrySet()) {
+        b.append(sep).append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append('"');
+        sep = ",";
+      }
+      return b.append("}}").toString();
     }
     if (n == 1 && p[0].equals("ready")) {
       String lagging = view.lagging();

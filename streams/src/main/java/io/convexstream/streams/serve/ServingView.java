@@ -215,6 +215,41 @@ public final class ServingView implements AutoCloseable {
     return caughtUp ? "" : "catching up: " + String.join(", ", behind);
   }
 
+  /**
+   * When each output topic last got a record: the newest broker append time over its partitions
+   * (the output topics keep LogAppendTime). Topics never written are absent.
+   */
+  public Map<String, java.time.Instant> newestOutputs() {
+    Map<TopicPartition, OffsetSpec> newest = new HashMap<>();
+    startEnds.keySet().forEach(tp -> newest.put(tp, OffsetSpec.maxTimestamp()));
+    Map<String, java.time.Instant> times = new java.util.TreeMap<>();
+    try {
+      admin.listOffsets(newest).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> {
+        if (info.timestamp() >= 0) {
+          times.merge(tp.topic(), java.time.Instant.ofEpochMilli(info.timestamp()), (a, b) -> a.isAfter(b) ? a : b);
+        }
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the output topics' newest records", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read the output topics' newest records: " + e.getMessage(), e);
+    }
+    return times;
+  }
+
+  /** The output topics whose newest record is older than {@code staleAfter}, with its time (empty: all fresh). */
+  public List<String> stale(java.time.Duration staleAfter) {
+    java.time.Instant limit = java.time.Instant.now().minus(staleAfter);
+    List<String> stale = new ArrayList<>();
+    newestOutputs().forEach((topic, newest) -> {
+      if (newest.isBefore(limit)) {
+        stale.add(topic + " (newest record " + newest + ")");
+      }
+    });
+    return stale;
+  }
+
   public String state() {
     return streams.state().name();
   }

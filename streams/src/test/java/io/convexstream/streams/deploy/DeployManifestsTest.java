@@ -145,7 +145,14 @@ class DeployManifestsTest {
 
   @Test
   void prometheusAndGrafanaUseTheRegisteredMetricNames() throws IOException {
-    String dashboard = Files.readString(DEPLOY.resolve("grafana/convexstream-dashboard.json"));
+    String alerts = Files.readString(DEPLOY.resolve("prometheus/alerts.yml"));
+    for (Object group : (List<?>) map(new Yaml().load(alerts)).get("groups")) {
+      for (Object rule : (List<?>) map(group).get("rules")) {
+        assertThat(map(rule)).containsKeys("alert", "expr");
+      }
+    }
+    assertThat(Files.readString(DEPLOY.resolve("prometheus/prometheus.yml"))).contains("alerts.yml");
+    String dashboard = Files.readString(DEPLOY.resolve("grafana/convexstream-dashboard.json")) + alerts;
     Matcher m = Pattern.compile("flink_taskmanager_job_task_operator_convexstream_(\\w+)").matcher(dashboard);
     Set<String> used = new HashSet<>();
     while (m.find()) {
@@ -157,7 +164,8 @@ class DeployManifestsTest {
       String metric = name.contains("_") ? name.substring(name.indexOf('_') + 1) : name;
       assertThat(metricsDoc).as("METRICS.md documents %s", name).contains(metric);
     }
-    assertThat(used).contains("applied", "deadLettered", "late", "updateMicros", "model_loss", "layer_maxVioGlobal", "strategy_wealth");
+    assertThat(used).contains("applied", "deadLettered", "late", "updateMicros", "model_loss", "layer_maxVioGlobal", "strategy_wealth",
+        "msSinceOutput", "portfolio_msSinceOutput");
     assertThat(Files.readString(DEPLOY.resolve("prometheus/prometheus.yml"))).contains("9249");
   }
 

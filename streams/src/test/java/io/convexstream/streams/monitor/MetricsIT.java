@@ -86,6 +86,9 @@ class MetricsIT {
         assertThat(flink.operatorMetric(id, "learners-", "model.a.loss")).isEqualTo(last.getMetrics().get("loss"));
         assertThat(flink.operatorMetric(id, "learners-", "model.a.parameterNorm")).isEqualTo(last.getMetrics().get("parameterNorm"));
         assertThat(flink.operatorMetric(id, "learners-", "model.a.rejected")).isEqualTo(1.0);
+        // how long ago model a, and the operator, last published: a stalled job shows here (deploy/prometheus/alerts.yml)
+        assertThat(flink.operatorMetric(id, "learners-", "model.a.msSinceOutput")).isBetween(0.0, 60_000.0);
+        assertThat(flink.operatorMetric(id, "learners-", OperatorMetrics.MS_SINCE_OUTPUT)).isBetween(0.0, 60_000.0);
         // the aggregate over all models: the largest loss either model reported (0.1 * steps)
         assertThat(flink.operatorMetric(id, "learners-", "all.loss.max")).isCloseTo(0.1 * steps, org.assertj.core.data.Offset.offset(1e-9));
 

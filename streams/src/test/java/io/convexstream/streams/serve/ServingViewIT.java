@@ -82,6 +82,17 @@ class ServingViewIT {
         // ready means caught up with what the outputs held at start: every answer below is final at once
         awaitReady(base);
 
+        // fresh: every output topic got a record within the last 10 minutes (just now); stale after 1 ms
+        JsonNode fresh = json(get(base, "/fresh"));
+        assertThat(fresh.get("status").asText()).isEqualTo("FRESH");
+        assertThat(fresh.get("newest").size()).isEqualTo(3);
+        Thread.sleep(50);
+        try (ServingHttp strict = ServingHttp.start(view, 0, java.time.Duration.ofMillis(1))) {
+          HttpResponse<String> stale = get(strict.address(), "/fresh");
+          assertThat(stale.statusCode()).isEqualTo(503);
+          assertThat(stale.body()).contains("stale: no output within PT0.001S on convexstream.expert-biases (newest record ");
+        }
+
         assertThat(json(get(base, "/models/tx")).get("version").asLong()).isEqualTo(3);
         JsonNode a = json(get(base, "/models/a"));
         assertThat(a.get("version").asLong()).isEqualTo(30);
