@@ -208,9 +208,9 @@ public final class RunCommand implements Callable<Integer> {
 
   /**
    * Refuses a start without state where this job instance ran on this Kafka cluster before: its
-   * group committed offsets, or its exactly-once sinks left their transactional ids (Flink's Kafka
-   * source with kafka-clients 4.2 does not get its offset commits through, so the ids are the
-   * evidence that holds here). Starting anyway would process the inputs again, from the committed
+   * group committed offsets, or its exactly-once sinks left their transactional ids (the source's
+   * offset commits reach the group seconds after a checkpoint, so a run killed early may have none;
+   * the ids are registered with the first checkpoint). Starting anyway would process the inputs again, from the committed
    * offsets or from the beginning, with empty state: versions, periods and wealth starting over.
    */
   private void refuseStatelessStart(JobSettings settings, String job, String whatToGive) {
