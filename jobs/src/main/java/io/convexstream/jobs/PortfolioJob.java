@@ -56,6 +56,9 @@ public final class PortfolioJob implements StreamJob {
       .withDescription("Bounded out-of-orderness of event times (ms) before a period closes.");
   public static final ConfigOption<Long> IDLE_TIMEOUT_MS = ConfigOptions.key("idleTimeoutMs").longType().defaultValue(0L)
       .withDescription("Mark an input partition idle after this long without data (0: never); else its silence holds every period open.");
+  public static final ConfigOption<Long> END_OF_FEED_MS = ConfigOptions.key("endOfFeedMs").longType().defaultValue(0L)
+      .withDescription("Close every open period of a portfolio, the current one included, once its feed has been silent this long "
+          + "(processing time; 0: never, and a live feed's last period waits for the next reading).");
 
   /** Option {@code field} of the portfolio whose keys start with {@code prefix} ("portfolio." or "portfolio.<id>."). */
   private static ConfigOption<String> field(String prefix, String field) {
@@ -83,7 +86,7 @@ public final class PortfolioJob implements StreamJob {
             .withDescription("Combiners over the strategies (comma list): " + String.join(", ", Strategies.COMBINERS) + "."),
         ConfigOptions.key("portfolio." + COST).doubleType().defaultValue(0.0).withDescription("Proportional transaction cost rate."),
         field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
-        PERIOD, OUT_OF_ORDER_MS, IDLE_TIMEOUT_MS),
+        PERIOD, OUT_OF_ORDER_MS, IDLE_TIMEOUT_MS, END_OF_FEED_MS),
         List.of(new JobOptions.OpenPrefix("portfolio.",
             "portfolio.<id>.<field>: field " + FIELDS + " of portfolio <id> (listed in portfolios); "
                 + "portfolio[.<id>].params.<strategy>.<parameter>: a strategy's parameter instead of its default "
@@ -212,7 +215,7 @@ public final class PortfolioJob implements StreamJob {
         .uid("route-to-portfolios");
     SingleOutputStreamOperator<PortfolioDecision> decisions = routed
         .keyBy(r -> r.f0, Types.STRING)
-        .process(new PortfolioFunction<>(NAME, portfolios, reading))
+        .process(new PortfolioFunction<>(NAME, portfolios, reading, o.get(END_OF_FEED_MS)))
         .name("portfolio-strategies")
         .uid("portfolio-strategies");
     var unpublished = Jobs.publish(decisions, s, NAME, Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,

@@ -55,6 +55,9 @@ class JobOptionsTest {
         .hasMessageStartingWith("portfolio portfolio: unknown strategy 'cwmr'");
     assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "portfolio.combiners", "majority")))
         .hasMessageStartingWith("portfolio portfolio: unknown combiner 'majority'");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "endOfFeedMs", "-1")))
+        .hasMessage("endOfFeedMs must be ≥ 0");
+    prepare("portfolio", Map.of("portfolio.assets", "A,B", "endOfFeedMs", "30000"));
   }
 
   /** oomd-ec's matrices change entirely per update: on RocksDB it is refused with the reason; on the heap, and other learners on RocksDB, accepted. */

@@ -44,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * b_{t+1}, wealth S_t and return s_t — the same objects and arithmetic as {@code convexstream
  * backtest}, so the weights agree bit for bit. Readings of closed periods, of unknown portfolios and
  * of assets outside the portfolio are dead-lettered.
+ *
+ * <p>With an end-of-feed timeout, a portfolio whose feed has been silent that long (processing
+ * time) closes every open period, the current one included, as if the watermark had passed them:
+ * a live feed that stops still gets its last decision. Off by default, since closing by wall time
+ * makes a replay's last period depend on how fast it ran; a bounded input closes all at its end.
  */
 public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Tuple2<String, Decoded<T>>, PortfolioDecision> {
   private static final long serialVersionUID = 1L;
@@ -51,13 +56,25 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   private final String job;
   private final Map<String, PortfolioSettings> portfolios = new LinkedHashMap<>();
   private final PriceReading<T> reading;
+  private final long endOfFeedMillis;
   private transient AvroCodec<T> codec;
   private transient ValueState<PortfolioState> state;
   private transient MapState<Long, double[]> pending;
+  private transient ValueState<Long> lastReadingMillis; // processing time of the portfolio's last reading
+  private transient ValueState<Long> feedTimer; // the end-of-feed timer set, if any
   private transient OperatorMetrics metrics;
   private transient Counter periods;
 
   public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading) {
+    this(job, portfolios, reading, 0);
+  }
+
+  /** {@code endOfFeedMillis}: close every open period after this long without a reading (0: never). */
+  public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading, long endOfFeedMillis) {
+    if (endOfFeedMillis < 0) {
+      throw new IllegalArgumentException("endOfFeedMs must be ≥ 0");
+    }
+    this.endOfFeedMillis = endOfFeedMillis;
     this.job = job;
     for (PortfolioSettings p : portfolios) {
       if (this.portfolios.put(p.id(), p) != null) {
@@ -77,6 +94,8 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     // per open period: PeriodPrices.open (the m closing prices so far, then their event times)
     pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-periods", Types.LONG,
         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+    lastReadingMillis = getRuntimeContext().getState(new ValueStateDescriptor<>("last-reading-ms", Types.LONG));
+    feedTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("end-of-feed-timer", Types.LONG));
     metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
     periods = metrics.group().counter("closedPeriods");
@@ -123,7 +142,43 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     }
     PeriodPrices.take(prices, asset, time, reading.price(in.value));
     pending.put(period, prices);
+    if (endOfFeedMillis > 0) {
+      long now = ctx.timerService().currentProcessingTime();
+      lastReadingMillis.update(now);
+      if (feedTimer.value() == null) { // one timer per quiet spell, not one per reading
+        feedTimer.update(now + endOfFeedMillis);
+        ctx.timerService().registerProcessingTimeTimer(now + endOfFeedMillis);
+      }
+    }
     metrics.applied(start);
+  }
+
+  /** A period's event-time timer closes it (the watermark passed its end); the end-of-feed timer closes every open one. */
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
+    PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
+    if (ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.PROCESSING_TIME) {
+      endOfFeed(settings, timestamp, ctx, out);
+      return;
+    }
+    close(settings, settings.periodOf(timestamp), timestamp, out);
+  }
+
+  /** The end-of-feed timer: every open period closes once the feed has been silent long enough, else the timer moves on. */
+  private void endOfFeed(PortfolioSettings settings, long now, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
+    Long last = lastReadingMillis.value();
+    if (last != null && now - last < endOfFeedMillis) {
+      feedTimer.update(last + endOfFeedMillis);
+      ctx.timerService().registerProcessingTimeTimer(last + endOfFeedMillis);
+      return;
+    }
+    feedTimer.clear();
+    List<Long> open = new ArrayList<>();
+    pending.keys().forEach(open::add);
+    java.util.Collections.sort(open);
+    for (long period : open) { // in order, each as its event-time timer would (those find nothing left to close)
+      close(settings, period, (period + 1) * settings.periodMillis() - 1, out);
+    }
   }
 
   /**
@@ -131,10 +186,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
    * record is to blame), the period closes without a decision, the failure is logged and counted
    * as an internal error, and later periods go on from the state before it.
    */
-  @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
-    PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
-    long period = settings.periodOf(timestamp);
+  private void close(PortfolioSettings settings, long period, long timestamp, Collector<PortfolioDecision> out) throws Exception {
     double[] prices = pending.get(period);
     if (prices == null) {
       return;

@@ -86,6 +86,41 @@ class PortfolioFunctionTest {
     }
   }
 
+  /**
+   * A feed that stops: with endOfFeedMs the open periods close once it has been silent that long
+   * (processing time), the last one included, with the decisions the watermark would have given;
+   * a silence shorter than that closes nothing, and a reading for a closed period is late.
+   */
+  @Test
+  void aSilentFeedClosesItsOpenPeriodsAfterTheEndOfFeedTimeout() throws Exception {
+    List<PortfolioDecision> byWatermark;
+    try (var h = harness()) {
+      h.processElement(bar("A", 0, 10));
+      h.processElement(bar("B", 0, 20));
+      h.processElement(bar("A", 1, 11));
+      h.processWatermark(new Watermark(2 * DAY - 1));
+      byWatermark = h.extractOutputValues();
+    }
+    var function = new PortfolioFunction<>("test", List.of(SETTINGS), PriceReading.BARS, 5_000);
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
+        (Tuple2<String, Decoded<MarketBar>> r) -> r.f0, Types.STRING)) {
+      h.open();
+      h.setProcessingTime(1_000);
+      h.processElement(bar("A", 0, 10));
+      h.processElement(bar("B", 0, 20));
+      h.setProcessingTime(4_000);
+      h.processElement(bar("A", 1, 11)); // the feed goes on: the first timer (at 6 000) finds it 2 s old
+      h.setProcessingTime(8_999);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.setProcessingTime(9_000); // 5 s after the last reading: days 0 and 1 close, in order
+      assertThat(h.extractOutputValues()).isEqualTo(byWatermark);
+      h.processElement(bar("B", 1, 21));
+      assertThat(h.getSideOutput(DeadLetters.TAG)).extracting(r -> r.getValue().getReason())
+          .containsExactly("bar of B at 1970-01-02T00:00:01Z is late: its period, from 1970-01-02T00:00:00Z, is closed"
+              + " (closed up to 1970-01-03T00:00:00Z; last decision published: period 1)");
+    }
+  }
+
   @Test
   void deadLettersUnknownAssetsAndBarsOfClosedPeriods() throws Exception {
     try (var h = harness()) {
