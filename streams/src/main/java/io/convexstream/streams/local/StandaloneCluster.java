@@ -29,7 +29,7 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  */
 public final class StandaloneCluster implements AutoCloseable {
   /** Flink on Java 17 needs reflective access to these JDK packages (as the convexstream launcher). */
-  private static final List<String> OPENS = List.of("java.util", "java.lang", "java.lang.reflect", "java.io",
+  public static final List<String> OPENS = List.of("java.util", "java.lang", "java.lang.reflect", "java.io",
       "java.nio", "sun.nio.ch", "java.net", "java.time", "java.util.concurrent", "java.util.concurrent.atomic");
 
   private static final String JOB_MANAGER = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";

@@ -130,8 +130,7 @@ class DurableRestartIT {
 
   private Process launch(Path log, List<String> args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-    for (String p : List.of("java.util", "java.lang", "java.lang.reflect", "java.io", "java.nio", "sun.nio.ch", "java.net",
-        "java.time", "java.util.concurrent", "java.util.concurrent.atomic")) {
+    for (String p : io.convexstream.streams.local.StandaloneCluster.OPENS) {
       cmd.add("--add-opens=java.base/" + p + "=ALL-UNNAMED");
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ConvexStreamCli.class.getName()));
