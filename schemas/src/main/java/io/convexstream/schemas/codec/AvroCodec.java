@@ -105,9 +105,21 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     if (bytes == null) {
       throw new DecodeException("null value (tombstone) where a " + type.getSimpleName() + " was expected", null);
     }
+    boolean singleObject = bytes.length >= HEADER_BYTES && bytes[0] == MARKER_0 && bytes[1] == MARKER_1;
+    if (!singleObject) {
+      String other = otherFraming(bytes);
+      if (other != null) {
+        throw new DecodeException("not an Avro single-object message: " + other, null);
+      }
+    }
     try {
-      DatumReader<T> reader = bytes.length >= HEADER_BYTES && bytes[0] == MARKER_0 && bytes[1] == MARKER_1 ? reader(fingerprint(bytes)) : null;
-      if (reader == null) { // not ours: Avro's decoder says why (or reads it)
+      DatumReader<T> reader = singleObject ? reader(fingerprint(bytes)) : null;
+      if (singleObject && reader == null) {
+        throw new DecodeException("unknown schema fingerprint " + hex(bytes, 2, 8) + " (the 8 bytes after C3 01, as on the wire): no "
+            + "known schema has it; the current " + type.getSimpleName() + " schema's is " + hex(header, 2, 8) + " (CRC-64-AVRO of its "
+            + "parsing canonical form, little-endian)", null);
+      }
+      if (reader == null) { // not ours: Avro's decoder says why
         return decoder().decode(bytes);
       }
       BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, decoders.get());
@@ -124,6 +136,38 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
       throw new DecodeException(
           "message is not a " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What a message that is not Avro single-object encoding looks like, when that is recognisable: a
+   * Confluent Schema Registry record (magic byte 0, a 4-byte schema id), JSON, plain text; null otherwise.
+   */
+  static String otherFraming(byte[] b) {
+    if (b.length >= 5 && b[0] == 0) {
+      int id = ((b[1] & 0xFF) << 24) | ((b[2] & 0xFF) << 16) | ((b[3] & 0xFF) << 8) | (b[4] & 0xFF);
+      return "it looks like a Confluent Schema Registry record (magic byte 0, schema id " + id + "); convexstream reads Avro "
+          + "single-object encoding: C3 01, the writer schema's 8-byte fingerprint, then the body (README, wire format)";
+    }
+    String text = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    boolean printable = !text.isEmpty() && text.codePoints().allMatch(c -> c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c != 0xFFFD && c != 0x7F));
+    if (!printable) {
+      return null;
+    }
+    String start = text.strip();
+    String shown = start.length() > 40 ? start.substring(0, 40) + "…" : start;
+    if (start.startsWith("{") || start.startsWith("[")) {
+      return "it looks like JSON text (" + shown + "); convexstream reads Avro single-object encoding (binary: C3 01, fingerprint, body)";
+    }
+    return "it looks like plain text (" + shown + "); convexstream reads Avro single-object encoding (binary: C3 01, fingerprint, body)";
+  }
+
+  /** {@code n} bytes from {@code from}, as hex digits in wire order. */
+  private static String hex(byte[] b, int from, int n) {
+    StringBuilder s = new StringBuilder();
+    for (int i = from; i < from + n; i++) {
+      s.append(String.format("%02x", b[i] & 0xFF));
+    }
+    return s.toString();
   }
 
   private synchronized void init() {

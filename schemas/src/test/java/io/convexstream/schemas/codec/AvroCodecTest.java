@@ -144,6 +144,28 @@ class AvroCodecTest {
   }
 
   @Test
+  void reasonsNameOtherFramingsAndShowFingerprintsAsOnTheWire() {
+    AvroCodec<Gradient> codec = AvroCodec.of(Gradient.class);
+    byte[] good = codec.encode(gradient());
+    String wire = String.format("%016x", Long.reverseBytes(SchemaNormalization.parsingFingerprint64(Gradient.getClassSchema())));
+    byte[] unknown = good.clone();
+    unknown[9] ^= 0x01;
+    assertThatThrownBy(() -> codec.decode(unknown)).hasMessageStartingWith("unknown schema fingerprint " + wire.substring(0, 14))
+        .hasMessageContaining("the current Gradient schema's is " + wire);
+    byte[] confluent = new byte[good.length - 5];
+    confluent[0] = 0;
+    confluent[4] = 42; // schema id 42, then an Avro body
+    assertThatThrownBy(() -> codec.decode(confluent))
+        .hasMessageStartingWith("not an Avro single-object message: it looks like a Confluent Schema Registry record (magic byte 0, schema id 42)");
+    assertThatThrownBy(() -> codec.decode("{\"modelId\": \"m\", \"step\": 1}".getBytes()))
+        .hasMessageStartingWith("not an Avro single-object message: it looks like JSON text ({\"modelId\": \"m\", \"step\": 1})");
+    assertThatThrownBy(() -> codec.decode("hello".getBytes()))
+        .hasMessageStartingWith("not an Avro single-object message: it looks like plain text (hello)");
+    assertThatThrownBy(() -> codec.decode(new byte[] {(byte) 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}))
+        .hasMessage("not an Avro single-object message: Unrecognized header bytes: 0x80 0x01");
+  }
+
+  @Test
   void messageOfAnotherTypeIsRejected() {
     byte[] tick = AvroCodec.of(MarketTick.class).encode(new MarketTick("X", T0, 1.0, 0.0));
     assertThatThrownBy(() -> AvroCodec.of(Gradient.class).decode(tick)).isInstanceOf(DecodeException.class);
