@@ -115,7 +115,7 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     try {
       DatumReader<T> reader = singleObject ? reader(fingerprint(bytes)) : null;
       if (singleObject && reader == null) {
-        throw new DecodeException("unknown schema fingerprint " + hex(bytes, 2, 8) + " (the 8 bytes after C3 01, as on the wire): no "
+        throw new DecodeException("unknown schema fingerprint: " + hex(bytes, 2, 8) + " (the 8 bytes after C3 01, as on the wire): no "
             + "known schema has it; the current " + type.getSimpleName() + " schema's is " + hex(header, 2, 8) + " (CRC-64-AVRO of its "
             + "parsing canonical form, little-endian)", null);
       }

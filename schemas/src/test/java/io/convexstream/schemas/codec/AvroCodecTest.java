@@ -150,7 +150,7 @@ class AvroCodecTest {
     String wire = String.format("%016x", Long.reverseBytes(SchemaNormalization.parsingFingerprint64(Gradient.getClassSchema())));
     byte[] unknown = good.clone();
     unknown[9] ^= 0x01;
-    assertThatThrownBy(() -> codec.decode(unknown)).hasMessageStartingWith("unknown schema fingerprint " + wire.substring(0, 14))
+    assertThatThrownBy(() -> codec.decode(unknown)).hasMessageStartingWith("unknown schema fingerprint: " + wire.substring(0, 14))
         .hasMessageContaining("the current Gradient schema's is " + wire);
     byte[] confluent = new byte[good.length - 5];
     confluent[0] = 0;
