@@ -59,6 +59,25 @@ class CliIT {
     assertThat(json).startsWith("{\"source\": \"djia.csv\", \"periods\": 507").contains("{\"strategy\": \"olmar1\", \"finalWealth\": " + last + ",");
   }
 
+  /** What a producer in another language needs: each schema's fingerprint as it appears on the wire, and self-contained .avsc files. */
+  @Test
+  void schemasPrintsFingerprintsAsOnTheWireAndWritesSelfContainedFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String out = run("schemas", "--write", dir.toString());
+    byte[] message = io.convexstream.schemas.codec.AvroCodec.of(Gradient.class)
+        .encode(new Gradient("m", 1L, "w", new NumericVector(1, null, List.of(0.5)), null, null, Instant.EPOCH));
+    StringBuilder wire = new StringBuilder();
+    for (int i = 2; i < 10; i++) {
+      wire.append(String.format("%02x", message[i] & 0xFF));
+    }
+    assertThat(out).contains("io.convexstream.schemas.Gradient  " + wire + "\n", "(retired: still read)");
+    // each file parses on its own, into the very schema the jobs read
+    org.apache.avro.Schema alone = new org.apache.avro.Schema.Parser().parse(dir.resolve("io.convexstream.schemas.Gradient.avsc").toFile());
+    assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(alone))
+        .isEqualTo(org.apache.avro.SchemaNormalization.parsingFingerprint64(Gradient.getClassSchema()));
+    assertThat(java.nio.file.Files.list(dir).count()).isEqualTo(io.convexstream.schemas.codec.SchemaCatalog.RECORD_TYPES.size());
+  }
+
   @Test
   void unknownJobFails() {
     StringWriter err = new StringWriter();
