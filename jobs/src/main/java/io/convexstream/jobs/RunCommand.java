@@ -38,9 +38,10 @@ import picocli.CommandLine.Option;
         "",
         "Restarts are explicit: locally the job keeps its checkpoints (and savepoints of",
         "`convexstream stop`) in --state-dir, and the next run resumes from the newest,",
-        "after a crash as after a stop. A start without state is refused while the job's",
-        "consumer group has committed offsets (it would carry on the inputs with empty",
-        "state), unless --fresh or --from-savepoint says what to do.",
+        "after a crash as after a stop. A start without state is refused where this",
+        "instance ran on the Kafka cluster before (its group's committed offsets or its",
+        "sinks' transactional ids; it would process its inputs again with empty state),",
+        "unless --fresh or --from-savepoint says what to do.",
         ""})
 public final class RunCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, e.g. kafka:9092.")
@@ -186,8 +187,8 @@ public final class RunCommand implements Callable<Integer> {
 
   /**
    * Where the local job resumes: --from-savepoint, else (unless --fresh) the newest checkpoint or
-   * savepoint in the state directory; with neither, a start without state, which is refused while
-   * the consumer group has committed offsets.
+   * savepoint in the state directory; with neither, a start without state, which {@link
+   * #refuseStatelessStart} refuses where the instance ran on the Kafka cluster before.
    */
   private String restorePoint(Path state, JobSettings settings, String streamJobName) {
     if (fromSavepoint != null) {

@@ -117,7 +117,7 @@ final class BacktestCommand implements Callable<Integer> {
           }
         }
         case json -> {
-          json.append(curves.isEmpty() ? "\n  " : ",\n  ").append("{\"strategy\": ").append(quote(s.name()))
+          json.append(s == runs.get(0) ? "\n  " : ",\n  ").append("{\"strategy\": ").append(quote(s.name()))
               .append(", \"finalWealth\": ").append(number(p.finalWealth()))
               .append(", \"annualisedReturn\": ").append(number(p.annualisedReturn()))
               .append(", \"sharpe\": ").append(number(p.sharpe()))

@@ -122,13 +122,16 @@ public final class ServingHttp implements AutoCloseable {
       return "{\"status\":\"UP\"}";
     }
     if (n == 1 && p[0].equals("fresh")) {
-      List<String> stale = view.stale(staleAfter);
+      Map<String, java.time.Instant> newest = view.newestOutputs(); // one query of the broker per request
+      java.time.Instant limit = java.time.Instant.now().minus(staleAfter);
+      List<String> stale = newest.entrySet().stream().filter(e -> e.getValue().isBefore(limit))
+          .map(e -> e.getKey() + " (newest record " + e.getValue() + ")").toList();
       if (!stale.isEmpty()) {
         throw new Refusal(503, "stale: no output within " + staleAfter + " on " + String.join(", ", stale));
       }
       StringBuilder b = new StringBuilder("{\"status\":\"FRESH\",\"newest\":{");
       String sep = "";
-      for (var e : view.newestOutputs().entrySet()) {
+      for (var e : newest.entrySet()) {
         b.append(sep).append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append('"');
         sep = ",";
       }

@@ -238,18 +238,6 @@ public final class ServingView implements AutoCloseable {
     return times;
   }
 
-  /** The output topics whose newest record is older than {@code staleAfter}, with its time (empty: all fresh). */
-  public List<String> stale(java.time.Duration staleAfter) {
-    java.time.Instant limit = java.time.Instant.now().minus(staleAfter);
-    List<String> stale = new ArrayList<>();
-    newestOutputs().forEach((topic, newest) -> {
-      if (newest.isBefore(limit)) {
-        stale.add(topic + " (newest record " + newest + ")");
-      }
-    });
-    return stale;
-  }
-
   public String state() {
     return streams.state().name();
   }
