@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Fuzzing every source, and the conservation law. Each job runs (unbounded, parallelism 2) over
  * thousands of records: random byte strings, valid encodings with bytes flipped, encodings under
  * an unknown schema fingerprint, and records of the right schema with random field values (NaN,
- * infinities, negative or huge counts and dimensions, unknown ids, steps and times out of order).
+ * infinities, negative or huge counts and dimensions, unknown ids, steps and times out of order),
+ * in binary and in Avro's JSON encoding (whole or with bytes flipped).
  * The job must keep running without a single restart, and every record must be accounted for:
  * records in (counted in Kafka) = applied by the job's last operator + dead-lettered by any
  * operator (counted from the operators' metrics through the REST API), and the dead letters in
@@ -122,8 +123,10 @@ class BadInputIT {
     BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), schema);
     try (TopicClient kafka = new TopicClient(bootstrap)) {
       for (int i = 0; i < n; i++) {
-        byte[] value = switch (r.nextInt(5)) {
+        byte[] value = switch (r.nextInt(7)) {
           case 0 -> randomBytes(r, r.nextInt(80));
+          case 5 -> json(schema, randomRecord(schema, r, true)); // Avro's JSON encoding, as kcat -P would send it
+          case 6 -> flip(r, json(schema, randomRecord(schema, r, r.nextBoolean())));
           case 1 -> flip(r, encode(encoder, randomRecord(schema, r, false)));
           case 2 -> unknownFingerprint(r, encode(encoder, randomRecord(schema, r, false)));
           case 3 -> encode(encoder, randomRecord(schema, r, false));
@@ -248,6 +251,18 @@ class BadInputIT {
       byte[] out = new byte[b.remaining()];
       b.get(out);
       return out;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] json(Schema schema, GenericRecord rec) {
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      org.apache.avro.io.JsonEncoder encoder = org.apache.avro.io.EncoderFactory.get().jsonEncoder(schema, out);
+      new org.apache.avro.generic.GenericDatumWriter<GenericRecord>(schema).write(rec, encoder);
+      encoder.flush();
+      return out.toByteArray();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

@@ -73,6 +73,29 @@ public enum Topic {
     this.kind = kind;
   }
 
+  /** The topic called {@code name}, its full name or the part after "convexstream." (e.g. gradients). */
+  public static Topic named(String name) {
+    for (Topic t : values()) {
+      if (t.topicName.equals(name) || t.topicName.equals("convexstream." + name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("unknown topic " + name + "; the topics are "
+        + java.util.Arrays.stream(values()).map(Topic::topicName).toList());
+  }
+
+  /** The record's Kafka key, built from its fields as {@link #key()} names them (e.g. "m1/3" for modelId/layer). */
+  public String keyOf(org.apache.avro.generic.IndexedRecord record) {
+    StringBuilder k = new StringBuilder();
+    for (String field : key.split("/")) {
+      if (k.length() > 0) {
+        k.append('/');
+      }
+      k.append(record.get(record.getSchema().getField(field).pos()));
+    }
+    return k.toString();
+  }
+
   public String topicName() {
     return topicName;
   }

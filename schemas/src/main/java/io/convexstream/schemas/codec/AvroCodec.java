@@ -4,17 +4,21 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.io.JsonEncoder;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.MissingSchemaException;
@@ -26,7 +30,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Avro single-object encoding of one record type: a 2-byte marker, the writer schema's 8-byte
  * fingerprint, then the binary body. Decoding resolves the writer schema through {@link
- * SchemaCatalog#store()}, so messages written with retired schema versions still decode.
+ * SchemaCatalog#store()}, so messages written with retired schema versions still decode. A message
+ * that is a JSON object is read as Avro's JSON encoding of the type (see {@link #decodeJson}).
  *
  * <p>The one wire-format implementation behind the Kafka Serde and the Flink schemas. Serializable
  * (only the class travels); encoders are rebuilt lazily after deserialization.
@@ -106,6 +111,9 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
       throw new DecodeException("null value (tombstone) where a " + type.getSimpleName() + " was expected", null);
     }
     boolean singleObject = bytes.length >= HEADER_BYTES && bytes[0] == MARKER_0 && bytes[1] == MARKER_1;
+    if (!singleObject && startsJsonObject(bytes)) {
+      return decodeJson(bytes);
+    }
     if (!singleObject) {
       String other = otherFraming(bytes);
       if (other != null) {
@@ -139,6 +147,72 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
   }
 
   /**
+   * Decodes Avro's JSON encoding of this type (unions as {@code {"double": 1.5}}, timestamps as epoch
+   * milliseconds, as {@link #encodeJson} writes them) against the current schema; for producers
+   * without an Avro library (kcat, shells). The record gets the same checks downstream as a binary one.
+   */
+  public T decodeJson(byte[] bytes) {
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    GenericData.Record generic;
+    try {
+      generic = JsonRecords.read(schema(), text);
+    } catch (IllegalArgumentException e) {
+      String shown = text.strip();
+      throw new DecodeException("malformed " + type.getSimpleName() + " JSON (Avro's JSON encoding expected: unions as null or "
+          + "{\"double\": 1.5}, timestamps in epoch ms): " + e.getMessage()
+          + " in " + (shown.length() > 80 ? shown.substring(0, 80) + "…" : shown), e);
+    }
+    // through the binary form: the specific reader applies the logical types' conversions (Instant)
+    return decode(encodeGeneric(generic));
+  }
+
+  private byte[] encodeGeneric(GenericData.Record record) {
+    try {
+      if (writer == null) {
+        init();
+      }
+      Encoding e = encodings.get();
+      e.out.reset();
+      e.out.write(header, 0, HEADER_BYTES);
+      e.encoder = EncoderFactory.get().binaryEncoder(e.out, e.encoder);
+      new GenericDatumWriter<GenericData.Record>(schema()).write(record, e.encoder);
+      e.encoder.flush();
+      return e.out.toByteArray();
+    } catch (IOException | RuntimeException e) {
+      throw new DecodeException("malformed " + type.getSimpleName() + " JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /** Avro's JSON encoding of {@code record} on one line: what {@link #decodeJson} reads. */
+  public String encodeJson(T record) {
+    try {
+      if (writer == null) {
+        init();
+      }
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      JsonEncoder encoder = EncoderFactory.get().jsonEncoder(schema(), out, false);
+      writer.write(record, encoder);
+      encoder.flush();
+      return out.toString(StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot encode " + type.getSimpleName() + " as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the message is text starting (after white space) with '{': Avro's JSON encoding of a record. */
+  private static boolean startsJsonObject(byte[] b) {
+    for (byte c : b) {
+      if (c == '{') {
+        return true;
+      }
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /**
    * What a message that is not Avro single-object encoding looks like, when that is recognisable: a
    * Confluent Schema Registry record (magic byte 0, a 4-byte schema id), JSON, plain text; null otherwise.
    */
@@ -148,17 +222,19 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
       return "it looks like a Confluent Schema Registry record (magic byte 0, schema id " + id + "); convexstream reads Avro "
           + "single-object encoding: C3 01, the writer schema's 8-byte fingerprint, then the body (README, wire format)";
     }
-    String text = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    String text = new String(b, StandardCharsets.UTF_8);
     boolean printable = !text.isEmpty() && text.codePoints().allMatch(c -> c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c != 0xFFFD && c != 0x7F));
     if (!printable) {
       return null;
     }
     String start = text.strip();
     String shown = start.length() > 40 ? start.substring(0, 40) + "…" : start;
-    if (start.startsWith("{") || start.startsWith("[")) {
-      return "it looks like JSON text (" + shown + "); convexstream reads Avro single-object encoding (binary: C3 01, fingerprint, body)";
+    if (start.startsWith("[")) {
+      return "it looks like a JSON array (" + shown + "); convexstream reads Avro single-object encoding (binary: C3 01, fingerprint, "
+          + "body) or one JSON object per message in Avro's JSON encoding";
     }
-    return "it looks like plain text (" + shown + "); convexstream reads Avro single-object encoding (binary: C3 01, fingerprint, body)";
+    return "it looks like plain text (" + shown + "); convexstream reads Avro single-object encoding (binary: C3 01, fingerprint, body) "
+        + "or one JSON object per message in Avro's JSON encoding";
   }
 
   /** {@code n} bytes from {@code from}, as hex digits in wire order. */

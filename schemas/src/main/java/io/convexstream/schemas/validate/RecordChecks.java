@@ -59,6 +59,24 @@ public final class RecordChecks {
     return null;
   }
 
+  /** The problem of any input record the jobs check (the same check as its job's), or null: valid, or not an input type. */
+  public static String problem(Object record) {
+    if (record instanceof Gradient g) {
+      return gradientProblem(g);
+    } else if (record instanceof LabelledExample e) {
+      return exampleProblem(e);
+    } else if (record instanceof RouterLoadReport r) {
+      return loadReportProblem(r);
+    } else if (record instanceof RouterScoreBatch b) {
+      return scoreBatchProblem(b);
+    } else if (record instanceof MarketTick t) {
+      return tickProblem(t);
+    } else if (record instanceof MarketBar b) {
+      return barProblem(b);
+    }
+    return null;
+  }
+
   public static String gradientProblem(Gradient g) {
     if (g.getModelId().isEmpty()) {
       return "empty modelId";

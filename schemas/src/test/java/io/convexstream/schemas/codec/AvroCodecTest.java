@@ -157,12 +157,42 @@ class AvroCodecTest {
     confluent[4] = 42; // schema id 42, then an Avro body
     assertThatThrownBy(() -> codec.decode(confluent))
         .hasMessageStartingWith("not an Avro single-object message: it looks like a Confluent Schema Registry record (magic byte 0, schema id 42)");
-    assertThatThrownBy(() -> codec.decode("{\"modelId\": \"m\", \"step\": 1}".getBytes()))
-        .hasMessageStartingWith("not an Avro single-object message: it looks like JSON text ({\"modelId\": \"m\", \"step\": 1})");
+    assertThatThrownBy(() -> codec.decode("[1, 2]".getBytes()))
+        .hasMessageStartingWith("not an Avro single-object message: it looks like a JSON array ([1, 2])");
     assertThatThrownBy(() -> codec.decode("hello".getBytes()))
         .hasMessageStartingWith("not an Avro single-object message: it looks like plain text (hello)");
     assertThatThrownBy(() -> codec.decode(new byte[] {(byte) 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}))
         .hasMessage("not an Avro single-object message: Unrecognized header bytes: 0x80 0x01");
+  }
+
+  @Test
+  void jsonObjectsAreReadAsAvrosJsonEncoding() {
+    AvroCodec<Gradient> codec = AvroCodec.of(Gradient.class);
+    String json = codec.encodeJson(gradient());
+    assertThat(json).doesNotContain("\n").contains("\"loss\":{\"double\":1.25}").contains("\"eventTime\":1700000000123");
+    assertThat(codec.decode(json.getBytes())).isEqualTo(gradient());
+    assertThat(codec.decode(("  \n" + json).getBytes())).isEqualTo(gradient());
+
+    // what a person types: fields with defaults may be left out
+    String typed = "{\"modelId\": \"m1\", \"step\": 7, \"producerId\": \"w0\", \"gradient\": {\"dim\": 5, "
+        + "\"indices\": {\"array\": [1, 3]}, \"values\": [0.5, -2.0]}, \"loss\": {\"double\": 1.25}, \"eventTime\": 1700000000123}";
+    assertThat(codec.decode(typed.getBytes())).isEqualTo(gradient());
+
+    // non-finite numbers get through decoding (as Avro's JSON encoder writes them), so validation names them
+    Gradient nan = gradient();
+    nan.getGradient().setValues(List.of(Double.NaN, Double.POSITIVE_INFINITY));
+    assertThat(codec.decode(codec.encodeJson(nan).getBytes()).getGradient().getValues()).containsExactly(Double.NaN, Double.POSITIVE_INFINITY);
+    assertThat(codec.decode(typed.replace("[0.5, -2.0]", "[NaN, -Infinity]").getBytes()).getGradient().getValues())
+        .containsExactly(Double.NaN, Double.NEGATIVE_INFINITY);
+
+    assertThatThrownBy(() -> codec.decode("{\"modelId\": \"m\", \"step\": 1}".getBytes()))
+        .isInstanceOf(DecodeException.class).hasMessageStartingWith("malformed Gradient JSON");
+    assertThatThrownBy(() -> codec.decode(typed.replace("{\"double\": 1.25}", "1.25").getBytes()))
+        .isInstanceOf(DecodeException.class).hasMessageStartingWith("malformed Gradient JSON")
+        .hasMessageContaining("loss: expected a union value of [null, double]");
+    assertThatThrownBy(() -> codec.decode(typed.replace("[0.5, -2.0]", "[0.5, \"x\"]").getBytes()))
+        .hasMessageContaining("gradient.values[1]: expected a double, got \"x\"");
+    assertThatThrownBy(() -> codec.decode("{\"modelId\": ".getBytes())).hasMessageContaining("not JSON");
   }
 
   @Test

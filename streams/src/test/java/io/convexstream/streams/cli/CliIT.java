@@ -108,6 +108,68 @@ class CliIT {
     }
   }
 
+  /** produce and consume: JSON lines in and out in the wire format, bad lines refused by number, parameters reconstructed. */
+  @Test
+  void produceAndConsumeSpeakJsonLines(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      String bootstrap = broker.bootstrapServers();
+      io.convexstream.connectors.kafka.TopicAdmin.createAll(bootstrap);
+      var codec = io.convexstream.schemas.codec.AvroCodec.of(Gradient.class);
+      Gradient g1 = new Gradient("m1", 1L, "w", new NumericVector(2, null, List.of(0.5, -1.0)), 0.25, null, Instant.ofEpochMilli(1000));
+      Gradient g2 = new Gradient("m2", 1L, "w", new NumericVector(4, List.of(3), List.of(2.0)), null, null, Instant.ofEpochMilli(2000));
+      java.nio.file.Path lines = dir.resolve("g.jsonl");
+      java.nio.file.Files.writeString(lines, String.join("\n",
+          codec.encodeJson(g1),
+          "",
+          // typed by hand: fields with defaults left out
+          "{\"modelId\": \"m2\", \"step\": 1, \"producerId\": \"w\", \"gradient\": {\"dim\": 4, \"indices\": {\"array\": [3]}, "
+              + "\"values\": [2.0]}, \"eventTime\": 2000}",
+          "{\"modelId\": \"m3\", \"step\": 1, \"producerId\": \"w\", \"gradient\": {\"dim\": 1, \"values\": [NaN]}, \"eventTime\": 1}",
+          "{\"modelId\": \"m3\", \"step\": 1}") + "\n");
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CommandLine cli = ConvexStreamCli.commandLine();
+      cli.setOut(new PrintWriter(out));
+      cli.setErr(new PrintWriter(err));
+      assertThat(cli.execute("produce", "--bootstrap", bootstrap, "--topic", "gradients", "--file", lines.toString())).isEqualTo(1);
+      assertThat(out.toString()).contains("sent 2 records to convexstream.gradients, refused 2");
+      assertThat(err.toString()).contains("line 4: gradient has non-finite value NaN at position 0", "line 5: malformed Gradient JSON",
+          "producerId: missing");
+
+      try (TopicClient kafka = new TopicClient(bootstrap)) {
+        kafka.sendRaw(Topic.GRADIENTS, "m1", codec.encodeJson(g1).replace("\"step\":1", "\"step\":2").getBytes()); // what kcat -P sends
+        kafka.flush();
+      }
+      List<String> consumed = List.of(run("consume", "--bootstrap", bootstrap, "--topic", "convexstream.gradients", "--from-beginning")
+          .strip().split("\n"));
+      Gradient g1b = Gradient.newBuilder(g1).setStep(2).build();
+      assertThat(consumed).containsExactlyInAnyOrder(codec.encodeJson(g1), codec.encodeJson(g2), codec.encodeJson(g1b));
+      String withKeys = run("consume", "--bootstrap", bootstrap, "--topic", "gradients", "--from-beginning", "--metadata");
+      assertThat(withKeys).contains("\"key\":\"m2\",\"value\":" + codec.encodeJson(g2));
+
+      // parameters: a snapshot in 3 chunks, then a delta, come out as two whole vectors
+      double[] x = {1, 2, 3, 4, 5, 6};
+      var h1 = new io.convexstream.schemas.publication.ParameterChunks.Header("p", 7L, 1L, 1L, 5L, java.util.Map.of("loss", 0.5));
+      var h2 = new io.convexstream.schemas.publication.ParameterChunks.Header("p", 7L, 2L, 2L, 6L, java.util.Map.of());
+      try (TopicClient kafka = new TopicClient(bootstrap)) {
+        for (ParameterUpdate u : io.convexstream.schemas.publication.ParameterChunks.snapshot(h1, x, 16)) {
+          kafka.send(Topic.PARAMETERS, "p", u);
+        }
+        for (ParameterUpdate u : io.convexstream.schemas.publication.ParameterChunks.delta(h2, 1L, 6, new int[] {4}, new double[] {-5}, 16)) {
+          kafka.send(Topic.PARAMETERS, "p", u);
+        }
+        kafka.flush();
+      }
+      assertThat(run("consume", "--bootstrap", bootstrap, "--topic", "parameters", "--from-beginning").strip().split("\n")).containsExactly(
+          "{\"modelId\":\"p\",\"runEpoch\":7,\"version\":1,\"step\":1,\"eventTime\":5,\"parameters\":[1.0,2.0,3.0,4.0,5.0,6.0],"
+              + "\"metrics\":{\"loss\":0.5}}",
+          "{\"modelId\":\"p\",\"runEpoch\":7,\"version\":2,\"step\":2,\"eventTime\":6,\"parameters\":[1.0,2.0,3.0,4.0,-5.0,6.0],"
+              + "\"metrics\":{}}");
+      assertThat(run("consume", "--bootstrap", bootstrap, "--topic", "parameters", "--from-beginning", "--raw").strip().split("\n"))
+          .hasSize(4);
+    }
+  }
+
   private static String fails(String... args) {
     StringWriter err = new StringWriter();
     CommandLine cli = ConvexStreamCli.commandLine();
