@@ -41,13 +41,16 @@ public final class JobOptions {
       .withDescription("Where checkpoints go (a path or URI: file:///..., s3://...); absent: the cluster's (locally a directory of the run).");
   public static final ConfigOption<Boolean> INCREMENTAL = ConfigOptions.key("execution.checkpointing.incremental").booleanType()
       .defaultValue(true).withDescription("With rocksdb: checkpoints upload only the files that changed since the last one.");
+  public static final ConfigOption<java.time.Duration> BUFFER_TIMEOUT = ConfigOptions.key("execution.buffer-timeout.interval").durationType()
+      .defaultValue(java.time.Duration.ofMillis(100)).withDescription("How long records may wait in a network buffer between operators: "
+          + "lower (e.g. 5 ms) for the MoE control loop's low-latency mode, at some throughput; absent: the cluster's (Flink's 100 ms).");
 
   public static final ConfigOption<Integer> OUTPUT_MAX_BYTES = ConfigOptions.key("output.maxBytes").intType()
       .defaultValue(io.convexstream.connectors.flink.OutputEncoder.DEFAULT_MAX_BYTES)
       .withDescription("An output whose encoded key and value exceed this is dead-lettered (stage publish), not sent; at most the default "
           + "(the topics' 8 MiB message limit less headroom).");
 
-  private static final List<ConfigOption<?>> SHARED = List.of(STATE_BACKEND, CHECKPOINT_DIR, INCREMENTAL, OUTPUT_MAX_BYTES, METRICS_MAX_KEYS,
+  private static final List<ConfigOption<?>> SHARED = List.of(STATE_BACKEND, CHECKPOINT_DIR, INCREMENTAL, BUFFER_TIMEOUT, OUTPUT_MAX_BYTES, METRICS_MAX_KEYS,
       REPLAY_DIR, REPLAY_FROM, REPLAY_TO, INJECT_FAILURES, INJECT_PAUSE_MICROS);
   private static final List<String> STATE_BACKENDS = List.of("hashmap", "rocksdb");
 
@@ -74,7 +77,7 @@ public final class JobOptions {
   /** Flink's RocksDB option (RocksDBConfigurableOptions.USE_BLOOM_FILTER), set with state.backend.type=rocksdb. */
   static final String ROCKSDB_BLOOM_FILTER = "state.backend.rocksdb.use-bloom-filter";
 
-  /** The job's Flink configuration from these options: state backend and checkpoint storage, where set. */
+  /** The job's Flink configuration from these options: state backend, checkpoint storage and buffer timeout, where set. */
   public static Configuration flinkConfiguration(Configuration options) {
     Configuration flink = new Configuration();
     options.getOptional(STATE_BACKEND).ifPresent(b -> flink.setString(STATE_BACKEND.key(), b));
@@ -86,6 +89,9 @@ public final class JobOptions {
     options.getOptional(CHECKPOINT_DIR).ifPresent(d -> flink.setString(CHECKPOINT_DIR.key(), d));
     if (options.contains(INCREMENTAL)) {
       flink.set(INCREMENTAL, options.get(INCREMENTAL));
+    }
+    if (options.contains(BUFFER_TIMEOUT)) {
+      flink.set(BUFFER_TIMEOUT, options.get(BUFFER_TIMEOUT));
     }
     return flink;
   }

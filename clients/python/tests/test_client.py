@@ -1,0 +1,118 @@
+"""The Kafka helpers over a stand-in for confluent_kafka: what they send, and what readers keep."""
+
+import sys
+import types
+import unittest
+
+from convexstream import avro
+
+
+class _Message:
+    def __init__(self, value):
+        self._value = value
+
+    def error(self):
+        return None
+
+    def value(self):
+        return self._value
+
+
+class _FakeKafka:
+    """The parts of confluent_kafka the helpers use: a producer that keeps what it is given, a consumer fed by the test."""
+
+    def __init__(self):
+        self.sent = []
+        self.feed = []
+        self.configs = []
+        kafka = self
+
+        class Producer:
+            def __init__(self, conf):
+                kafka.configs.append(conf)
+
+            def produce(self, topic, key, value, on_delivery):
+                kafka.sent.append((topic, key, value))
+                on_delivery(None, None)
+
+            def poll(self, timeout):
+                return 0
+
+            def flush(self, timeout):
+                return 0
+
+        class Consumer:
+            def __init__(self, conf):
+                kafka.configs.append(conf)
+
+            def list_topics(self, topic, timeout):
+                meta = types.SimpleNamespace(partitions={0: None, 1: None})
+                return types.SimpleNamespace(topics={topic: meta})
+
+            def assign(self, partitions):
+                self.assigned = partitions
+
+            def consume(self, num_messages, timeout):
+                out, kafka.feed = kafka.feed[:num_messages], kafka.feed[num_messages:]
+                return [_Message(v) for v in out]
+
+            def close(self):
+                pass
+
+        self.module = types.ModuleType("confluent_kafka")
+        self.module.Producer = Producer
+        self.module.Consumer = Consumer
+        self.module.TopicPartition = lambda topic, partition, offset: (topic, partition, offset)
+        self.module.OFFSET_BEGINNING = -2
+        self.module.OFFSET_END = -1
+
+
+class Helpers(unittest.TestCase):
+    def setUp(self):
+        self.kafka = _FakeKafka()
+        self._saved = sys.modules.get("confluent_kafka")
+        sys.modules["confluent_kafka"] = self.kafka.module
+        from convexstream import client
+        self.client = client
+
+    def tearDown(self):
+        if self._saved is None:
+            del sys.modules["confluent_kafka"]
+        else:
+            sys.modules["confluent_kafka"] = self._saved
+
+    def test_loads_go_to_router_loads_keyed_by_model_and_layer(self):
+        p = self.client.Producer("broker:9092")
+        p.loads("moe", 3, 41, rank=1, ranks=2, tokens_per_expert=[5, 0, 7], bias_version=40, event_time=1000)
+        p.flush()
+        (topic, key, value), = self.kafka.sent
+        self.assertEqual((topic, key), ("convexstream.router-loads", b"moe/3"))
+        self.assertEqual(avro.decode("RouterLoadReport", value),
+                         {"modelId": "moe", "layer": 3, "globalStep": 41, "rank": 1, "expectedRanks": 2,
+                          "tokensPerExpert": [5, 0, 7], "biasVersion": 40, "eventTime": 1000})
+
+    def test_sparse_gradients_sort_their_indices(self):
+        self.client.Producer("b").gradient("m", 7, {9: 1.0, 2: -1.0}, dim=10, event_time=5)
+        g = avro.decode("Gradient", self.kafka.sent[0][2])
+        self.assertEqual(g["gradient"], {"dim": 10, "indices": [2, 9], "values": [-1.0, 1.0]})
+
+    def test_bias_reader_keeps_the_newest_version_of_its_model(self):
+        def update(model, layer, step, epoch=1):
+            return avro.encode("ExpertBiasUpdate", {"modelId": model, "layer": layer, "step": step, "biases": [float(step)],
+                                                    "maxViolation": 0.0, "eventTime": 0, "runEpoch": epoch})
+        r = self.client.BiasReader("b", "moe", read_committed=False)
+        self.assertEqual(self.kafka.configs[-1]["isolation.level"], "read_uncommitted")
+        self.kafka.feed = [update("moe", 0, 5), update("other", 0, 9), update("moe", 0, 4), b"junk", update("moe", 1, 2)]
+        self.assertEqual(r.wait_for(0, 5, timeout=1), ([5.0], 5))
+        self.assertEqual(r.latest(1), ([2.0], 2))
+        self.assertEqual(r._reader.undecodable, 1)
+        self.kafka.feed = [update("moe", 0, 5)]  # a duplicate (at-least-once) changes nothing
+        self.assertEqual(r.latest(0), ([5.0], 5))
+        with self.assertRaises(TimeoutError):
+            r.wait_for(0, 6, timeout=0.1)
+        self.kafka.feed = [update("moe", 0, 1, epoch=2)]  # a new run epoch (a fresh start) wins
+        self.assertEqual(r.latest(0), ([1.0], 1))
+
+
+if __name__ == "__main__":
+    unittest.main()
