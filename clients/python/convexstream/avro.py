@@ -127,17 +127,21 @@ def _collect_named(s, namespace, named):
             _collect_named(s["values"], namespace, named)
 
 
-_SCHEMAS = {}
+def _load():
+    loaded = {}
+    for f in sorted(os.listdir(_SCHEMA_DIR)):
+        if f.endswith(".avsc"):
+            with open(os.path.join(_SCHEMA_DIR, f), encoding="utf-8") as fh:
+                s = Schema(json.load(fh))
+            loaded[s.name] = s
+    return loaded
+
+
+_SCHEMAS = _load()  # at import: threads then only read it
 
 
 def schema(name):
     """The Schema of a record type by full or short name (e.g. "Gradient")."""
-    if not _SCHEMAS:
-        for f in sorted(os.listdir(_SCHEMA_DIR)):
-            if f.endswith(".avsc"):
-                with open(os.path.join(_SCHEMA_DIR, f), encoding="utf-8") as fh:
-                    s = Schema(json.load(fh))
-                _SCHEMAS[s.name] = s
     full = name if name in _SCHEMAS else "io.convexstream.schemas." + name
     if full not in _SCHEMAS:
         raise KeyError("unknown record type %s; known: %s" % (name, sorted(_SCHEMAS)))
@@ -146,7 +150,6 @@ def schema(name):
 
 def schemas():
     """Every record type's Schema, by full name."""
-    schema("Gradient")
     return dict(_SCHEMAS)
 
 

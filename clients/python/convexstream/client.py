@@ -114,7 +114,7 @@ class Reader:
         self.type = TOPICS[self.topic][0]
         conf = {"bootstrap.servers": bootstrap, "group.id": "convexstream-python-" + uuid.uuid4().hex,
                 "enable.auto.commit": False, "isolation.level": "read_committed" if read_committed else "read_uncommitted",
-                "fetch.wait.max.ms": 5, "fetch.message.max.bytes": MAX_MESSAGE_BYTES, "receive.message.max.bytes": 2 * MAX_MESSAGE_BYTES}
+                "fetch.wait.max.ms": 5, "fetch.message.max.bytes": MAX_MESSAGE_BYTES}
         conf.update(config)
         self._consumer = Consumer(conf)
         partitions = self._consumer.list_topics(self.topic, timeout=10).topics[self.topic].partitions
@@ -125,7 +125,9 @@ class Reader:
     def poll(self, timeout=0.1):
         """The records that arrived within `timeout` seconds (a list of dicts, maybe empty)."""
         out = []
-        for msg in self._consumer.consume(num_messages=1000, timeout=timeout):
+        # poll returns at the first record; consume waits for a full batch or the timeout, so it only drains
+        first = self._consumer.poll(timeout)
+        for msg in ([first] + self._consumer.consume(num_messages=1000, timeout=0)) if first is not None else []:
             if msg.error():
                 continue  # e.g. partition EOF events
             try:

@@ -52,6 +52,11 @@ class _FakeKafka:
             def assign(self, partitions):
                 self.assigned = partitions
 
+            def poll(self, timeout):
+                if not kafka.feed:
+                    return None
+                return _Message(kafka.feed.pop(0))
+
             def consume(self, num_messages, timeout):
                 out, kafka.feed = kafka.feed[:num_messages], kafka.feed[num_messages:]
                 return [_Message(v) for v in out]

@@ -19,7 +19,8 @@ import org.apache.avro.generic.GenericData;
  * needs every field and cannot read back the "NaN"/"Infinity" strings its encoder writes; this reader
  * fills left-out fields with their defaults (as a binary reader does for an older writer schema) and
  * takes non-finite numbers, so they reach validation and are rejected there with the same reason as
- * in binary records. Errors name the field path.
+ * in binary records. A field the schema does not have is an error (a typo would drop an optional
+ * field silently). Errors name the field path.
  */
 final class JsonRecords {
   private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
@@ -113,6 +114,13 @@ final class JsonRecords {
         return union(s, n, path);
       case RECORD:
         if (n.isObject()) {
+          for (Iterator<String> names = n.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (s.getField(name) == null) { // a typo would otherwise drop an optional field silently
+              throw new IllegalArgumentException((path.isEmpty() ? "" : path + ".") + name + ": no such field in " + s.getName()
+                  + " (fields: " + s.getFields().stream().map(Schema.Field::name).toList() + ")");
+            }
+          }
           GenericData.Record r = new GenericData.Record(s);
           for (Schema.Field f : s.getFields()) {
             JsonNode v = n.get(f.name());

@@ -193,6 +193,8 @@ class AvroCodecTest {
     assertThatThrownBy(() -> codec.decode(typed.replace("[0.5, -2.0]", "[0.5, \"x\"]").getBytes()))
         .hasMessageContaining("gradient.values[1]: expected a double, got \"x\"");
     assertThatThrownBy(() -> codec.decode("{\"modelId\": ".getBytes())).hasMessageContaining("not JSON");
+    assertThatThrownBy(() -> codec.decode(typed.replace("\"loss\"", "\"los\"").getBytes()))
+        .hasMessageContaining("los: no such field in Gradient (fields: [modelId, step, producerId, gradient, loss, comparatorLoss, eventTime])");
   }
 
   @Test
