@@ -58,7 +58,8 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
   public static final ConfigOption<Integer> TOP_GROUPS = ConfigOptions.key("topGroups").intType().defaultValue(DEFAULTS.topGroups())
       .withDescription("Score batches: groups kept per token.");
   public static final ConfigOption<Integer> PLACEMENT_SLOTS = ConfigOptions.key("placement.slots").intType().defaultValue(0)
-      .withDescription("Expert slots for placement plans (0: no plans).");
+      .withDescription("Expert slots (physical expert positions over all GPUs) for placement plans; 0: no plans, since only you know "
+          + "your hardware (set it and placement.gpus to get convexstream.placement-plans).");
   public static final ConfigOption<Integer> PLACEMENT_GPUS = ConfigOptions.key("placement.gpus").intType().defaultValue(1)
       .withDescription("GPUs the slots are spread over.");
   public static final ConfigOption<Integer> PLACEMENT_WINDOW = ConfigOptions.key("placement.window").intType().defaultValue(100)
