@@ -53,9 +53,16 @@ public final class PortfolioJob implements StreamJob {
   public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
       .withDescription("Period length in ms of event time, for every portfolio without its own portfolio[.<id>].period.ms.");
   public static final ConfigOption<Long> OUT_OF_ORDER_MS = ConfigOptions.key("outOfOrderMs").longType().defaultValue(0L)
-      .withDescription("Bounded out-of-orderness of event times (ms) before a period closes.");
+      .withDescription("Bounded out-of-orderness of event times (ms): an asset has reported a period once it has a tick this long "
+          + "after the period's end, and the watermark lags the input by it.");
+  public static final ConfigOption<Long> HALT_MS = ConfigOptions.key("haltMs").longType().defaultValue(0L)
+      .withDescription("Halt time (processing time, ms): once some asset of a portfolio has reported a period, the assets that have "
+          + "not and have been silent this long are halted: the period closes with their last price, named in the decision's carriedAssets "
+          + "(0: never; periods then wait for every asset, the watermark or endOfFeedMs).");
   public static final ConfigOption<Long> IDLE_TIMEOUT_MS = ConfigOptions.key("idleTimeoutMs").longType().defaultValue(0L)
-      .withDescription("Mark an input partition idle after this long without data (0: never); else its silence holds every period open.");
+      .withDescription("Mark an input partition idle after this long without data (0: never), so that the watermark moves on without "
+          + "it. Periods close without the watermark when every asset reported or the halt time passed; this only matters for the "
+          + "watermark's own closing.");
   public static final ConfigOption<Long> END_OF_FEED_MS = ConfigOptions.key("endOfFeedMs").longType().defaultValue(0L)
       .withDescription("Close every open period of a portfolio, the current one included, once its feed has been silent this long "
           + "(processing time; 0: never, and a live feed's last period waits for the next reading).");
@@ -86,7 +93,7 @@ public final class PortfolioJob implements StreamJob {
             .withDescription("Combiners over the strategies (comma list): " + String.join(", ", Strategies.COMBINERS) + "."),
         ConfigOptions.key("portfolio." + COST).doubleType().defaultValue(0.0).withDescription("Proportional transaction cost rate."),
         field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
-        PERIOD, OUT_OF_ORDER_MS, IDLE_TIMEOUT_MS, END_OF_FEED_MS),
+        PERIOD, OUT_OF_ORDER_MS, HALT_MS, IDLE_TIMEOUT_MS, END_OF_FEED_MS),
         List.of(new JobOptions.OpenPrefix("portfolio.",
             "portfolio.<id>.<field>: field " + FIELDS + " of portfolio <id> (listed in portfolios); "
                 + "portfolio[.<id>].params.<strategy>.<parameter>: a strategy's parameter instead of its default "
@@ -215,7 +222,7 @@ public final class PortfolioJob implements StreamJob {
         .uid("route-to-portfolios");
     SingleOutputStreamOperator<PortfolioDecision> decisions = routed
         .keyBy(r -> r.f0, Types.STRING)
-        .process(new PortfolioFunction<>(NAME, portfolios, reading, o.get(END_OF_FEED_MS)))
+        .process(new PortfolioFunction<>(NAME, portfolios, reading, o.get(END_OF_FEED_MS), o.get(OUT_OF_ORDER_MS), o.get(HALT_MS)))
         .name("portfolio-strategies")
         .uid("portfolio-strategies");
     var unpublished = Jobs.publish(decisions, s, NAME, Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,

@@ -135,6 +135,80 @@ class PortfolioPipelineIT {
     }
   }
 
+  /**
+   * A live feed of daily bars (start and end stamped) for three assets: a period closes on its own
+   * assets' bars, whichever partitions carry them — one partition each with the fourth empty, or
+   * all on one — with no idleTimeoutMs and without waiting for the next day's bars. Then an asset
+   * halts: its periods close once it has been silent for haltMs (1.5 s), with it named as carried.
+   * Prints the decision lag of each case.
+   */
+  @Test
+  void aPortfolioDecidesOnItsOwnAssetsWhateverThePartitioning() throws Exception {
+    List<List<PortfolioDecision>> byCase = new ArrayList<>();
+    for (boolean apart : new boolean[] {true, false}) {
+      String id = apart ? "live-apart" : "live-together";
+      List<String> universe = List.of(id + "-X", id + "-Y", id + "-Z");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      Jobs.prepare(env, new PortfolioJob(), new JobSettings(STACK.bootstrap(), "it-" + id, false, DeliveryGuarantee.EXACTLY_ONCE,
+          Duration.ofMillis(300), 2, Map.of("portfolio.id", id, "portfolio.assets", String.join(",", universe),
+              "portfolio.strategies", "ucrp,olmar1", "haltMs", "1500")));
+      var job = STACK.flink().submit(env, "it-" + id);
+      STACK.flink().awaitRunning(job, 60_000);
+      Instant day0 = Instant.parse("2026-01-05T00:00:00Z");
+      List<PortfolioDecision> seen = new ArrayList<>();
+      List<Long> lags = new ArrayList<>();
+      try (TopicClient kafka = new TopicClient(STACK.bootstrap());
+          var decisions = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
+              "bootstrap.servers", STACK.bootstrap(), "isolation.level", "read_committed", "auto.offset.reset", "earliest",
+              "group.id", "it-reader-" + id, "enable.auto.commit", "false"),
+              new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+        decisions.subscribe(List.of(Topic.PORTFOLIO_DECISIONS.topicName()));
+        var codec = io.convexstream.schemas.codec.AvroCodec.of(PortfolioDecision.class);
+        for (int day = 0; day < 13; day++) {
+          for (int a = 0; a < 3; a++) {
+            if (a == 2 && day >= 10) {
+              continue; // Z halts from day 10 on
+            }
+            double price = 100 * (1 + 0.01 * a) * Math.pow(1 + 0.003 * (a - 1), day) * (day % 2 == 0 ? 1.01 : 0.99);
+            Instant start = day0.plus(Duration.ofDays(day));
+            MarketBar bar = new MarketBar(universe.get(a), start, start.plus(Duration.ofDays(1)), price, price, price, price, 1.0);
+            int partition = apart ? a : 0;
+            kafka.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topic.MARKET_BARS.topicName(), partition,
+                start.toEpochMilli(), universe.get(a).getBytes(), io.convexstream.schemas.codec.AvroCodec.of(MarketBar.class).encode(bar)));
+          }
+          kafka.flush();
+          long sent = System.nanoTime();
+          // day d's decision: at once while every asset reports, after the halt time once Z is silent
+          int expectedPeriods = day + 1;
+          long deadline = System.currentTimeMillis() + 30_000;
+          while (seen.stream().filter(d -> d.getStrategy().equals("ucrp")).count() < expectedPeriods && System.currentTimeMillis() < deadline) {
+            for (var r : decisions.poll(Duration.ofMillis(50))) {
+              PortfolioDecision d = codec.decode(r.value());
+              if (d.getPortfolioId().equals(id)) {
+                seen.add(d);
+              }
+            }
+          }
+          assertThat(seen.stream().filter(d -> d.getStrategy().equals("ucrp")).count()).as("%s: decisions after day %d", id, day)
+              .isEqualTo(expectedPeriods);
+          lags.add((System.nanoTime() - sent) / 1_000_000);
+        }
+      }
+      STACK.flink().cancel(job);
+      List<PortfolioDecision> ucrp = seen.stream().filter(d -> d.getStrategy().equals("ucrp")).toList();
+      assertThat(ucrp).extracting(PortfolioDecision::getPeriod).containsExactlyElementsOf(IntStream.range(0, 13).mapToObj(i -> (long) i).toList());
+      for (PortfolioDecision d : ucrp) {
+        assertThat(List.copyOf(d.getCarriedAssets())).as("%s period %d", id, d.getPeriod())
+            .isEqualTo(d.getPeriod() >= 10 ? List.of(id + "-Z") : List.of());
+      }
+      System.out.printf("%s: lag from a day's last bar to its decision (read_committed, 300 ms checkpoints), ms: %s%n", id, lags);
+      byCase.add(seen);
+    }
+    // the same decisions (weights, wealth) whichever partitions the assets were on
+    assertThat(byCase.get(0)).extracting(d -> d.getStrategy() + d.getPeriod() + d.getWeights() + d.getWealth())
+        .containsExactlyInAnyOrderElementsOf(byCase.get(1).stream().map(d -> d.getStrategy() + d.getPeriod() + d.getWeights() + d.getWealth()).toList());
+  }
+
   private static List<Double> boxed(double[] v) {
     List<Double> out = new ArrayList<>();
     for (double e : v) {

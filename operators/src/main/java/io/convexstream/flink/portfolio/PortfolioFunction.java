@@ -38,9 +38,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Market data (bars or ticks, routed by {@link PortfolioRouter} and keyed by portfolio id) →
  * per-period closing prices → price relatives → every strategy of the portfolio. A period (event
- * time) closes when the watermark passes its end; its close for an asset is the latest-timed
- * reading in it, and an asset without one carries its last price; the first period in which every
- * asset has a price sets p_0. For each closed period t it publishes every strategy's weights
+ * time) closes at the first of:
+ * <ul>
+ *   <li>every asset of the portfolio has reported it: a bar ending at or after the period's end, or a
+ *       tick at or after end + outOfOrderMs ({@link PriceReading#reportedThrough}) — no waiting for
+ *       the next period, other partitions or other portfolios' assets;
+ *   <li>the halt time: some asset has reported the period and the ones that have not have been silent
+ *       (no reading arrived) for haltMs of processing time — halted: a live feed's notion, so a replay
+ *       whose partitions run at different speeds never sees a halt that was not there (off by default);
+ *   <li>the watermark passes its end (all input partitions' event time, less outOfOrderMs; the end of
+ *       a bounded input);
+ *   <li>the end-of-feed timeout (below).
+ * </ul>
+ * Its close for an asset is the latest-timed reading in it; an asset without one carries its last
+ * price and is named in the decision's {@code carriedAssets}; the first period in which every asset
+ * has a price sets p_0. For each closed period t it publishes every strategy's weights
  * b_{t+1}, wealth S_t and return s_t — the same objects and arithmetic as {@code convexstream
  * backtest}, so the weights agree bit for bit. Readings of closed periods, of unknown portfolios and
  * of assets outside the portfolio are dead-lettered.
@@ -57,24 +69,37 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   private final Map<String, PortfolioSettings> portfolios = new LinkedHashMap<>();
   private final PriceReading<T> reading;
   private final long endOfFeedMillis;
+  private final long outOfOrderMillis;
+  private final long haltMillis; // 0: no halts
   private transient AvroCodec<T> codec;
   private transient ValueState<PortfolioState> state;
   private transient MapState<Long, double[]> pending;
   private transient ValueState<Long> lastReadingMillis; // processing time of the portfolio's last reading
   private transient ValueState<Long> feedTimer; // the end-of-feed timer set, if any
+  private transient ValueState<long[]> reported; // per asset: event time up to which it has reported
+  private transient ValueState<long[]> arrived; // per asset: processing time of its last reading (with a halt time)
+  private transient ValueState<Long> haltTimer; // the halt timer set, if any
   private transient OperatorMetrics metrics;
   private transient Counter periods;
+  private transient Counter carried;
 
   public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading) {
-    this(job, portfolios, reading, 0);
+    this(job, portfolios, reading, 0, 0, 0);
   }
 
-  /** {@code endOfFeedMillis}: close every open period after this long without a reading (0: never). */
-  public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading, long endOfFeedMillis) {
-    if (endOfFeedMillis < 0) {
-      throw new IllegalArgumentException("endOfFeedMs must be ≥ 0");
+  /**
+   * {@code endOfFeedMillis}: close every open period after this long without a reading (0: never);
+   * {@code outOfOrderMillis}: how far ticks may come out of order; {@code haltMillis}: carry an asset
+   * silent this long (processing time) once another has reported the period (0: never).
+   */
+  public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading, long endOfFeedMillis,
+      long outOfOrderMillis, long haltMillis) {
+    if (endOfFeedMillis < 0 || outOfOrderMillis < 0 || haltMillis < 0) {
+      throw new IllegalArgumentException("endOfFeedMs, outOfOrderMs and haltMs must be ≥ 0");
     }
     this.endOfFeedMillis = endOfFeedMillis;
+    this.outOfOrderMillis = outOfOrderMillis;
+    this.haltMillis = haltMillis;
     this.job = job;
     for (PortfolioSettings p : portfolios) {
       if (this.portfolios.put(p.id(), p) != null) {
@@ -96,21 +121,26 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
     lastReadingMillis = getRuntimeContext().getState(new ValueStateDescriptor<>("last-reading-ms", Types.LONG));
     feedTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("end-of-feed-timer", Types.LONG));
+    reported = getRuntimeContext().getState(new ValueStateDescriptor<>("reported-through",
+        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    arrived = getRuntimeContext().getState(new ValueStateDescriptor<>("last-arrival-ms", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    haltTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("halt-timer", Types.LONG));
     metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
     periods = metrics.group().counter("closedPeriods");
+    carried = metrics.group().counter("carriedPrices");
   }
 
   @Override
   public void processElement(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
     try {
-      process(routed, ctx);
+      process(routed, ctx, out);
     } catch (RuntimeException e) { // taking a price changes nothing until it succeeds
       reject(routed.f1, ctx, "internal error applying the record: " + e, false);
     }
   }
 
-  private void process(Tuple2<String, Decoded<T>> routed, Context ctx) throws Exception {
+  private void process(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
     long start = System.nanoTime();
     Decoded<T> in = routed.f1;
     PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
@@ -142,6 +172,13 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     }
     PeriodPrices.take(prices, asset, time, reading.price(in.value));
     pending.put(period, prices);
+    long[] through = reported.value();
+    if (through == null) {
+      through = new long[settings.assets().size()];
+      java.util.Arrays.fill(through, Long.MIN_VALUE);
+    }
+    through[asset] = Math.max(through[asset], reading.reportedThrough(in.value, outOfOrderMillis));
+    reported.update(through);
     if (endOfFeedMillis > 0) {
       long now = ctx.timerService().currentProcessingTime();
       lastReadingMillis.update(now);
@@ -151,6 +188,43 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
       }
     }
     metrics.applied(start);
+    closeReported(settings, through, out);
+    if (haltMillis > 0) {
+      long now = ctx.timerService().currentProcessingTime();
+      long[] last = arrived.value();
+      if (last == null) {
+        last = new long[settings.assets().size()];
+        java.util.Arrays.fill(last, now); // silence counts from the portfolio's first reading
+      }
+      last[asset] = now;
+      arrived.update(last);
+      if (haltTimer.value() == null && !pending.isEmpty()) {
+        haltTimer.update(now + haltMillis);
+        ctx.timerService().registerProcessingTimeTimer(now + haltMillis);
+      }
+    }
+  }
+
+  /** Closes, in order, the open periods every asset has reported: the reading just taken may complete one without any watermark. */
+  private void closeReported(PortfolioSettings settings, long[] through, Collector<PortfolioDecision> out) throws Exception {
+    long closable = Long.MAX_VALUE; // periods ending by then close
+    for (long t : through) {
+      closable = Math.min(closable, t);
+    }
+    PortfolioState s = state.value();
+    long p = settings.periodMillis();
+    if (s != null && s.lastClosedPeriod != Long.MIN_VALUE && (s.lastClosedPeriod + 2) * p > closable) {
+      return; // the cheap common case: not even the next period can close
+    }
+    List<Long> open = new ArrayList<>();
+    pending.keys().forEach(open::add);
+    java.util.Collections.sort(open);
+    for (long period : open) {
+      if ((period + 1) * p > closable) {
+        break;
+      }
+      close(settings, period, (period + 1) * p - 1, out);
+    }
   }
 
   /** A period's event-time timer closes it (the watermark passed its end); the end-of-feed timer closes every open one. */
@@ -158,10 +232,53 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
     PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
     if (ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.PROCESSING_TIME) {
-      endOfFeed(settings, timestamp, ctx, out);
+      if (Long.valueOf(timestamp).equals(haltTimer.value())) {
+        halts(settings, timestamp, ctx, out);
+      }
+      if (Long.valueOf(timestamp).equals(feedTimer.value())) {
+        endOfFeed(settings, timestamp, ctx, out);
+      }
       return;
     }
     close(settings, settings.periodOf(timestamp), timestamp, out);
+  }
+
+  /**
+   * The halt timer: the open periods, in order, that some asset has reported while every asset that
+   * has not has been silent for the halt time close, those assets carried; at the first that cannot,
+   * the timer moves to when its silent assets would be halted (or waits for the next reading).
+   */
+  private void halts(PortfolioSettings settings, long now, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
+    haltTimer.clear();
+    long[] through = reported.value();
+    long[] last = arrived.value();
+    if (through == null || last == null) {
+      return;
+    }
+    List<Long> open = new ArrayList<>();
+    pending.keys().forEach(open::add);
+    java.util.Collections.sort(open);
+    for (long period : open) {
+      long end = (period + 1) * settings.periodMillis();
+      boolean someReported = false;
+      long haltAt = Long.MIN_VALUE; // when the last of the silent ones is halted
+      for (int i = 0; i < through.length; i++) {
+        if (through[i] >= end) {
+          someReported = true;
+        } else {
+          haltAt = Math.max(haltAt, last[i] + haltMillis);
+        }
+      }
+      if (!someReported) {
+        return; // the period is still going on: the next reading sets a new timer
+      }
+      if (haltAt > now) {
+        haltTimer.update(haltAt);
+        ctx.timerService().registerProcessingTimeTimer(haltAt);
+        return;
+      }
+      close(settings, period, end - 1, out);
+    }
   }
 
   /** The end-of-feed timer: every open period closes once the feed has been silent long enough, else the timer moves on. */
@@ -214,6 +331,12 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     long start = System.nanoTime();
     double[] close = PeriodPrices.close(s.lastClose, prices);
     boolean complete = PeriodPrices.complete(close);
+    List<String> carriedAssets = new ArrayList<>();
+    for (int i = 0; i < close.length; i++) {
+      if (Double.isNaN(prices[i]) && !Double.isNaN(close[i])) {
+        carriedAssets.add(settings.assets().get(i));
+      }
+    }
     Instant end = Instant.ofEpochMilli(timestamp + 1);
     // the strategies step on copies; the state changes only once every decision is built
     List<PortfolioDecision> decisions = List.of();
@@ -221,7 +344,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     if (complete && s.closes == 0) {
       List<Runner> runners = newRunners(settings);
       runnerBytes = serialize(runners);
-      decisions = decisions(settings, runners, 0, null, end, s.runEpoch);
+      decisions = decisions(settings, runners, 0, null, end, s.runEpoch, carriedAssets);
     } else if (complete) {
       double[] x = PeriodPrices.relatives(close, s.lastClose);
       List<Runner> runners = deserialize(s.runners);
@@ -233,7 +356,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
         r.strategy().observe(x, returns[k]);
       }
       runnerBytes = serialize(runners);
-      decisions = decisions(settings, runners, s.closes, returns, end, s.runEpoch);
+      decisions = decisions(settings, runners, s.closes, returns, end, s.runEpoch, carriedAssets);
       publishGauges(settings.id(), runners, returns);
     }
     s.runners = runnerBytes;
@@ -244,6 +367,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     s.lastClosedPeriod = period;
     decisions.forEach(out::collect);
     if (!decisions.isEmpty()) {
+      carried.inc(carriedAssets.size());
       metrics.outputOf("portfolio", settings.id());
     }
     metrics.updateTook(start);
@@ -278,7 +402,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   }
 
   private static List<PortfolioDecision> decisions(PortfolioSettings settings, List<Runner> runners, long period, double[] returns,
-      Instant end, long runEpoch) {
+      Instant end, long runEpoch, List<String> carriedAssets) {
     List<PortfolioDecision> out = new ArrayList<>(runners.size());
     for (int k = 0; k < runners.size(); k++) {
       Runner r = runners.get(k);
@@ -296,6 +420,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
           .setPeriodReturn(returns == null ? 1.0 : returns[k])
           .setEventTime(end)
           .setRunEpoch(runEpoch)
+          .setCarriedAssets(carriedAssets)
           .build());
     }
     return out;

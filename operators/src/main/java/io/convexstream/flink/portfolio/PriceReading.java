@@ -19,10 +19,16 @@ public interface PriceReading<T extends SpecificRecord> extends Serializable {
 
   double price(T record);
 
+  /**
+   * Up to when (event time, ms) the record's asset has reported: a bar covers its whole interval,
+   * so its end; a tick at τ says nothing earlier than τ − outOfOrderMs is still to come.
+   */
+  long reportedThrough(T record, long outOfOrderMillis);
+
   /** Why the record cannot be used (the record checks of its type), or null. */
   String problem(T record);
 
-  /** Bars: the bar's start places it in a period, its close is the price. */
+  /** Bars: the bar's start places it in a period, its close is the price, its end says the asset has reported up to there. */
   PriceReading<MarketBar> BARS = new Bars();
   /** Ticks: the tick's time places it in a period, the last tick of a period is its close. */
   PriceReading<MarketTick> TICKS = new Ticks();
@@ -53,6 +59,11 @@ public interface PriceReading<T extends SpecificRecord> extends Serializable {
     @Override
     public double price(MarketBar r) {
       return r.getClose();
+    }
+
+    @Override
+    public long reportedThrough(MarketBar r, long outOfOrderMillis) {
+      return r.getEndTime().toEpochMilli();
     }
 
     @Override
@@ -87,6 +98,11 @@ public interface PriceReading<T extends SpecificRecord> extends Serializable {
     @Override
     public double price(MarketTick r) {
       return r.getPrice();
+    }
+
+    @Override
+    public long reportedThrough(MarketTick r, long outOfOrderMillis) {
+      return r.getEventTime().toEpochMilli() - outOfOrderMillis;
     }
 
     @Override

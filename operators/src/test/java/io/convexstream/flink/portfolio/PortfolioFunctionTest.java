@@ -41,6 +41,23 @@ class PortfolioFunctionTest {
     return new StreamRecord<>(Tuple2.of(portfolio, d), t.toEpochMilli());
   }
 
+  /** A bar covering the whole day: it reports its asset through the day's end. */
+  private StreamRecord<Tuple2<String, Decoded<MarketBar>>> dayBar(String asset, int day, double close) {
+    Instant t = Instant.ofEpochMilli(day * DAY);
+    MarketBar b = new MarketBar(asset, t, t.plusMillis(DAY), close, close, close, close, 0.0);
+    Decoded<MarketBar> d = new Decoded<>(b, new RawRecord("convexstream.market-bars", 0, offset++, 0, null, null));
+    return new StreamRecord<>(Tuple2.of("p", d), t.toEpochMilli());
+  }
+
+  private static <T extends SpecificRecord> KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, Decoded<T>>, PortfolioDecision> harness(
+      PriceReading<T> reading, long outOfOrderMillis, long haltMillis) throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+        new PortfolioFunction<>("test", List.of(SETTINGS), reading, 0, outOfOrderMillis, haltMillis)),
+        (Tuple2<String, Decoded<T>> r) -> r.f0, Types.STRING);
+    h.open();
+    return h;
+  }
+
   private StreamRecord<Tuple2<String, Decoded<MarketTick>>> tick(String asset, long millis, double price) {
     Decoded<MarketTick> d = new Decoded<>(new MarketTick(asset, Instant.ofEpochMilli(millis), price, 1.0),
         new RawRecord("convexstream.market-ticks", 0, offset++, 0, null, null));
@@ -73,6 +90,7 @@ class PortfolioFunctionTest {
       h.processWatermark(new Watermark(3 * DAY - 1));
       out = h.extractOutputValues();
       assertThat(out).extracting(PortfolioDecision::getPeriod).containsExactly(0L, 1L, 2L);
+      assertThat(out).extracting(d -> List.copyOf(d.getCarriedAssets())).containsExactly(List.of(), List.of("B"), List.of());
 
       PortfolioStrategy ref = Strategies.create("olmar1", 2, null);
       Backtest bt = new Backtest(0.0);
@@ -82,6 +100,94 @@ class PortfolioFunctionTest {
         ref.observe(x[t], s);
         assertThat(out.get(t + 1).getWeights()).containsExactly(ref.weights()[0], ref.weights()[1]);
         assertThat(out.get(t + 1).getWealth()).isEqualTo(bt.wealth());
+      }
+    }
+  }
+
+  /**
+   * A period closes on the reading that completes it: the last asset's bar of the day (bars report
+   * through their end), with no watermark at all (the lag a silent partition or the next bar gave
+   * is gone), and in any interleaving of the assets the decisions equal the watermark's.
+   */
+  @Test
+  void barsCloseAPeriodAsSoonAsEveryAssetReportedIt() throws Exception {
+    List<PortfolioDecision> byWatermark;
+    try (var h = harness()) { // bars stamped inside the day: only the watermark closes
+      for (int day = 0; day < 3; day++) {
+        h.processElement(bar("A", day, 10 + day));
+        h.processElement(bar("B", day, 20 - day));
+      }
+      h.processWatermark(new Watermark(3 * DAY - 1));
+      byWatermark = h.extractOutputValues();
+    }
+    for (boolean aFirst : new boolean[] {true, false}) {
+      try (var h = harness(PriceReading.BARS, 0, 0)) {
+        for (int day = 0; day < 3; day++) {
+          h.processElement(dayBar(aFirst ? "A" : "B", day, aFirst ? 10 + day : 20 - day));
+          assertThat(h.extractOutputValues()).as("day %d, one asset reported", day).hasSize(day);
+          h.processElement(dayBar(aFirst ? "B" : "A", day, aFirst ? 20 - day : 10 + day));
+          assertThat(h.extractOutputValues()).as("day %d, both reported: decided at once", day).hasSize(day + 1);
+        }
+        List<PortfolioDecision> out = h.extractOutputValues();
+        assertThat(out).extracting(PortfolioDecision::getWeights).isEqualTo(byWatermark.stream().map(PortfolioDecision::getWeights).toList());
+        assertThat(out).extracting(PortfolioDecision::getWealth).isEqualTo(byWatermark.stream().map(PortfolioDecision::getWealth).toList());
+        assertThat(out).extracting(PortfolioDecision::getEventTime).containsExactly(Instant.ofEpochMilli(DAY), Instant.ofEpochMilli(2 * DAY),
+            Instant.ofEpochMilli(3 * DAY));
+      }
+    }
+  }
+
+  /** Ticks report their asset through τ − outOfOrderMs: a period closes once every asset ticked that far past its end. */
+  @Test
+  void ticksCloseAPeriodOnceEveryAssetTickedPastItsEndAndTheOutOfOrderBound() throws Exception {
+    try (var h = harness(PriceReading.TICKS, 5_000, 0)) {
+      h.processElement(tick("A", 1_000, 10));
+      h.processElement(tick("B", 2_000, 20));
+      h.processElement(tick("A", DAY + 6_000, 11)); // A is through day 0
+      h.processElement(tick("B", DAY + 4_000, 21)); // B could still send a tick of day 0 (out of order by ≤ 5 s)
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement(tick("B", DAY - 1, 19)); // …and does: it counts for day 0
+      h.processElement(tick("B", DAY + 5_000, 22));
+      assertThat(h.extractOutputValues()).extracting(PortfolioDecision::getPeriod).containsExactly(0L);
+      h.processElement(tick("A", DAY - 2, 9)); // beyond the bound: day 0 is closed
+      assertThat(h.getSideOutput(DeadLetters.TAG)).extracting(r -> r.getValue().getReason()).singleElement().asString().contains("is late");
+    }
+  }
+
+  /**
+   * A halted asset: once another asset has reported a period and the silent one has had no reading
+   * for the halt time (processing time), the period closes with the silent asset's last price and
+   * the decision names it; its reading of that period arriving later is late. Without a halt time
+   * the period waits.
+   */
+  @Test
+  void aHaltedAssetIsCarriedAndNamedAfterTheHaltTime() throws Exception {
+    for (long halt : new long[] {5_000, 0}) {
+      try (var h = harness(PriceReading.BARS, 0, halt)) {
+        h.setProcessingTime(0);
+        h.processElement(dayBar("A", 0, 10));
+        h.processElement(dayBar("B", 0, 20));
+        h.setProcessingTime(1_000);
+        h.processElement(dayBar("A", 1, 11)); // B halts on day 1
+        h.setProcessingTime(4_999);
+        assertThat(h.extractOutputValues()).as("halt %d", halt).hasSize(1);
+        h.setProcessingTime(5_000); // B silent for the halt time since its last bar, and A has reported day 1
+        List<PortfolioDecision> out = h.extractOutputValues();
+        if (halt == 0) {
+          assertThat(out).hasSize(1);
+          continue;
+        }
+        assertThat(out).extracting(PortfolioDecision::getPeriod).containsExactly(0L, 1L);
+        assertThat(out.get(1).getCarriedAssets()).containsExactly("B");
+        assertThat(out.get(1).getPeriodReturn()).isEqualTo(0.5 * 11 / 10 + 0.5 * 20 / 20.0); // B carried at 20
+        h.processElement(dayBar("B", 1, 25)); // the halted asset's day-1 bar comes late
+        assertThat(h.getSideOutput(DeadLetters.TAG)).extracting(r -> r.getValue().getReason()).singleElement().asString()
+            .contains("bar of B at 1970-01-02T00:00:00Z is late");
+        h.setProcessingTime(7_000);
+        h.processElement(dayBar("A", 2, 12));
+        h.processElement(dayBar("B", 2, 21)); // B is back: day 2 closes at once, nothing carried
+        assertThat(h.extractOutputValues()).extracting(d -> List.copyOf(d.getCarriedAssets())).containsExactly(List.of(), List.of("B"),
+            List.of());
       }
     }
   }
@@ -101,7 +207,7 @@ class PortfolioFunctionTest {
       h.processWatermark(new Watermark(2 * DAY - 1));
       byWatermark = h.extractOutputValues();
     }
-    var function = new PortfolioFunction<>("test", List.of(SETTINGS), PriceReading.BARS, 5_000);
+    var function = new PortfolioFunction<>("test", List.of(SETTINGS), PriceReading.BARS, 5_000, 0, 0);
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
         (Tuple2<String, Decoded<MarketBar>> r) -> r.f0, Types.STRING)) {
       h.open();

@@ -172,6 +172,9 @@ public final class RecordChecks {
     if (b.getHigh() < b.getLow()) {
       return "high " + b.getHigh() + " below low " + b.getLow();
     }
+    if (b.getEndTime().isBefore(b.getEventTime())) {
+      return "bar of " + b.getAsset() + " ends (" + b.getEndTime() + ") before it starts (" + b.getEventTime() + ")";
+    }
     return null;
   }
 
