@@ -8,7 +8,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 /**
  * What every job needs to know about its surroundings.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka the Kafka cluster and the client properties for it (security)
  * @param groupId consumer group of the job's sources (offsets are also kept in checkpoints)
  * @param bounded stop at the input offsets that are latest at start (replays, tests) instead of running forever
  * @param delivery Kafka sink guarantee; EXACTLY_ONCE needs checkpoints and makes outputs visible per checkpoint
@@ -19,7 +19,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  *     ids start with it, so two instances of one job can run on one Kafka cluster
  */
 public record JobSettings(
-    String bootstrapServers,
+    io.convexstream.connectors.kafka.KafkaConnection kafka,
     String groupId,
     boolean bounded,
     DeliveryGuarantee delivery,
@@ -32,9 +32,15 @@ public record JobSettings(
     options = Map.copyOf(options);
   }
 
+  /** Settings for a cluster that needs no client properties (the in-JVM broker, tests). */
   public JobSettings(String bootstrapServers, String groupId, boolean bounded, DeliveryGuarantee delivery, Duration checkpointInterval,
       int parallelism, Map<String, String> options) {
-    this(bootstrapServers, groupId, bounded, delivery, checkpointInterval, parallelism, options, null);
+    this(io.convexstream.connectors.kafka.KafkaConnection.to(bootstrapServers), groupId, bounded, delivery, checkpointInterval, parallelism,
+        options, null);
+  }
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
   }
 
   /** Transactional-id prefix of the sink writing {@code output} for {@code job}: one per instance and output. */
@@ -47,7 +53,7 @@ public record JobSettings(
   }
 
   public JobSettings withOptions(Map<String, String> o) {
-    return new JobSettings(bootstrapServers, groupId, bounded, delivery, checkpointInterval, parallelism, o, instance);
+    return new JobSettings(kafka, groupId, bounded, delivery, checkpointInterval, parallelism, o, instance);
   }
 
   public String option(String key, String orElse) {

@@ -88,10 +88,10 @@ public final class Jobs {
     KafkaSource<RawRecord> source;
     WatermarkStrategy<RawRecord> watermarks;
     if (eventTime == null) {
-      source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), topic);
+      source = KafkaIO.rawSource(s.kafka(), s.groupId(), s.bounded(), topic);
       watermarks = WatermarkStrategy.noWatermarks();
     } else {
-      source = KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), s.bounded(), type, eventTime.of(), topic);
+      source = KafkaIO.rawSource(s.kafka(), s.groupId(), s.bounded(), type, eventTime.of(), topic);
       watermarks = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofMillis(eventTime.outOfOrderMillis()))
           .withTimestampAssigner((r, kafkaTime) -> r.timestamp);
       if (eventTime.idleMillis() > 0) {
@@ -145,7 +145,7 @@ public final class Jobs {
         .process(new OutputEncoder<>(topic, type, key, maxBytes, job), TypeInformation.of(EncodedRecord.class))
         .name("encode-" + output)
         .uid("encode-" + output);
-    encoded.sinkTo(KafkaIO.sink(s.bootstrapServers(), topic, s.delivery(), s.transactionalIdPrefix(job, output)))
+    encoded.sinkTo(KafkaIO.sink(s.kafka(), topic, s.delivery(), s.transactionalIdPrefix(job, output)))
         .name(sink)
         .uid(sink);
     return encoded.getSideOutput(DeadLetters.TAG);

@@ -219,7 +219,10 @@ public final class PortfolioJob implements StreamJob {
     SingleOutputStreamOperator<Tuple2<String, Decoded<T>>> routed = decoded
         .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, Decoded.typeInfo(reading.type())))
         .name("route-to-portfolios")
-        .uid("route-to-portfolios");
+        .uid("route-to-portfolios")
+        // chained to decoding, so each asset's readings reach its portfolio in order (a period closes on
+        // its assets' readings; a rebalance after a recording's single reader would reorder them)
+        .setParallelism(decoded.getParallelism());
     SingleOutputStreamOperator<PortfolioDecision> decisions = routed
         .keyBy(r -> r.f0, Types.STRING)
         .process(new PortfolioFunction<>(NAME, portfolios, reading, o.get(END_OF_FEED_MS), o.get(OUT_OF_ORDER_MS), o.get(HALT_MS)))

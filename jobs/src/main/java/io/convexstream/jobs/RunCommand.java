@@ -44,8 +44,8 @@ import picocli.CommandLine.Option;
         "unless --fresh or --from-savepoint says what to do.",
         ""})
 public final class RunCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, e.g. kafka:9092.")
-  String bootstrap;
+  @picocli.CommandLine.Mixin
+  KafkaOptions kafka;
 
   @Option(names = "--job", required = true, description = "Job to run: ${COMPLETION-CANDIDATES}.", completionCandidates = JobNames.class)
   String job;
@@ -110,7 +110,8 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamJob streamJob = Jobs.byName(job);
     String instance = name != null ? name : job;
-    JobSettings settings = new JobSettings(bootstrap, groupId != null ? groupId : "convexstream-" + instance,
+    io.convexstream.connectors.kafka.KafkaConnection connection = kafka.connection();
+    JobSettings settings = new JobSettings(connection, groupId != null ? groupId : "convexstream-" + instance,
         bounded, delivery, checkpointInterval, parallelism, options, name);
     String jobName = "convexstream " + instance;
     // options first (the job is built on an environment of its own, which runs nothing), then the
@@ -121,12 +122,12 @@ public final class RunCommand implements Callable<Integer> {
       System.out.println(plan(streamJob, settings, check));
       return 0;
     }
-    TopicAdmin.checkReachable(bootstrap, Duration.ofSeconds(10));
+    TopicAdmin.checkReachable(connection, Duration.ofSeconds(10));
     if (!flink.equals("local") && !flink.equals("cluster")) {
       checkFlink(jobName);
     }
     if (createTopics) {
-      System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
+      System.out.println("created topics: " + TopicAdmin.createAll(connection));
     }
     if (flink.equals("local")) {
       Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".convexstream", "state", instance);
@@ -215,9 +216,9 @@ public final class RunCommand implements Callable<Integer> {
    * offsets or from the beginning, with empty state: versions, periods and wealth starting over.
    */
   private void refuseStatelessStart(JobSettings settings, String job, String whatToGive) {
-    Set<String> topics = TopicAdmin.topicsWithCommittedOffsets(settings.bootstrapServers(), settings.groupId());
+    Set<String> topics = TopicAdmin.topicsWithCommittedOffsets(settings.kafka(), settings.groupId());
     String prefix = settings.transactionalIdPrefix(job, "dead-letters") + "-";
-    Set<String> transactions = TopicAdmin.transactionalIds(settings.bootstrapServers(), prefix);
+    Set<String> transactions = TopicAdmin.transactionalIds(settings.kafka(), prefix);
     if (!topics.isEmpty() || !transactions.isEmpty()) {
       String evidence = !topics.isEmpty() ? "consumer group " + settings.groupId() + " has committed offsets on " + topics
           : "its exactly-once outputs were written here before (transactional ids " + prefix + "*)";
@@ -278,7 +279,7 @@ public final class RunCommand implements Callable<Integer> {
   static String plan(StreamJob job, JobSettings s, StreamExecutionEnvironment env) {
     StringBuilder b = new StringBuilder();
     b.append("job ").append(job.name()).append(": ").append(job.description()).append('\n');
-    b.append("kafka ").append(s.bootstrapServers()).append(", group ").append(s.groupId()).append(", delivery ").append(s.delivery())
+    b.append("kafka ").append(s.kafka()) // secrets masked.append(", group ").append(s.groupId()).append(", delivery ").append(s.delivery())
         .append(", checkpoints every ").append(s.checkpointInterval()).append(s.bounded() ? ", bounded" : "").append('\n');
     b.append("options (checked):\n");
     new java.util.TreeMap<>(s.options()).forEach((k, v) -> b.append("  ").append(k).append('=').append(v).append('\n'));

@@ -1,10 +1,12 @@
 package io.convexstream.connectors.flink;
 
+import io.convexstream.connectors.kafka.KafkaConnection;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -35,8 +37,8 @@ public final class KafkaIO {
    * offsets that were latest when the job started.
    */
   public static KafkaSource<RawRecord> rawSource(
-      String bootstrapServers, String groupId, boolean bounded, Topic... topics) {
-    return rawSource(bootstrapServers, groupId, bounded, new RawDeserializer(), topics);
+      KafkaConnection kafka, String groupId, boolean bounded, Topic... topics) {
+    return rawSource(kafka, groupId, bounded, new RawDeserializer(), topics);
   }
 
   /** Event time of a record, read from its decoded value. */
@@ -46,13 +48,13 @@ public final class KafkaIO {
   }
 
   /**
-   * Like {@link #rawSource(String, String, boolean, Topic...)}, but each raw record's timestamp is
+   * Like {@link #rawSource(KafkaConnection, String, boolean, Topic...)}, but each raw record's timestamp is
    * the event time of its value (the Kafka timestamp when the value does not decode), so a
    * watermark strategy given to {@code fromSource} tracks event time per partition.
    */
   public static <T extends SpecificRecord> KafkaSource<RawRecord> rawSource(
-      String bootstrapServers, String groupId, boolean bounded, Class<T> type, EventTimeOf<T> eventTime, Topic... topics) {
-    return rawSource(bootstrapServers, groupId, bounded, new EventTimeDeserializer<>(AvroCodec.of(type), eventTime), topics);
+      KafkaConnection kafka, String groupId, boolean bounded, Class<T> type, EventTimeOf<T> eventTime, Topic... topics) {
+    return rawSource(kafka, groupId, bounded, new EventTimeDeserializer<>(AvroCodec.of(type), eventTime), topics);
   }
 
   /** The event time of an encoded value, or {@code fallback} when it does not decode (the decode step dead-letters it later). */
@@ -65,9 +67,10 @@ public final class KafkaIO {
   }
 
   private static KafkaSource<RawRecord> rawSource(
-      String bootstrapServers, String groupId, boolean bounded, KafkaRecordDeserializationSchema<RawRecord> deserializer, Topic... topics) {
+      KafkaConnection kafka, String groupId, boolean bounded, KafkaRecordDeserializationSchema<RawRecord> deserializer, Topic... topics) {
     var builder = KafkaSource.<RawRecord>builder()
-        .setBootstrapServers(bootstrapServers)
+        .setProperties(kafka.properties(Map.of())) // the client properties (security), then the project's own settings
+        .setBootstrapServers(kafka.bootstrapServers())
         .setGroupId(groupId)
         .setTopics(Arrays.stream(topics).map(Topic::topicName).toArray(String[]::new))
         .setStartingOffsets(OffsetsInitializer.committedOffsets(
@@ -86,21 +89,21 @@ public final class KafkaIO {
    * DeliveryGuarantee#EXACTLY_ONCE} the job must checkpoint; records become visible to
    * read_committed consumers when a checkpoint completes.
    */
-  public static KafkaSink<EncodedRecord> sink(String bootstrapServers, Topic topic, DeliveryGuarantee guarantee,
+  public static KafkaSink<EncodedRecord> sink(KafkaConnection kafka, Topic topic, DeliveryGuarantee guarantee,
       String transactionalIdPrefix) {
-    return sink(bootstrapServers, topic.topicName(), guarantee, transactionalIdPrefix);
+    return sink(kafka, topic.topicName(), guarantee, transactionalIdPrefix);
   }
 
-  /** {@link #sink(String, Topic, DeliveryGuarantee, String)} to a topic outside the catalogue (the benchmarks' baseline). */
-  public static KafkaSink<EncodedRecord> sink(String bootstrapServers, String topic, DeliveryGuarantee guarantee,
+  /** {@link #sink(KafkaConnection, Topic, DeliveryGuarantee, String)} to a topic outside the catalogue (the benchmarks' baseline). */
+  public static KafkaSink<EncodedRecord> sink(KafkaConnection kafka, String topic, DeliveryGuarantee guarantee,
       String transactionalIdPrefix) {
-    Properties producer = new Properties();
-    // below the broker's transaction.max.timeout.ms (15 min by default)
-    producer.setProperty("transaction.timeout.ms", String.valueOf(10 * 60 * 1000));
-    producer.setProperty("linger.ms", "5");
-    producer.setProperty("max.request.size", String.valueOf(Topic.MAX_MESSAGE_BYTES));
+    Properties producer = kafka.properties(Map.of(
+        // below the broker's transaction.max.timeout.ms (15 min by default)
+        "transaction.timeout.ms", String.valueOf(10 * 60 * 1000),
+        "linger.ms", "5",
+        "max.request.size", String.valueOf(Topic.MAX_MESSAGE_BYTES)));
     var builder = KafkaSink.<EncodedRecord>builder()
-        .setBootstrapServers(bootstrapServers)
+        .setBootstrapServers(kafka.bootstrapServers())
         .setKafkaProducerConfig(producer)
         .setDeliveryGuarantee(guarantee)
         .setRecordSerializer(new EncodedSerializer(topic));

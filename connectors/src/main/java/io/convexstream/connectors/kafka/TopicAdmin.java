@@ -19,24 +19,32 @@ public final class TopicAdmin {
    * Fails within about {@code timeout} with one clear line when no Kafka broker answers at {@code
    * bootstrapServers} (a job submitted against it would otherwise retry in a loop of stack traces).
    */
-  public static void checkReachable(String bootstrapServers, java.time.Duration timeout) {
+  public static void checkReachable(KafkaConnection kafka, java.time.Duration timeout) {
     int millis = (int) timeout.toMillis();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis))) {
+    String bootstrapServers = kafka.bootstrapServers();
+    try (Admin admin = Admin.create(kafka.config(Map.of(
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis)))) {
       if (admin.describeCluster().nodes().get(millis, TimeUnit.MILLISECONDS).isEmpty()) {
         throw new IllegalStateException("the Kafka cluster at " + bootstrapServers + " has no brokers");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking Kafka at " + bootstrapServers, e);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException | org.apache.kafka.common.KafkaException e) {
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException
+          || e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+        throw new IllegalStateException("the Kafka cluster at " + bootstrapServers + " refuses this client: " + e.getCause().getMessage()
+            + " (check the client properties: --kafka-config)", e.getCause());
+      }
+      throw new IllegalStateException("no Kafka broker answers at " + bootstrapServers + " within " + timeout.toSeconds() + " s", e);
+    } catch (java.util.concurrent.TimeoutException | org.apache.kafka.common.KafkaException e) {
       throw new IllegalStateException("no Kafka broker answers at " + bootstrapServers + " within " + timeout.toSeconds() + " s", e);
     }
   }
 
   /** The topics on which consumer group {@code groupId} has committed offsets (none for an unknown group). */
-  public static Set<String> topicsWithCommittedOffsets(String bootstrapServers, String groupId) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+  public static Set<String> topicsWithCommittedOffsets(KafkaConnection kafka, String groupId) {
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
       Set<String> topics = new java.util.TreeSet<>();
       admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
           .forEach((partition, offset) -> {
@@ -58,8 +66,8 @@ public final class TopicAdmin {
    * registers one per subtask and checkpoint, and the broker keeps them for days after the job
    * stopped (transactional.id.expiration.ms), so they show that a job instance wrote here before.
    */
-  public static Set<String> transactionalIds(String bootstrapServers, String prefix) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+  public static Set<String> transactionalIds(KafkaConnection kafka, String prefix) {
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
       Set<String> ids = new java.util.TreeSet<>();
       admin.listTransactions().all().get(30, TimeUnit.SECONDS).forEach(t -> {
         if (t.transactionalId().startsWith(prefix)) {
@@ -71,7 +79,7 @@ public final class TopicAdmin {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while listing transactions", e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot list the transactions at " + bootstrapServers + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot list the transactions at " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
     }
   }
 
@@ -80,9 +88,10 @@ public final class TopicAdmin {
    *
    * @return the names of the topics that were newly created
    */
-  public static Set<String> create(String bootstrapServers, Collection<Topic> topics, int partitions, short replication) {
+  public static Set<String> create(KafkaConnection kafka, Collection<Topic> topics, int partitions, short replication) {
     int n = partitions > 0 ? partitions : Topic.DEFAULT_PARTITIONS;
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    String bootstrapServers = kafka.bootstrapServers();
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (Topic t : topics) {
@@ -144,7 +153,12 @@ public final class TopicAdmin {
   }
 
   /** Every catalogue topic, default partitions, replication 1 (local use). */
+  public static Set<String> createAll(KafkaConnection kafka) {
+    return create(kafka, List.of(Topic.values()), Topic.DEFAULT_PARTITIONS, (short) 1);
+  }
+
+  /** {@link #createAll(KafkaConnection)} on a cluster that needs no client settings (the in-JVM broker, tests). */
   public static Set<String> createAll(String bootstrapServers) {
-    return create(bootstrapServers, List.of(Topic.values()), Topic.DEFAULT_PARTITIONS, (short) 1);
+    return createAll(KafkaConnection.to(bootstrapServers));
   }
 }

@@ -25,18 +25,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools). Reads are read_committed, so they see exactly what an exactly-once job committed.
  */
 public final class TopicClient implements AutoCloseable {
-  private final String bootstrapServers;
+  private final KafkaConnection kafka;
   private final KafkaProducer<byte[], byte[]> producer;
   private final java.util.concurrent.atomic.AtomicReference<Exception> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
+  /** A client of a cluster that needs no client settings (the in-JVM broker, tests). */
   public TopicClient(String bootstrapServers) {
-    this.bootstrapServers = bootstrapServers;
-    this.producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    this(KafkaConnection.to(bootstrapServers));
+  }
+
+  public TopicClient(KafkaConnection kafka) {
+    this.kafka = kafka;
+    this.producer = new KafkaProducer<>(kafka.config(Map.of(
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
         ProducerConfig.LINGER_MS_CONFIG, "5",
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES)),
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
         new ByteArraySerializer(), new ByteArraySerializer());
   }
 
@@ -94,7 +98,7 @@ public final class TopicClient implements AutoCloseable {
   private <R> List<R> readUntil(Topic topic, Function<ConsumerRecord<byte[], byte[]>, R> map, Predicate<R> keep,
       int expected, Duration timeout) {
     List<R> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(kafka)) {
       consumer.subscribe(List.of(topic.topicName()));
       long deadline = System.nanoTime() + timeout.toNanos();
       boolean last = false;
@@ -114,20 +118,24 @@ public final class TopicClient implements AutoCloseable {
 
   /** Where each partition of {@code topic} ends for read_committed readers (the last stable offset). */
   public static Map<TopicPartition, Long> endOffsets(String bootstrapServers, Topic topic) {
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+    return endOffsets(KafkaConnection.to(bootstrapServers), topic);
+  }
+
+  /** Where each partition of {@code topic} ends for read_committed readers (the last stable offset). */
+  public static Map<TopicPartition, Long> endOffsets(KafkaConnection kafka, Topic topic) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(kafka)) {
       return consumer.endOffsets(consumer.partitionsFor(topic.topicName()).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList());
     }
   }
 
-  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
-    return new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+  private static KafkaConsumer<byte[], byte[]> consumer(KafkaConnection kafka) {
+    return new KafkaConsumer<>(kafka.config(Map.of(
         ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES)),
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 

@@ -28,10 +28,14 @@ public final class Recorder {
 
   /** Records {@code topics}; returns the number of messages written per topic. */
   public static Map<String, Integer> record(String bootstrapServers, List<String> topics, Path dir, Duration timeout) throws IOException {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    return record(io.convexstream.connectors.kafka.KafkaConnection.to(bootstrapServers), topics, dir, timeout);
+  }
+
+  /** Records {@code topics} through {@code kafka}; returns the number of messages written per topic. */
+  public static Map<String, Integer> record(io.convexstream.connectors.kafka.KafkaConnection kafka, List<String> topics, Path dir,
+      Duration timeout) throws IOException {
+    Properties p = kafka.properties(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"));
     Map<String, Integer> written = new LinkedHashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       for (String topic : topics) {

@@ -50,11 +50,17 @@ public final class Replayer {
   /** Replays {@code topics} of {@code dir} (all when empty); returns messages sent per topic. */
   public static Map<String, Integer> replay(String bootstrapServers, Path dir, List<String> topics, Options o, LongConsumer progress)
       throws IOException, InterruptedException {
+    return replay(io.convexstream.connectors.kafka.KafkaConnection.to(bootstrapServers), dir, topics, o, progress);
+  }
+
+  /** Replays {@code topics} of {@code dir} (all when empty) through {@code connection}; returns messages sent per topic. */
+  public static Map<String, Integer> replay(io.convexstream.connectors.kafka.KafkaConnection connection, Path dir, List<String> topics,
+      Options o, LongConsumer progress) throws IOException, InterruptedException {
     List<String> chosen = topics.isEmpty() ? Recording.topics(dir) : topics;
     List<RecordedMessage> messages = Recording.readAll(dir, chosen);
     Map<String, Integer> sent = new LinkedHashMap<>();
     chosen.forEach(t -> sent.put(t, 0));
-    try (TopicClient kafka = new TopicClient(bootstrapServers)) {
+    try (TopicClient kafka = new TopicClient(connection)) {
       long firstRecorded = Long.MIN_VALUE;
       long startNanos = System.nanoTime();
       long count = 0;

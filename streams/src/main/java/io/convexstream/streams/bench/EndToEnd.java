@@ -98,11 +98,11 @@ public final class EndToEnd {
 
     @Override
     public void build(StreamExecutionEnvironment env, JobSettings s) {
-      env.fromSource(io.convexstream.connectors.flink.KafkaIO.rawSource(s.bootstrapServers(), s.groupId(), false, input),
+      env.fromSource(io.convexstream.connectors.flink.KafkaIO.rawSource(s.kafka(), s.groupId(), false, input),
               org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(), "source")
           .map(r -> new io.convexstream.connectors.flink.EncodedRecord(r.key, r.value))
           .returns(io.convexstream.connectors.flink.EncodedRecord.class)
-          .sinkTo(io.convexstream.connectors.flink.KafkaIO.sink(s.bootstrapServers(), BASELINE_TOPIC, s.delivery(), s.groupId()));
+          .sinkTo(io.convexstream.connectors.flink.KafkaIO.sink(s.kafka(), BASELINE_TOPIC, s.delivery(), s.groupId()));
     }
   }
 

@@ -40,8 +40,8 @@ import picocli.CommandLine.Spec;
         "uncommitted records too; --read-committed shows only what exactly-once jobs committed.",
         ""})
 final class ConsumeCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
-  String bootstrap;
+  @picocli.CommandLine.Mixin
+  io.convexstream.jobs.KafkaOptions kafkaOptions;
 
   @Option(names = "--topic", required = true, description = "Topic: full name or short (parameters, expert-biases, portfolio-decisions, ...).")
   String topic;
@@ -144,11 +144,10 @@ final class ConsumeCommand implements Callable<Integer> {
   }
 
   private KafkaConsumer<byte[], byte[]> consumer() {
-    return new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+    return new KafkaConsumer<>(kafkaOptions.connection().config(Map.of(
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted",
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES)),
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 }

@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
         "code is then 1. Blank lines are skipped. Input: --file, or standard input.",
         ""})
 final class ProduceCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
-  String bootstrap;
+  @picocli.CommandLine.Mixin
+  io.convexstream.jobs.KafkaOptions kafkaOptions;
 
   @Option(names = "--topic", required = true, description = "Topic: full name or short (gradients, router-loads, market-bars, ...).")
   String topic;
@@ -58,7 +58,7 @@ final class ProduceCommand implements Callable<Integer> {
     long refused = 0;
     try (BufferedReader in = file == null ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
         : Files.newBufferedReader(file);
-        TopicClient kafka = new TopicClient(bootstrap)) {
+        TopicClient kafka = new TopicClient(kafkaOptions.connection())) {
       String line;
       long n = 0;
       while ((line = in.readLine()) != null) {

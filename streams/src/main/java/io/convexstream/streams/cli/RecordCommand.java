@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
         "now (read_committed).",
         ""})
 final class RecordCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
-  String bootstrap;
+  @picocli.CommandLine.Mixin
+  io.convexstream.jobs.KafkaOptions kafkaOptions;
 
   @Option(names = "--topics", required = true, split = ",", description = "Topics to record, comma separated.")
   List<String> topics;
@@ -33,7 +33,7 @@ final class RecordCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Recorder.record(bootstrap, topics, out, timeout)
+    Recorder.record(kafkaOptions.connection(), topics, out, timeout)
         .forEach((topic, n) -> System.out.printf("recorded %d messages of %s into %s%n", n, topic, out));
     return 0;
   }

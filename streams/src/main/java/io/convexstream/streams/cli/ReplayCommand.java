@@ -35,8 +35,8 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--in", required = true, description = "Recording directory.")
   Path in;
 
-  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
-  String bootstrap;
+  @picocli.CommandLine.Mixin
+  io.convexstream.jobs.KafkaOptions kafkaOptions;
 
   @Option(names = "--topics", split = ",", description = "Recorded topics to replay (default: all of them).")
   List<String> topics = List.of();
@@ -62,13 +62,13 @@ final class ReplayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (createTopics) {
-      System.out.println("created topics: " + TopicAdmin.createAll(bootstrap));
+      System.out.println("created topics: " + TopicAdmin.createAll(kafkaOptions.connection()));
     }
     long fromMillis = from == null ? Long.MIN_VALUE : from.toEpochMilli();
     long toMillis = to == null ? Long.MAX_VALUE : to.toEpochMilli();
     if (job == null) {
       Replayer.Options o = new Replayer.Options(Replayer.Options.parseSpeed(speed), fromMillis, toMillis);
-      Replayer.replay(bootstrap, in, topics, o, n -> System.out.println("replayed " + n + " messages"))
+      Replayer.replay(kafkaOptions.connection(), in, topics, o, n -> System.out.println("replayed " + n + " messages"))
           .forEach((topic, n) -> System.out.printf("replayed %d messages into %s%n", n, topic));
       return 0;
     }
@@ -80,8 +80,8 @@ final class ReplayCommand implements Callable<Integer> {
     jobOptions.put(JobOptions.REPLAY_DIR.key(), in.toAbsolutePath().toString());
     jobOptions.put(JobOptions.REPLAY_FROM.key(), Long.toString(fromMillis));
     jobOptions.put(JobOptions.REPLAY_TO.key(), Long.toString(toMillis));
-    JobSettings settings = new JobSettings(bootstrap, "convexstream-replay-" + job, true, DeliveryGuarantee.EXACTLY_ONCE,
-        Duration.ofSeconds(2), 2, jobOptions);
+    JobSettings settings = new JobSettings(kafkaOptions.connection(), "convexstream-replay-" + job, true, DeliveryGuarantee.EXACTLY_ONCE,
+        Duration.ofSeconds(2), 2, jobOptions, null);
     try (LocalFlinkCluster cluster = LocalFlinkCluster.start(8081, 4)) {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       Jobs.prepare(env, streamJob, settings);

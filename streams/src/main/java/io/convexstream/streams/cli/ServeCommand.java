@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
         "  GET /health, /ready, /fresh (503 once an output topic had no record for --stale-after)",
         ""})
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
-  String bootstrap;
+  @picocli.CommandLine.Mixin
+  io.convexstream.jobs.KafkaOptions kafkaOptions;
 
   @Option(names = "--port", defaultValue = "8090", description = "HTTP port (default: ${DEFAULT-VALUE}).")
   int port;
@@ -44,7 +44,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ServingView view = ServingView.start(bootstrap, applicationId, stateDir, history);
+    ServingView view = ServingView.start(kafkaOptions.connection(), applicationId, stateDir, history);
     ServingHttp http = ServingHttp.start(view, port, staleAfter);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       http.close();

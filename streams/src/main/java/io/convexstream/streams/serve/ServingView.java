@@ -1,5 +1,6 @@
 package io.convexstream.streams.serve;
 
+import io.convexstream.connectors.kafka.KafkaConnection;
 import io.convexstream.connectors.kafka.Topic;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.PortfolioDecision;
@@ -116,10 +117,14 @@ public final class ServingView implements AutoCloseable {
 
   /** Starts the view; it is ready (see {@link #ready()}) once it runs and has read what its inputs held at start. */
   public static ServingView start(String bootstrapServers, String applicationId, Path stateDir, int history) {
-    Map<TopicPartition, Long> startEnds = committedEnds(bootstrapServers);
-    Properties p = new Properties();
+    return start(KafkaConnection.to(bootstrapServers), applicationId, stateDir, history);
+  }
+
+  /** {@link #start(String, String, Path, int)} with the client properties of {@code kafka} (security). */
+  public static ServingView start(KafkaConnection kafka, String applicationId, Path stateDir, int history) {
+    Map<TopicPartition, Long> startEnds = committedEnds(kafka);
+    Properties p = kafka.properties(Map.of()); // its client properties apply to the Streams' consumers, producers and admin
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
     // the jobs publish transactionally: only committed outputs are served
@@ -132,12 +137,12 @@ public final class ServingView implements AutoCloseable {
     KafkaStreams streams = new KafkaStreams(topology(history, STORE_VALUE_BYTES), p);
     streams.start();
     return new ServingView(streams, history, startEnds,
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)), applicationId);
+        Admin.create(kafka.config(Map.of())), applicationId);
   }
 
   /** The end offsets a read_committed consumer sees now (the last stable offsets) of every output partition. */
-  private static Map<TopicPartition, Long> committedEnds(String bootstrapServers) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+  private static Map<TopicPartition, Long> committedEnds(KafkaConnection kafka) {
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
       List<String> topics = INPUTS.stream().map(Topic::topicName).toList();
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
@@ -150,7 +155,8 @@ public final class ServingView implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading the end offsets of the output topics", e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot read the end offsets of the output topics at " + bootstrapServers + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot read the end offsets of the output topics at " + kafka.bootstrapServers() + ": "
+          + e.getMessage(), e);
     }
   }
 

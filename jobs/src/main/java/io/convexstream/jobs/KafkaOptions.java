@@ -1,0 +1,24 @@
+package io.convexstream.jobs;
+
+import io.convexstream.connectors.kafka.KafkaConnection;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The Kafka options every command that talks to a cluster takes: where it is, and the client properties for it. */
+public final class KafkaOptions {
+  @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, e.g. kafka:9092.")
+  String bootstrap;
+
+  @Option(names = "--kafka-config", paramLabel = "FILE", description = {
+      "Kafka client properties (security.protocol, sasl.*, ssl.*, ...) for every client this command creates: a standard",
+      "properties file. Default: the file named by $" + KafkaConnection.CONFIG_FILE_ENV + "; each $"
+          + KafkaConnection.PROPERTY_ENV_PREFIX + "<NAME> variable sets one more (e.g. "
+          + KafkaConnection.PROPERTY_ENV_PREFIX + "SECURITY_PROTOCOL=SASL_SSL). Secrets never show in the job's Flink",
+      "configuration, its parameters or --dry-run (docs/SECURITY.md)."})
+  Path config;
+
+  /** The connection: bootstrap servers and client properties. */
+  public KafkaConnection connection() {
+    return KafkaConnection.of(bootstrap, config, System.getenv());
+  }
+}
