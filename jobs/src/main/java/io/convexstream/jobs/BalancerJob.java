@@ -88,6 +88,16 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
   }
 
   @Override
+  public java.util.List<Topic> inputs(java.util.Map<String, String> options) {
+    return java.util.List.of(input);
+  }
+
+  @Override
+  public java.util.List<Topic> outputs() {
+    return java.util.List.of(Topic.EXPERT_BIASES, Topic.PLACEMENT_PLANS);
+  }
+
+  @Override
   public String name() {
     return name;
   }

@@ -84,6 +84,16 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
   }
 
   @Override
+  public java.util.List<Topic> inputs(java.util.Map<String, String> options) {
+    return java.util.List.of(input);
+  }
+
+  @Override
+  public java.util.List<Topic> outputs() {
+    return java.util.List.of(Topic.PARAMETERS);
+  }
+
+  @Override
   public String name() {
     return name;
   }

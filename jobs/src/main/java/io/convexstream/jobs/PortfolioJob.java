@@ -73,6 +73,16 @@ public final class PortfolioJob implements StreamJob {
   }
 
   @Override
+  public List<Topic> inputs(Map<String, String> options) {
+    return List.of(options().parse(options).get(MARKET_INPUT) == MarketInput.BARS ? Topic.MARKET_BARS : Topic.MARKET_TICKS);
+  }
+
+  @Override
+  public List<Topic> outputs() {
+    return List.of(Topic.PORTFOLIO_DECISIONS);
+  }
+
+  @Override
   public String name() {
     return NAME;
   }

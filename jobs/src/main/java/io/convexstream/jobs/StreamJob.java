@@ -13,6 +13,12 @@ public interface StreamJob {
   /** The options ({@code --set KEY=VALUE}) this job takes; {@link Jobs#prepare} checks them before building. */
   JobOptions options();
 
+  /** The topics it reads with these (checked) options. */
+  java.util.List<io.convexstream.connectors.kafka.Topic> inputs(java.util.Map<String, String> options);
+
+  /** The topics it writes, besides the dead letters every job writes. */
+  java.util.List<io.convexstream.connectors.kafka.Topic> outputs();
+
   /** Adds sources, operators and sinks to {@code env} (checkpointing is set by the caller). */
   void build(StreamExecutionEnvironment env, JobSettings settings);
 }

@@ -57,6 +57,7 @@ class JobOptionsTest {
         .hasMessageStartingWith("portfolio portfolio: unknown combiner 'majority'");
     assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "endOfFeedMs", "-1")))
         .hasMessage("endOfFeedMs must be ≥ 0");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "haltMs", "-5"))).hasMessage("haltMs must be ≥ 0");
     prepare("portfolio", Map.of("portfolio.assets", "A,B", "endOfFeedMs", "30000"));
   }
 

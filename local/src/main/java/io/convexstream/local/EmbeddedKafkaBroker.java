@@ -1,5 +1,6 @@
 package io.convexstream.local;
 
+import io.convexstream.connectors.kafka.KafkaConnection;
 import io.convexstream.connectors.kafka.Topic;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -34,16 +40,23 @@ import org.apache.kafka.server.common.MetadataVersion;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final String CONTROLLER = "CONTROLLER";
 
+  /** The SCRAM mechanism of the secured broker's listener. */
+  public static final String SCRAM = "SCRAM-SHA-512";
+  /** The secured broker's super user (its password is random per broker). */
+  public static final String ADMIN = "admin";
+
   private final Path dataDir;
   private final boolean temporary;
   private final int port;
   private final KafkaRaftServer server;
+  private final String adminPassword; // null: PLAINTEXT, no authorization
 
-  private EmbeddedKafkaBroker(Path dataDir, boolean temporary, int port, KafkaRaftServer server) {
+  private EmbeddedKafkaBroker(Path dataDir, boolean temporary, int port, KafkaRaftServer server, String adminPassword) {
     this.dataDir = dataDir;
     this.temporary = temporary;
     this.port = port;
     this.server = server;
+    this.adminPassword = adminPassword;
   }
 
   /** Starts a broker on a free loopback port. */
@@ -54,7 +67,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** Starts a broker on {@code port} (0: any free port) with temporary data and waits until it serves requests. */
   public static EmbeddedKafkaBroker start(int port) {
     try {
-      return start(port, Files.createTempDirectory("convexstream-kafka-"), true);
+      return start(port, Files.createTempDirectory("convexstream-kafka-"), true, null);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Starts a secured broker on {@code port} (0: any free port) with temporary data: one SASL_PLAINTEXT
+   * listener with SCRAM-SHA-512, the standard authorizer, and no access without an ACL. Its super
+   * user {@value #ADMIN} (random password, {@link #adminConnection()}) creates users ({@link
+   * #createUser}) and their ACLs ({@link #allow}). For trials and tests of least-privilege setups;
+   * production clusters add TLS (docs/SECURITY.md).
+   */
+  public static EmbeddedKafkaBroker startSecure(int port) {
+    try {
+      return start(port, Files.createTempDirectory("convexstream-kafka-"), true, java.util.UUID.randomUUID().toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -66,10 +94,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * offsets, transactions and cluster id. Nothing is deleted when it stops.
    */
   public static EmbeddedKafkaBroker start(int port, Path dataDir) {
-    return start(port, dataDir, false);
+    return start(port, dataDir, false, null);
   }
 
-  private static EmbeddedKafkaBroker start(int port, Path dir, boolean temporary) {
+  private static EmbeddedKafkaBroker start(int port, Path dir, boolean temporary, String adminPassword) {
     int brokerPort = port == 0 ? freePort() : port;
     String logDir = dir.resolve("log").toString();
     boolean formatted = Files.exists(dir.resolve("log").resolve("meta.properties"));
@@ -100,11 +128,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // the catalogue's topics take messages up to Topic.MAX_MESSAGE_BYTES; other topics too (serving changelogs)
         Map.entry("message.max.bytes", String.valueOf(Topic.MAX_MESSAGE_BYTES)),
         Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));
+    if (adminPassword != null) {
+      String listener = "SASL_PLAINTEXT";
+      props.put("listeners", listener + "://127.0.0.1:" + brokerPort + "," + CONTROLLER + "://127.0.0.1:" + controllerPort);
+      props.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
+      props.put("listener.security.protocol.map", listener + ":SASL_PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+      props.put("inter.broker.listener.name", listener);
+      props.put("sasl.enabled.mechanisms", SCRAM);
+      props.put("sasl.mechanism.inter.broker.protocol", SCRAM);
+      props.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", jaas(ADMIN, adminPassword));
+      props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      props.put("allow.everyone.if.no.acl.found", "false");
+      // the broker's own connections to its controller come in on the loopback PLAINTEXT controller listener, as ANONYMOUS
+      props.put("super.users", "User:" + ADMIN + ";User:ANONYMOUS");
+    }
     if (!formatted) { // else the log, and with it the cluster id, are kept
-      format(dir, logDir, temporary);
+      format(dir, logDir, temporary, adminPassword);
     }
     KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
-    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, temporary, brokerPort, server);
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, temporary, brokerPort, server, adminPassword);
     try {
       server.startup();
       broker.awaitReady(Duration.ofSeconds(60));
@@ -115,9 +157,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return broker;
   }
 
-  private static void format(Path dir, String logDir, boolean temporary) {
+  private static void format(Path dir, String logDir, boolean temporary, String adminPassword) {
     try {
-      new Formatter()
+      Formatter formatter = new Formatter();
+      if (adminPassword != null) { // the super user's credential must exist before the broker's first inter-broker login
+        formatter.setScramArguments(List.of(SCRAM + "=[name=" + ADMIN + ",password=" + adminPassword + "]"));
+      }
+      formatter
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .setNodeId(1)
           .setClusterId(Uuid.randomUuid().toString())
@@ -155,13 +201,63 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /** How the super user connects: the plain connection for an unsecured broker. */
+  public KafkaConnection adminConnection() {
+    return adminPassword == null ? KafkaConnection.to(bootstrapServers()) : connection(ADMIN, adminPassword);
+  }
+
+  /** How user {@code name} connects to the secured broker with {@code password} (SASL_PLAINTEXT, SCRAM-SHA-512). */
+  public KafkaConnection connection(String name, String password) {
+    return new KafkaConnection(bootstrapServers(), clientProperties(name, password));
+  }
+
+  /** The client properties of user {@code name} on this secured broker, as a --kafka-config file holds them. */
+  public static Map<String, String> clientProperties(String name, String password) {
+    return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", SCRAM, "sasl.jaas.config", jaas(name, password));
+  }
+
+  /** Creates (or updates) SCRAM user {@code name} on the secured broker. */
+  public void createUser(String name, String password) {
+    try (Admin admin = Admin.create(adminConnection().config(Map.of()))) {
+      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(name,
+          new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);
+      awaitCredential(admin, name);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create user " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Grants {@code acls} on the secured broker. */
+  public void allow(java.util.Collection<AclBinding> acls) {
+    try (Admin admin = Admin.create(adminConnection().config(Map.of()))) {
+      admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create ACLs: " + e.getMessage(), e);
+    }
+  }
+
+  /** A new credential takes effect through the metadata log: wait until the broker describes it. */
+  private static void awaitCredential(Admin admin, String name) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (admin.describeUserScramCredentials(List.of(name)).all().get(30, TimeUnit.SECONDS).get(name) == null) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("credential of " + name + " not visible");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static String jaas(String name, String password) {
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + name + "\" password=\"" + password + "\";";
+  }
+
   public Path dataDir() {
     return dataDir;
   }
 
   private void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+    try (Admin admin = Admin.create(adminConnection().config(Map.of()))) {
       while (true) {
         try {
           if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {

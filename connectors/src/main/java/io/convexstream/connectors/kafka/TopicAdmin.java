@@ -42,6 +42,49 @@ public final class TopicAdmin {
     }
   }
 
+  /**
+   * Fails with one line naming what is missing when the client may not read {@code reads} or write
+   * {@code writes} (the cluster's authorized operations for it; nothing to check on a cluster without
+   * an authorizer): a job started anyway would fail and restart in a loop on the first record.
+   */
+  public static void checkAccess(KafkaConnection kafka, Collection<Topic> reads, Collection<Topic> writes) {
+    Map<String, org.apache.kafka.common.acl.AclOperation> needed = new java.util.LinkedHashMap<>();
+    reads.forEach(t -> needed.put(t.topicName(), org.apache.kafka.common.acl.AclOperation.READ));
+    writes.forEach(t -> needed.put(t.topicName(), org.apache.kafka.common.acl.AclOperation.WRITE));
+    List<String> missing = new ArrayList<>();
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
+      for (var e : needed.entrySet()) {
+        Set<org.apache.kafka.common.acl.AclOperation> allowed;
+        try {
+          allowed = admin.describeTopics(List.of(e.getKey()),
+              new org.apache.kafka.clients.admin.DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames()
+              .get(30, TimeUnit.SECONDS).get(e.getKey()).authorizedOperations();
+        } catch (ExecutionException x) {
+          if (x.getCause() instanceof org.apache.kafka.common.errors.TopicAuthorizationException) {
+            allowed = Set.of(); // not even visible
+          } else if (x.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+            missing.add("topic " + e.getKey() + " (it does not exist)");
+            continue;
+          } else {
+            throw x;
+          }
+        }
+        if (allowed != null && !allowed.contains(e.getValue()) && !allowed.contains(org.apache.kafka.common.acl.AclOperation.ALL)) {
+          missing.add(e.getValue() + " " + e.getKey()); // null: a cluster without an authorizer
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking access to " + needed.keySet(), e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot check access to " + needed.keySet() + ": " + e.getMessage(), e);
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("the Kafka cluster at " + kafka.bootstrapServers() + " does not let this client " + missing
+          + "; grant the job's ACLs (docs/SECURITY.md)");
+    }
+  }
+
   /** The topics on which consumer group {@code groupId} has committed offsets (none for an unknown group). */
   public static Set<String> topicsWithCommittedOffsets(KafkaConnection kafka, String groupId) {
     try (Admin admin = Admin.create(kafka.config(Map.of()))) {

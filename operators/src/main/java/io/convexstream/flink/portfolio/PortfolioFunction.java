@@ -94,8 +94,10 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
    */
   public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading, long endOfFeedMillis,
       long outOfOrderMillis, long haltMillis) {
-    if (endOfFeedMillis < 0 || outOfOrderMillis < 0 || haltMillis < 0) {
-      throw new IllegalArgumentException("endOfFeedMs, outOfOrderMs and haltMs must be ≥ 0");
+    for (var o : Map.of("endOfFeedMs", endOfFeedMillis, "outOfOrderMs", outOfOrderMillis, "haltMs", haltMillis).entrySet()) {
+      if (o.getValue() < 0) {
+        throw new IllegalArgumentException(o.getKey() + " must be ≥ 0");
+      }
     }
     this.endOfFeedMillis = endOfFeedMillis;
     this.outOfOrderMillis = outOfOrderMillis;

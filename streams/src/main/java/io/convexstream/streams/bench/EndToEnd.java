@@ -87,6 +87,16 @@ public final class EndToEnd {
     }
 
     @Override
+    public List<Topic> inputs(Map<String, String> options) {
+      return List.of(input);
+    }
+
+    @Override
+    public List<Topic> outputs() {
+      return List.of(); // a topic outside the catalogue
+    }
+
+    @Override
     public String description() {
       return "copies " + input.topicName() + " to " + BASELINE_TOPIC;
     }

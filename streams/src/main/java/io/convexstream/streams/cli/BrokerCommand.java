@@ -18,6 +18,11 @@ import picocli.CommandLine.Option;
         "With --data-dir its log, cluster id, committed offsets and transactions survive a restart",
         "(jobs reading and writing it go on, exactly once); without, they live in a temporary",
         "directory removed when it stops (Ctrl-C).",
+        "",
+        "--secure: SASL/SCRAM-SHA-512 and ACLs, nothing allowed without one. It creates the super",
+        "user admin and one user per job (convexstream-<job>) with exactly the job's ACLs (docs/SECURITY.md),",
+        "and writes each one's client properties to --users-dir: run a job with",
+        "--kafka-config DIR/convexstream-<job>.properties, produce and consume with DIR/admin.properties.",
         ""})
 final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "9092", description = "Listener port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
@@ -26,14 +31,49 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Keep the broker's data here, across restarts (default: a temporary directory).")
   Path dataDir;
 
+  @Option(names = "--secure", description = "SASL/SCRAM and ACLs, a user per job (temporary data only).")
+  boolean secure;
+
+  @Option(names = "--users-dir", defaultValue = "secure-broker-users", description = "With --secure: where to write the users' client properties (default: ${DEFAULT-VALUE}).")
+  Path usersDir;
+
   @Override
   public Integer call() throws Exception {
-    EmbeddedKafkaBroker broker = dataDir == null ? EmbeddedKafkaBroker.start(port) : EmbeddedKafkaBroker.start(port, dataDir);
+    if (secure && dataDir != null) {
+      throw new IllegalArgumentException("--secure runs on temporary data only (its passwords are new each time)");
+    }
+    EmbeddedKafkaBroker broker = secure ? EmbeddedKafkaBroker.startSecure(port)
+        : dataDir == null ? EmbeddedKafkaBroker.start(port) : EmbeddedKafkaBroker.start(port, dataDir);
     Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "convexstream-broker-shutdown"));
-    System.out.println("created topics: " + TopicAdmin.createAll(broker.bootstrapServers()));
+    System.out.println("created topics: " + TopicAdmin.createAll(broker.adminConnection()));
+    if (secure) {
+      java.nio.file.Files.createDirectories(usersDir);
+      write(usersDir.resolve("admin.properties"), broker.adminConnection().clientProperties());
+      for (var user : io.convexstream.jobs.JobAccess.defaultUsers().entrySet()) {
+        String password = java.util.UUID.randomUUID().toString();
+        broker.createUser(user.getKey(), password);
+        broker.allow(user.getValue());
+        write(usersDir.resolve(user.getKey() + ".properties"), EmbeddedKafkaBroker.clientProperties(user.getKey(), password));
+      }
+      System.out.println("users (SASL_PLAINTEXT, " + EmbeddedKafkaBroker.SCRAM + "): admin and " + io.convexstream.jobs.JobAccess.defaultUsers().keySet()
+          + "; their client properties are in " + usersDir + " (pass one with --kafka-config)");
+    }
     System.out.println("Kafka: " + broker.bootstrapServers() + (dataDir == null ? "  (Ctrl-C stops it and removes its data)"
         : "  (data in " + dataDir + "; Ctrl-C stops it, a restart with the same --data-dir goes on from there)"));
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  private static void write(Path file, java.util.Map<String, String> properties) throws java.io.IOException {
+    java.util.Properties p = new java.util.Properties();
+    p.putAll(properties);
+    try (var out = java.nio.file.Files.newBufferedWriter(file)) {
+      p.store(out, "Kafka client properties for convexstream --kafka-config");
+    }
+    try {
+      java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: the file keeps the default permissions
+    }
   }
 }

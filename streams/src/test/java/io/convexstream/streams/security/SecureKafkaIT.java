@@ -1,0 +1,130 @@
+package io.convexstream.streams.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.convexstream.connectors.kafka.KafkaConnection;
+import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.connectors.kafka.TopicAdmin;
+import io.convexstream.connectors.kafka.TopicClient;
+import io.convexstream.jobs.JobAccess;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.local.FlinkRest;
+import io.convexstream.jobs.local.LocalFlinkCluster;
+import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.streams.cli.ConvexStreamCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A job on a secured broker (SASL/SCRAM, ACLs, nothing allowed without one) as a least-privilege
+ * user: `run` checks the user's access before it submits, the job runs exactly once with only the
+ * job's ACLs (JobAccess), and a wrong password, a user without ACLs and a user missing one ACL are
+ * each refused by `run` with one line, before anything runs; a client without the right ACL cannot
+ * write an input topic.
+ */
+class SecureKafkaIT {
+  @Test
+  void aJobRunsWithItsOwnAclsAndNothingElseGetsIn(@TempDir Path dir) throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0);
+        LocalFlinkCluster flink = LocalFlinkCluster.start(0, 4)) {
+      KafkaConnection admin = broker.adminConnection();
+      TopicAdmin.createAll(admin);
+      String flinkAddress = flink.restAddress().getHost() + ":" + flink.restAddress().getPort();
+      JobSettings settings = new JobSettings(admin, "convexstream-secure-gradients", false, DeliveryGuarantee.EXACTLY_ONCE,
+          Duration.ofSeconds(1), 2, Map.of(), "secure-gradients");
+      List<AclBinding> acls = JobAccess.acls("User:gradients-job", LearnerJob.gradients(), settings);
+      broker.createUser("gradients-job", "right-password");
+      broker.allow(acls);
+      Path job = properties(dir, "job", EmbeddedKafkaBroker.clientProperties("gradients-job", "right-password"));
+
+      // refused before anything runs, one line each
+      Path wrong = properties(dir, "wrong", EmbeddedKafkaBroker.clientProperties("gradients-job", "wrong-password"));
+      assertThat(fails("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config", wrong.toString(), "--job", "gradients",
+          "--flink", flinkAddress, "--name", "secure-gradients"))
+          .startsWith("error: the Kafka cluster at " + broker.bootstrapServers() + " refuses this client").contains("Authentication failed")
+          .doesNotContain("wrong-password");
+      broker.createUser("no-acls", "pw-no-acls");
+      assertThat(fails("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config",
+          properties(dir, "no-acls", EmbeddedKafkaBroker.clientProperties("no-acls", "pw-no-acls")).toString(), "--job", "gradients",
+          "--flink", flinkAddress, "--name", "secure-gradients"))
+          .isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers() + " does not let this client [READ convexstream.gradients, "
+              + "WRITE convexstream.parameters, WRITE convexstream.dead-letters]; grant the job's ACLs (docs/SECURITY.md)");
+      broker.createUser("almost", "pw-almost");
+      broker.allow(JobAccess.acls("User:almost", LearnerJob.gradients(), settings).stream()
+          .filter(b -> !(b.pattern().name().equals(Topic.PARAMETERS.topicName()) && b.entry().operation() == AclOperation.WRITE)).toList());
+      assertThat(fails("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config",
+          properties(dir, "almost", EmbeddedKafkaBroker.clientProperties("almost", "pw-almost")).toString(), "--job", "gradients",
+          "--flink", flinkAddress, "--name", "secure-gradients"))
+          .isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers() + " does not let this client [WRITE convexstream.parameters]; "
+              + "grant the job's ACLs (docs/SECURITY.md)");
+      assertThat(flink.restAddress()).isNotNull();
+      assertThat(new FlinkRest(flink.restAddress()).unfinishedJobsNamed("convexstream secure-gradients")).isEmpty();
+
+      // the least-privilege user runs the job; the admin feeds and reads it
+      StringWriter out = new StringWriter();
+      CommandLine cli = ConvexStreamCli.commandLine();
+      cli.setOut(new PrintWriter(out));
+      assertThat(cli.execute("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config", job.toString(), "--job", "gradients",
+          "--flink", flinkAddress, "--name", "secure-gradients", "--checkpoint-interval", "PT0.5S", "--set", "learner=ogd")).isZero();
+      try (TopicClient kafka = new TopicClient(admin)) {
+        for (long t = 1; t <= 20; t++) {
+          kafka.send(Topic.GRADIENTS, "secure", new Gradient("secure", t, "w", new NumericVector(2, null, List.of(0.1, -0.1)), null, null,
+              Instant.EPOCH));
+        }
+        kafka.flush();
+        List<ParameterUpdate> published = kafka.read(Topic.PARAMETERS, ParameterUpdate.class, u -> u.getModelId().equals("secure"), 20,
+            Duration.ofSeconds(60));
+        assertThat(published).extracting(ParameterUpdate::getVersion).containsExactlyElementsOf(
+            java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList()); // read_committed: exactly once
+      }
+      FlinkRest rest = new FlinkRest(flink.restAddress());
+      String id = rest.unfinishedJobsNamed("convexstream secure-gradients").get(0);
+      assertThat(rest.get("/jobs/" + id + "/exceptions").get("exceptionHistory").get("entries")).isEmpty();
+
+      // the job's user may not write its own input; a client without credentials gets no answer at all
+      try (TopicClient asJob = new TopicClient(broker.connection("gradients-job", "right-password"))) {
+        asJob.send(Topic.GRADIENTS, "secure", new Gradient("secure", 21L, "w", new NumericVector(2, null, List.of(0.1, -0.1)), null, null,
+            Instant.EPOCH));
+        assertThatThrownBy(asJob::flush).hasMessageContaining("Not authorized to access topics: [convexstream.gradients]");
+      }
+      assertThat(fails("run", "--bootstrap", broker.bootstrapServers(), "--job", "gradients", "--flink", flinkAddress, "--name", "anon"))
+          .isEqualTo("error: no Kafka broker answers at " + broker.bootstrapServers() + " within 10 s");
+    }
+  }
+
+  private static Path properties(Path dir, String name, Map<String, String> props) throws Exception {
+    Properties p = new Properties();
+    p.putAll(props);
+    Path file = dir.resolve(name + ".properties");
+    try (var out = Files.newBufferedWriter(file)) {
+      p.store(out, null);
+    }
+    return file;
+  }
+
+  private static String fails(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = ConvexStreamCli.commandLine();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).as("exit code of %s", List.of(args)).isEqualTo(2);
+    return err.toString().strip();
+  }
+}
