@@ -119,6 +119,53 @@ class DeployManifestsTest {
     assertThat(gradients).contains("external-resource.gpu.kubernetes.config-key: nvidia.com/gpu");
   }
 
+  /**
+   * The Strimzi users are what the jobs' topics generate, and every component reaches Kafka on the
+   * TLS + SCRAM listener as its own user: each FlinkDeployment's JAAS config comes from the Secret of
+   * user convexstream-<its job>, the serving view's from convexstream-serving, and those users exist.
+   */
+  @Test
+  void componentsReachKafkaAsTheirOwnLeastPrivilegeUsers() throws Exception {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(ConvexStreamCli.commandLine().execute("topics", "--strimzi-users")).isZero();
+    } finally {
+      System.setOut(stdout);
+    }
+    String users = Files.readString(DEPLOY.resolve("kubernetes/kafka/users.yaml"));
+    assertThat(users).as("deploy/kubernetes/kafka/users.yaml is `convexstream topics --strimzi-users` output")
+        .isEqualTo(captured.toString(StandardCharsets.UTF_8));
+    Set<String> userNames = new HashSet<>();
+    for (Object doc : new Yaml().loadAll(users)) {
+      userNames.add((String) map(map(doc).get("metadata")).get("name"));
+    }
+    assertThat(userNames).contains("convexstream-serving", "convexstream-clients");
+    Map<String, Object> kafka = null;
+    for (Object doc : new Yaml().loadAll(Files.readString(DEPLOY.resolve("kubernetes/kafka/kafka.yaml")))) {
+      if (map(doc).get("kind").equals("Kafka")) {
+        kafka = map(map(map(doc).get("spec")).get("kafka"));
+      }
+    }
+    assertThat(kafka.get("listeners").toString()).contains("port=9093", "tls=true", "type=scram-sha-512").doesNotContain("tls=false");
+    assertThat(kafka.get("authorization").toString()).contains("type=simple");
+
+    List<Path> manifests = new ArrayList<>();
+    try (Stream<Path> files = Files.list(DEPLOY.resolve("kubernetes/flink"))) {
+      files.filter(p -> p.toString().endsWith(".yaml")).forEach(manifests::add);
+    }
+    manifests.add(DEPLOY.resolve("kubernetes/serving.yaml"));
+    for (Path f : manifests) {
+      String text = Files.readString(f);
+      Matcher job = Pattern.compile("\"--job\", \"([a-z-]+)\"").matcher(text);
+      String user = job.find() ? "convexstream-" + job.group(1) : "convexstream-serving";
+      assertThat(text).as(f.toString()).contains("convexstream-kafka-bootstrap:9093").doesNotContain(":9092")
+          .contains("secretKeyRef: {name: " + user + ", key: sasl.jaas.config}", "value: SASL_SSL", "secretName: convexstream-cluster-ca-cert");
+      assertThat(userNames).as(f + " runs as").contains(user);
+    }
+  }
+
   @Test
   void strimziTopicsAreWhatTheCatalogueGenerates() throws Exception {
     PrintStream stdout = System.out;
