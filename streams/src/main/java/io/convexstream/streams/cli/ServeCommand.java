@@ -21,6 +21,10 @@ import picocli.CommandLine.Option;
         "  GET /moe/{model}/layers/{layer}[/history?n=N]",
         "  GET /portfolios/{portfolio}  and  /portfolios/{p}/strategies/{s}/history?n=N",
         "  GET /health, /ready, /fresh (503 once an output topic had no record for --stale-after)",
+        "",
+        "It listens on 127.0.0.1 unless --bind says otherwise. With --token-file every request but",
+        "/health and /ready needs 'Authorization: Bearer <one of the file's tokens>' (401 without, 403",
+        "with another); with --tls-keystore it speaks HTTPS.",
         ""})
 final class ServeCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
@@ -42,15 +46,41 @@ final class ServeCommand implements Callable<Integer> {
       "had no record for this long, ISO-8601 (default: ${DEFAULT-VALUE})."})
   java.time.Duration staleAfter;
 
+  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--token-file", description = "Bearer tokens, one per line ('#' comments): requests must carry one (a Kubernetes Secret mounted as a file).")
+  Path tokenFile;
+
+  @Option(names = "--tls-keystore", description = "PKCS12 keystore with the server's key and certificate: serve HTTPS.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-password-file", description = "File holding the keystore's password (first line).")
+  Path tlsPasswordFile;
+
   @Override
   public Integer call() throws Exception {
+    java.util.Set<String> tokens = new java.util.HashSet<>();
+    if (tokenFile != null) {
+      for (String line : java.nio.file.Files.readAllLines(tokenFile)) {
+        if (!line.isBlank() && !line.strip().startsWith("#")) {
+          tokens.add(line.strip());
+        }
+      }
+      if (tokens.isEmpty()) {
+        throw new IllegalArgumentException("--token-file " + tokenFile + " holds no token");
+      }
+    }
+    javax.net.ssl.SSLContext tls = tlsKeystore == null ? null : ServingHttp.tls(tlsKeystore,
+        tlsPasswordFile == null ? new char[0] : java.nio.file.Files.readAllLines(tlsPasswordFile).get(0).strip().toCharArray());
     ServingView view = ServingView.start(kafkaOptions.connection(), applicationId, stateDir, history);
-    ServingHttp http = ServingHttp.start(view, port, staleAfter);
+    ServingHttp http = ServingHttp.start(view, new ServingHttp.Options(bind, port, staleAfter, tokens, tls));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       http.close();
       view.close();
     }, "convexstream-serve-shutdown"));
-    System.out.println("serving view: " + http.address() + "  (ready: " + http.address() + "/ready; Ctrl-C stops)");
+    System.out.println("serving view: " + http.address() + " on " + bind + (tokens.isEmpty() ? "" : ", bearer tokens required")
+        + "  (ready: " + http.address() + "/ready; Ctrl-C stops)");
     new CountDownLatch(1).await();
     return 0;
   }

@@ -41,25 +41,50 @@ public final class ServingHttp implements AutoCloseable {
   /** Default of /fresh: ten minutes without a record on a written output topic is stale. */
   public static final java.time.Duration DEFAULT_STALE_AFTER = java.time.Duration.ofMinutes(10);
 
+  /**
+   * How the view is served: the address to bind ({@code 127.0.0.1} unless told: anything wider is a
+   * decision), the port (0: any free one), when /fresh calls an output stale, the bearer tokens a
+   * request must carry (empty: none needed) and TLS (null: plain HTTP). /health and /ready answer
+   * without a token: they reveal nothing and probes call them.
+   */
+  public record Options(String bind, int port, java.time.Duration staleAfter, java.util.Set<String> tokens, javax.net.ssl.SSLContext tls) {
+    public Options {
+      tokens = java.util.Set.copyOf(tokens);
+    }
+
+    /** Loopback only, no token, plain HTTP: local use, the demo, tests. */
+    public static Options local(int port) {
+      return new Options("127.0.0.1", port, DEFAULT_STALE_AFTER, java.util.Set.of(), null);
+    }
+  }
+
   private final ServingView view;
   private final HttpServer server;
-  private final java.time.Duration staleAfter;
+  private final Options options;
 
-  private ServingHttp(ServingView view, HttpServer server, java.time.Duration staleAfter) {
+  private ServingHttp(ServingView view, HttpServer server, Options options) {
     this.view = view;
     this.server = server;
-    this.staleAfter = staleAfter;
+    this.options = options;
   }
 
-  /** Serves {@code view} on {@code port} (0: any free port) of all interfaces. */
+  /** Serves {@code view} on {@code port} (0: any free port) of the loopback interface, without authentication. */
   public static ServingHttp start(ServingView view, int port) throws IOException {
-    return start(view, port, DEFAULT_STALE_AFTER);
+    return start(view, Options.local(port));
   }
 
-  /** Like {@link #start(ServingView, int)}; /fresh answers 503 once an output topic had no record for {@code staleAfter}. */
-  public static ServingHttp start(ServingView view, int port, java.time.Duration staleAfter) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-    ServingHttp http = new ServingHttp(view, server, staleAfter);
+  /** Serves {@code view} as {@code options} say. */
+  public static ServingHttp start(ServingView view, Options options) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(options.bind(), options.port());
+    HttpServer server;
+    if (options.tls() != null) {
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 0);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(options.tls()));
+      server = https;
+    } else {
+      server = HttpServer.create(address, 0);
+    }
+    ServingHttp http = new ServingHttp(view, server, options);
     server.createContext("/", http::handle);
     server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
@@ -67,7 +92,40 @@ public final class ServingHttp implements AutoCloseable {
   }
 
   public URI address() {
-    return URI.create("http://localhost:" + server.getAddress().getPort());
+    return URI.create((options.tls() != null ? "https" : "http") + "://localhost:" + server.getAddress().getPort());
+  }
+
+  /** The TLS context of a PKCS12 keystore holding the server's key and certificate. */
+  public static javax.net.ssl.SSLContext tls(java.nio.file.Path keystore, char[] password) throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = java.nio.file.Files.newInputStream(keystore)) {
+      ks.load(in, password);
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, password);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), null, null);
+    return context;
+  }
+
+  /** A bearer token the request carries that is one of the tokens, compared in constant time; 401 without one, 403 with a wrong one. */
+  private void authenticate(HttpExchange ex) throws Refusal {
+    if (options.tokens().isEmpty()) {
+      return;
+    }
+    String header = ex.getRequestHeaders().getFirst("Authorization");
+    if (header == null || !header.startsWith("Bearer ")) {
+      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      throw new Refusal(401, "a bearer token is required (Authorization: Bearer <token>)");
+    }
+    byte[] given = header.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
+    boolean known = false;
+    for (String t : options.tokens()) {
+      known |= java.security.MessageDigest.isEqual(given, t.getBytes(StandardCharsets.UTF_8));
+    }
+    if (!known) {
+      throw new Refusal(403, "the bearer token is not accepted");
+    }
   }
 
   /** A request that cannot be answered: its status and reason. */
@@ -87,6 +145,10 @@ public final class ServingHttp implements AutoCloseable {
       try {
         if (!ex.getRequestMethod().equals("GET")) {
           throw new Refusal(405, "only GET is supported");
+        }
+        String path = ex.getRequestURI().getPath();
+        if (!path.equals("/health") && !path.equals("/ready")) {
+          authenticate(ex);
         }
         body = route(ex.getRequestURI());
       } catch (Refusal r) {
@@ -123,11 +185,11 @@ public final class ServingHttp implements AutoCloseable {
     }
     if (n == 1 && p[0].equals("fresh")) {
       Map<String, java.time.Instant> newest = view.newestOutputs(); // one query of the broker per request
-      java.time.Instant limit = java.time.Instant.now().minus(staleAfter);
+      java.time.Instant limit = java.time.Instant.now().minus(options.staleAfter());
       List<String> stale = newest.entrySet().stream().filter(e -> e.getValue().isBefore(limit))
           .map(e -> e.getKey() + " (newest record " + e.getValue() + ")").toList();
       if (!stale.isEmpty()) {
-        throw new Refusal(503, "stale: no output within " + staleAfter + " on " + String.join(", ", stale));
+        throw new Refusal(503, "stale: no output within " + options.staleAfter() + " on " + String.join(", ", stale));
       }
       StringBuilder b = new StringBuilder("{\"status\":\"FRESH\",\"newest\":{");
       String sep = "";

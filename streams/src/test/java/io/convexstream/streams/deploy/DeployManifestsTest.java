@@ -164,6 +164,15 @@ class DeployManifestsTest {
           .contains("secretKeyRef: {name: " + user + ", key: sasl.jaas.config}", "value: SASL_SSL", "secretName: convexstream-cluster-ca-cert");
       assertThat(userNames).as(f + " runs as").contains(user);
     }
+    String serving = Files.readString(DEPLOY.resolve("kubernetes/serving.yaml"));
+    assertThat(serving).contains("\"--bind\", \"0.0.0.0\", \"--token-file\"", "secretName: convexstream-serving-tokens");
+    // the REST API of Flink and the serving view are closed to everyone but their named callers
+    Map<String, String> policies = new java.util.HashMap<>();
+    for (Object doc : new Yaml().loadAll(Files.readString(DEPLOY.resolve("kubernetes/network-policies.yaml")))) {
+      policies.put((String) map(map(doc).get("metadata")).get("name"), map(map(doc).get("spec")).toString());
+    }
+    assertThat(policies.get("flink")).contains("policyTypes=[Ingress]", "port=8081", "flink-operator");
+    assertThat(policies.get("convexstream-serving")).contains("port=8090", "convexstream.io/serving-reader");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.convexstream.streams.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.connectors.kafka.Topic;
@@ -87,7 +88,8 @@ class ServingViewIT {
         assertThat(fresh.get("status").asText()).isEqualTo("FRESH");
         assertThat(fresh.get("newest").size()).isEqualTo(3);
         Thread.sleep(50);
-        try (ServingHttp strict = ServingHttp.start(view, 0, java.time.Duration.ofMillis(1))) {
+        try (ServingHttp strict = ServingHttp.start(view, new ServingHttp.Options("127.0.0.1", 0, java.time.Duration.ofMillis(1),
+            java.util.Set.of(), null))) {
           HttpResponse<String> stale = get(strict.address(), "/fresh");
           assertThat(stale.statusCode()).isEqualTo(503);
           assertThat(stale.body()).contains("stale: no output within PT0.001S on convexstream.expert-biases (newest record ");
@@ -126,6 +128,52 @@ class ServingViewIT {
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(base.resolve("/models/a")).POST(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
+
+        // HTTPS with bearer tokens: probes need none, data needs one of the tokens
+        Path keystore = dir.resolve("serving.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+            "-alias", "serving", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "san=dns:localhost,ip:127.0.0.1",
+            "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit", "-keypass", "changeit")
+            .redirectErrorStream(true).start();
+        assertThat(keytool.waitFor()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+        javax.net.ssl.SSLContext serverTls = ServingHttp.tls(keystore, "changeit".toCharArray());
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+          trust.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext clientTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        clientTls.init(null, tmf.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(clientTls).build();
+        try (ServingHttp secured = ServingHttp.start(view, new ServingHttp.Options("127.0.0.1", 0, ServingHttp.DEFAULT_STALE_AFTER,
+            java.util.Set.of("t0k3n-a", "t0k3n-b"), serverTls))) {
+          URI s = secured.address();
+          assertThat(s.getScheme()).isEqualTo("https");
+          java.util.function.BiFunction<String, String, HttpResponse<String>> call = (path, token) -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(s.resolve(path));
+            if (token != null) {
+              b.header("Authorization", "Bearer " + token);
+            }
+            try {
+              return https.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          };
+          assertThat(call.apply("/health", null).statusCode()).isEqualTo(200);
+          assertThat(call.apply("/ready", null).statusCode()).isEqualTo(200);
+          HttpResponse<String> anonymous = call.apply("/models/a", null);
+          assertThat(anonymous.statusCode()).isEqualTo(401);
+          assertThat(anonymous.headers().firstValue("WWW-Authenticate")).contains("Bearer");
+          assertThat(call.apply("/models/a", "wrong").statusCode()).isEqualTo(403);
+          assertThat(call.apply("/fresh", "wrong").statusCode()).isEqualTo(403);
+          HttpResponse<String> allowed = call.apply("/models/a", "t0k3n-b");
+          assertThat(allowed.statusCode()).isEqualTo(200);
+          assertThat(json(allowed).get("version").asLong()).isEqualTo(30);
+          assertThatThrownBy(() -> get(URI.create("http://localhost:" + s.getPort()), "/health")).as("no plain HTTP on the TLS port")
+              .isInstanceOf(Exception.class);
+        }
       }
 
       // empty the output topics and the local state: only the changelog topics can bring the stores back
