@@ -110,6 +110,77 @@ class SecureKafkaIT {
     }
   }
 
+  /**
+   * Every job runs as the user `broker --secure` would give it (JobAccess's defaults: read its input,
+   * write its outputs and the dead letters, its group and transactional ids) and publishes what a few
+   * inputs call for, read back read_committed by the admin.
+   */
+  @Test
+  void everyJobRunsAsItsOwnLeastPrivilegeUser(@TempDir Path dir) throws Exception {
+    Instant t0 = Instant.parse("2026-01-05T00:00:00Z");
+    record Case(String job, List<String> options, Topic output, String key, int expected, Runnable feed) {}
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0);
+        LocalFlinkCluster flink = LocalFlinkCluster.start(0, 4);
+        TopicClient admin = new TopicClient(broker.adminConnection())) {
+      TopicAdmin.createAll(broker.adminConnection());
+      String flinkAddress = flink.restAddress().getHost() + ":" + flink.restAddress().getPort();
+      List<Case> cases = List.of(
+          new Case("examples", List.of("learner=ogd", "loss=logistic"), Topic.PARAMETERS, "e", 3, () -> {
+            for (long t = 1; t <= 3; t++) {
+              admin.send(Topic.EXAMPLES, "e", new io.convexstream.schemas.LabelledExample("e", t, "w", new NumericVector(2, null, List.of(1.0, 0.5)),
+                  1.0, 1.0, null, t0));
+            }
+          }),
+          new Case("router-loads", List.of(), Topic.EXPERT_BIASES, "moe/0", 3, () -> {
+            for (long step = 1; step <= 3; step++) {
+              admin.send(Topic.ROUTER_LOADS, "moe/0", new io.convexstream.schemas.RouterLoadReport("moe", 0, step, 0, 1, List.of(5L, 1L, 2L), -1L,
+                  t0));
+            }
+          }),
+          new Case("router-scores", List.of("topK=1"), Topic.EXPERT_BIASES, "moe2/0", 3, () -> {
+            for (long step = 1; step <= 3; step++) {
+              admin.send(Topic.ROUTER_SCORES, "moe2/0", new io.convexstream.schemas.RouterScoreBatch("moe2", 0, step, 0, 1, 2, 2,
+                  List.of(1.0f, 0.0f, 0.5f, 0.2f), t0));
+            }
+          }),
+          new Case("portfolio", List.of("portfolio.id=sec", "portfolio.assets=A,B", "portfolio.strategies=ucrp"), Topic.PORTFOLIO_DECISIONS, "sec", 3,
+              () -> {
+                for (int day = 0; day < 3; day++) {
+                  for (String a : List.of("A", "B")) {
+                    Instant start = t0.plus(Duration.ofDays(day));
+                    admin.send(Topic.MARKET_BARS, a, new io.convexstream.schemas.MarketBar(a, start, start.plus(Duration.ofDays(1)), 10.0 + day,
+                        10.0 + day, 10.0 + day, 10.0 + day, 1.0));
+                  }
+                }
+              }));
+      Map<String, List<AclBinding>> users = JobAccess.defaultUsers();
+      for (Case c : cases) {
+        String user = "convexstream-" + c.job();
+        broker.createUser(user, "pw-" + c.job());
+        broker.allow(users.get(user));
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config",
+            properties(dir, user, EmbeddedKafkaBroker.clientProperties(user, "pw-" + c.job())).toString(), "--job", c.job(),
+            "--flink", flinkAddress, "--checkpoint-interval", "PT0.5S"));
+        c.options().forEach(o -> {
+          args.add("--set");
+          args.add(o);
+        });
+        assertThat(ConvexStreamCli.commandLine().execute(args.toArray(String[]::new))).as(c.job()).isZero();
+        c.feed().run();
+        admin.flush();
+        @SuppressWarnings("unchecked")
+        Class<org.apache.avro.specific.SpecificRecord> type = (Class<org.apache.avro.specific.SpecificRecord>) c.output().recordType();
+        List<org.apache.avro.specific.SpecificRecord> out = admin.read(c.output(), type, r -> c.output().keyOf(r).equals(c.key()),
+            c.expected(), Duration.ofSeconds(60));
+        assertThat(out).as("%s's outputs, read_committed", c.job()).hasSizeGreaterThanOrEqualTo(c.expected());
+        FlinkRest rest = new FlinkRest(flink.restAddress());
+        String id = rest.unfinishedJobsNamed("convexstream " + c.job()).get(0);
+        assertThat(rest.get("/jobs/" + id + "/exceptions").get("exceptionHistory").get("entries")).as(c.job()).isEmpty();
+        flink.cancel(org.apache.flink.api.common.JobID.fromHexString(id));
+      }
+    }
+  }
+
   private static Path properties(Path dir, String name, Map<String, String> props) throws Exception {
     Properties p = new Properties();
     p.putAll(props);
