@@ -82,17 +82,22 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
       if (writer == null) {
         init();
       }
-      Encoding e = encodings.get();
-      e.out.reset();
-      e.out.write(header, 0, HEADER_BYTES);
-      e.encoder = EncoderFactory.get().binaryEncoder(e.out, e.encoder);
-      writer.write(record, e.encoder);
-      e.encoder.flush();
-      return e.out.toByteArray();
+      return frame(writer, record);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(
           "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The message of {@code record} written by {@code w}: the header, then the body, in this thread's buffer. */
+  private <R> byte[] frame(DatumWriter<R> w, R record) throws IOException {
+    Encoding e = encodings.get();
+    e.out.reset();
+    e.out.write(header, 0, HEADER_BYTES);
+    e.encoder = EncoderFactory.get().binaryEncoder(e.out, e.encoder);
+    w.write(record, e.encoder);
+    e.encoder.flush();
+    return e.out.toByteArray();
   }
 
   /** The bytes of an Avro {@code bytes} value (null stays null); the buffer's position is left as it was. */
@@ -171,13 +176,7 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
       if (writer == null) {
         init();
       }
-      Encoding e = encodings.get();
-      e.out.reset();
-      e.out.write(header, 0, HEADER_BYTES);
-      e.encoder = EncoderFactory.get().binaryEncoder(e.out, e.encoder);
-      new GenericDatumWriter<GenericData.Record>(schema()).write(record, e.encoder);
-      e.encoder.flush();
-      return e.out.toByteArray();
+      return frame(new GenericDatumWriter<GenericData.Record>(schema()), record);
     } catch (IOException | RuntimeException e) {
       throw new DecodeException("malformed " + type.getSimpleName() + " JSON: " + e.getMessage(), e);
     }
