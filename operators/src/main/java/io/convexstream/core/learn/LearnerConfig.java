@@ -51,6 +51,12 @@ public final class LearnerConfig implements Serializable {
     }
     parsedAlgorithm();
     domain();
+    if (parsedAlgorithm() == Algorithm.FTRL_PROXIMAL && values.containsKey("domain")
+        && !(domain() instanceof io.convexstream.core.domain.Unconstrained)) {
+      // FTRL-Proximal's regularisers (l1, l2) take the place of a domain: refuse what would be ignored
+      throw new IllegalArgumentException("ftrl is unconstrained (l1 and l2 regularise it); domain " + values.get("domain")
+          + " would be ignored: leave learner.domain out, or use adagrad or ogd on a box");
+    }
     matrixBackend(1);
   }
 

@@ -44,7 +44,12 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
 
   @Override
   public void update(GradientVector g) {
-    variation += g.squaredDistance(hint);
+    double added = g.squaredDistance(hint);
+    if (stepFollowsVariation() && !Double.isFinite(variation + added)) { // else η = 0 for ever: the model would silently stop learning
+      throw new NonFiniteUpdateException("the gradient's ||g − M||² = " + added + " would make the accumulated variation infinite "
+          + "(step size 0 from then on)");
+    }
+    variation += added;
     g.addTo(xHat, -eta);
     domain.project(xHat);
     hint = g;
@@ -53,6 +58,11 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
     System.arraycopy(xHat, 0, x, 0, x.length);
     hint.addTo(x, -eta);
     domain.project(x);
+  }
+
+  /** Whether the step size shrinks with the accumulated variation (the adaptive schedule), so an infinite one would stop learning. */
+  boolean stepFollowsVariation() {
+    return true;
   }
 
   @Override

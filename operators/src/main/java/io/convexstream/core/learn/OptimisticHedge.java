@@ -82,6 +82,9 @@ public final class OptimisticHedge implements OnlineLearner {
     for (int i = 0; i < dense.length; i++) {
       diff = Math.max(diff, Math.abs(dense[i] - m[i]));
     }
+    if (!Double.isFinite(variation + diff * diff)) { // else η = 0 for ever: the weights would silently freeze
+      throw new NonFiniteUpdateException("the gradient's ||g − M||∞² = " + diff * diff + " would make the accumulated variation infinite");
+    }
     variation += diff * diff;
     g.addTo(logWeights, -eta);
     shiftMaxToZero(logWeights);

@@ -272,17 +272,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     long eventTime = eventTimeOf(r);
     long step = reader.step(r);
     String producer = reader.producerId(r);
-    boolean refused = false;
+    String refused = null;
     try {
       learner.update(g);
     } catch (NonFiniteUpdateException e) { // all or nothing: the state is as it was
-      refused = true;
+      refused = e.getMessage();
     }
     p.lastStep = step;
     p.lastProducer = producer;
-    if (refused || !Vectors.allFinite(learner.decision())) {
+    if (refused != null || !Vectors.allFinite(learner.decision())) {
       // e.g. a finite but huge gradient: the model keeps its parameters, the record is refused
-      rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite", false);
+      rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite"
+          + (refused != null ? ": " + refused : ""), false);
       return;
     }
     LearnerState after = learner.exportState();

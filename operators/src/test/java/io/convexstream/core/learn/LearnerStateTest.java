@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Export + restore continues bit for bit, and sparse gradients give the dense result. */
 class LearnerStateTest {
   private static LearnerConfig config(String algorithm) {
-    String domain = algorithm.equals("opt-hedge") ? "simplex" : algorithm.equals("adagrad") ? "box:-1:1" : "ball:1";
+    String domain = algorithm.equals("opt-hedge") ? "simplex" : algorithm.equals("adagrad") ? "box:-1:1"
+        : algorithm.equals("ftrl") ? "unconstrained:1" : "ball:1";
     return LearnerConfig.of(algorithm, "domain=" + domain, "G=2");
   }
 

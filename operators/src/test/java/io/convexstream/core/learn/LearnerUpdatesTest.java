@@ -13,6 +13,27 @@ class LearnerUpdatesTest {
     return Learners.create(LearnerConfig.of(algorithm, kv), dim);
   }
 
+  /**
+   * One finite gradient with entries 1e160 used to make oomd's variation infinite, η = 0 for ever,
+   * with a finite decision: a model that silently stopped learning. Now the update is refused and
+   * the learner is as it was, still learning from the next gradient (issue 16).
+   */
+  @Test
+  void aGradientThatWouldFreezeTheStepSizeIsRefusedAndChangesNothing() {
+    for (String[] c : new String[][] {{"oomd", "domain=ball:1"}, {"opt-hedge", "domain=simplex"}}) {
+      OnlineLearner l = learner(c[0], 3, c[1]);
+      l.update(GradientVector.dense(0.5, -0.2, 0.1));
+      double[] before = l.decision().clone();
+      LearnerState saved = l.exportState();
+      assertThatThrownBy(() -> l.update(GradientVector.dense(1e160, -1e160, 1e160)))
+          .as(c[0]).isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("infinite");
+      assertThat(l.decision()).as(c[0]).containsExactly(before);
+      assertThat(l.exportState().scalars).as(c[0]).isEqualTo(saved.scalars);
+      l.update(GradientVector.dense(0.5, -0.2, 0.1));
+      assertThat(l.decision()).as("%s learns on", c[0]).isNotEqualTo(before);
+    }
+  }
+
   @Test
   void ogdStepsByDOverGSqrtTAndProjects() {
     OnlineLearner ogd = learner("ogd", 2, "domain=ball:10", "G=4");

@@ -64,6 +64,15 @@ class SeparableLearnersTest {
     assertThat(Learners.restore(c, d, kept).decision()).isEqualTo(whole.decision());
   }
 
+  /** ftrl has no domain: a learner.domain given to it is refused, not silently ignored (issue 16). */
+  @Test
+  void ftrlRefusesADomainItWouldIgnore() {
+    assertThatThrownBy(() -> LearnerConfig.of("ftrl", "domain=box:-1:1")).hasMessageContaining("ftrl is unconstrained")
+        .hasMessageContaining("box:-1:1 would be ignored");
+    assertThat(LearnerConfig.of("ftrl", "domain=unconstrained:1").algorithm()).isEqualTo("ftrl");
+    assertThat(LearnerConfig.of("ftrl", "l1=0.01").algorithm()).isEqualTo("ftrl");
+  }
+
   @Test
   void learnersThatMixCoordinatesAreNotSeparable() {
     assertThat(Learners.create(LearnerConfig.of("ogd", "domain=ball:1"), 3).updatesOnlyGradientCoordinates()).isFalse();
