@@ -29,11 +29,20 @@ public final class AdaGrad implements OnlineLearner {
   public void update(GradientVector g) {
     int[] idx = g.indices();
     double[] v = g.values();
+    for (int k = 0; k < v.length; k++) { // all or nothing: check before changing anything
+      int i = idx == null ? k : idx[k];
+      if (!Double.isFinite(sumSquares[i] + v[k] * v[k])) { // else that coordinate's step would be 0 for ever
+        throw new NonFiniteUpdateException("the gradient's entry " + v[k] + " at " + i + " would make adagrad's sum of squares infinite");
+      }
+    }
     for (int k = 0; k < v.length; k++) {
       int i = idx == null ? k : idx[k];
       if (v[k] != 0) {
-        sumSquares[i] += v[k] * v[k];
-        x[i] -= eta * v[k] / Math.sqrt(sumSquares[i]);
+        double sum = sumSquares[i] + v[k] * v[k];
+        // below the normal range g² underflows (a first gradient ≤ 1e-162 gave v / 0 = ±∞): the root from hypot instead
+        double root = sum >= Double.MIN_NORMAL ? Math.sqrt(sum) : Math.hypot(Math.sqrt(sumSquares[i]), v[k]);
+        sumSquares[i] = sum;
+        x[i] -= eta * v[k] / root;
       }
     }
     if (idx != null && domain.coordinatewise()) {

@@ -34,6 +34,25 @@ class LearnerUpdatesTest {
     }
   }
 
+  /**
+   * AdaGrad with a first gradient of 1e-170: g² underflows to 0, and the step g / sqrt(Σg²) was
+   * ±∞ (NaN on a ball, a silent jump to the bound on a box). It is now the step of any first
+   * gradient, η · sign(g); an entry whose square overflows is refused, nothing changed (issue 16).
+   */
+  @Test
+  void adagradStepsOnTinyGradientsAndRefusesHugeOnes() {
+    for (String domain : new String[] {"box:-10:10", "ball:10", "unconstrained:1"}) {
+      OnlineLearner tiny = learner("adagrad", 2, "domain=" + domain, "eta=1");
+      tiny.update(GradientVector.dense(1e-170, 0));
+      assertThat(tiny.decision()).as(domain).containsExactly(-1.0, 0.0);
+      OnlineLearner huge = learner("adagrad", 2, "domain=" + domain, "eta=1");
+      huge.update(GradientVector.dense(1, 1));
+      double[] before = huge.decision().clone();
+      assertThatThrownBy(() -> huge.update(GradientVector.dense(1e160, 1))).isInstanceOf(NonFiniteUpdateException.class);
+      assertThat(huge.decision()).as(domain).containsExactly(before);
+    }
+  }
+
   @Test
   void ogdStepsByDOverGSqrtTAndProjects() {
     OnlineLearner ogd = learner("ogd", 2, "domain=ball:10", "G=4");
