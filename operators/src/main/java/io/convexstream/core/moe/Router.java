@@ -71,10 +71,37 @@ public final class Router {
       gates[j] = s[chosen[j]];
       sum += gates[j];
     }
+    if (!(sum >= Float.MIN_NORMAL)) { // every selected score underflowed (logits ≲ −104): 0 / 0 gates
+      underflowGates(logits, offset, chosen, gates);
+      return new Selection(chosen, gates);
+    }
     for (int j = 0; j < k; j++) {
       gates[j] /= sum;
     }
     return new Selection(chosen, gates);
+  }
+
+  /**
+   * Gate values normalised in the log domain, from the selected experts' logits: log σ(l) for sigmoid
+   * scores, l for softmax (its normaliser cancels), the same ratios the float path computes when it
+   * can; they sum to 1 and stay finite however negative the logits.
+   */
+  private void underflowGates(float[] logits, int offset, int[] chosen, float[] gates) {
+    double[] w = new double[k];
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < k; j++) {
+      double l = logits[offset + chosen[j]];
+      w[j] = scoring == Scoring.SIGMOID ? (l >= 0 ? -Math.log1p(Math.exp(-l)) : l - Math.log1p(Math.exp(l))) : l;
+      max = Math.max(max, w[j]);
+    }
+    double sum = 0;
+    for (int j = 0; j < k; j++) {
+      w[j] = Math.exp(w[j] - max);
+      sum += w[j];
+    }
+    for (int j = 0; j < k; j++) {
+      gates[j] = (float) (w[j] / sum);
+    }
   }
 
   /** Selected experts (best first) and their normalised gate values. */

@@ -21,6 +21,23 @@ class RouterTest {
     assertThat(biased.gates()[0] + biased.gates()[1]).isCloseTo(1f, within(1e-6f));
   }
 
+  /**
+   * Logits around −110 pass validation, but every selected sigmoid score underflows float to 0 and
+   * the gates were 0 / 0 = NaN. They are now the same ratios, taken in the log domain (issue 16).
+   */
+  @Test
+  void gatesStayFiniteWhenEverySelectedScoreUnderflows() {
+    for (Router.Scoring scoring : Router.Scoring.values()) {
+      Router router = new Router(4, 2, scoring, 1, 1);
+      float[] logits = {-110f, -111f, -150f, -200f};
+      Router.Selection s = router.route(logits, 0, new float[4]);
+      assertThat(s.experts()).containsExactly(0, 1);
+      // σ(l) ≈ e^l there, and softmax ratios are e^(l_i − l_j): both give e / (1 + e) for the better expert
+      assertThat(s.gates()[0]).as(scoring.name()).isCloseTo((float) (Math.E / (1 + Math.E)), within(1e-6f));
+      assertThat(s.gates()[0] + s.gates()[1]).isCloseTo(1f, within(1e-6f));
+    }
+  }
+
   @Test
   void tiesGoToTheLowerExpert() {
     Router router = new Router(5, 2);
