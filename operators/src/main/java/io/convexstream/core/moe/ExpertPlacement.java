@@ -10,7 +10,10 @@ import java.util.Comparator;
  *   <li>Replication: start with one replica per logical expert; hand each of the
  *       {@code slots − experts} spare slots to the expert with the highest load per replica.</li>
  *   <li>Packing: replicas by decreasing load (load/replicas each), each onto the least-loaded GPU
- *       that still has a free slot (longest-processing-time first, {@code slots/gpus} per GPU).</li>
+ *       that still has a free slot and no replica of the same expert yet (longest-processing-time
+ *       first, {@code slots/gpus} per GPU): two replicas on one GPU share its load and relieve
+ *       nothing. Only when every GPU with a free slot holds the expert already does a GPU get a
+ *       second replica of it.</li>
  * </ol>
  * "Before" is the naive layout: expert i on GPU i / (experts/gpus), no replicas.
  */
@@ -65,14 +68,21 @@ public final class ExpertPlacement {
     double[] after = new double[gpus];
     int[] used = new int[gpus];
     int[] physicalToLogical = new int[slots];
+    boolean[][] holds = new boolean[gpus][experts];
     for (int i : order) {
       int e = replicaExpert[i];
       int best = -1;
-      for (int g = 0; g < gpus; g++) {
-        if (used[g] < perGpu && (best < 0 || after[g] < after[best])) {
-          best = g;
+      for (boolean allowSecond : new boolean[] {false, true}) {
+        for (int g = 0; g < gpus; g++) {
+          if (used[g] < perGpu && (allowSecond || !holds[g][e]) && (best < 0 || after[g] < after[best])) {
+            best = g;
+          }
+        }
+        if (best >= 0) {
+          break;
         }
       }
+      holds[best][e] = true;
       physicalToLogical[best * perGpu + used[best]] = e;
       used[best]++;
       after[best] += (double) loads[e] / replicas[e];
