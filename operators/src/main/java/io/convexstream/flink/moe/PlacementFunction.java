@@ -13,7 +13,8 @@ import org.apache.flink.util.Collector;
 
 /**
  * The slower companion of the balancer: keeps the loads of the last {@code window} closed steps per
- * (model, layer) and every {@code every} steps publishes an expert-parallel placement plan for
+ * (model, layer) and every {@code every} steps (at the first closed step at or past each multiple of
+ * {@code every}, so a skipped step does not skip its plan) publishes an expert-parallel placement plan for
  * {@code slots} physical slots on {@code gpus} GPUs ({@link ExpertPlacement}).
  */
 public final class PlacementFunction extends KeyedProcessFunction<String, StepLoads, PlacementPlan> {
@@ -23,6 +24,7 @@ public final class PlacementFunction extends KeyedProcessFunction<String, StepLo
   private final int window;
   private final int every;
   private transient ValueState<long[][]> steps;
+  private transient ValueState<Long> lastPlanned; // the step of the last plan
 
   public PlacementFunction(int slots, int gpus, int window, int every) {
     if (every < 1 || window < 1) {
@@ -37,6 +39,7 @@ public final class PlacementFunction extends KeyedProcessFunction<String, StepLo
   @Override
   public void open(OpenContext ctx) {
     steps = getRuntimeContext().getState(new ValueStateDescriptor<>("load-window", long[][].class));
+    lastPlanned = getRuntimeContext().getState(new ValueStateDescriptor<>("last-planned-step", org.apache.flink.api.common.typeinfo.Types.LONG));
   }
 
   @Override
@@ -46,9 +49,16 @@ public final class PlacementFunction extends KeyedProcessFunction<String, StepLo
     w.add(in.loads);
     long[][] now = w.steps();
     steps.update(now);
-    if (in.step % every != 0) {
+    Long last = lastPlanned.value();
+    if (last == null) { // first step seen (or state from before this field): as if planned at the multiple before it
+      last = Math.floorDiv(in.step - 1, every) * every;
+      lastPlanned.update(last);
+    }
+    // a plan once a multiple of `every` is reached or passed: a skipped step (timed out, no loads) must not skip its plan
+    if (Math.floorDiv(in.step, every) <= Math.floorDiv(last, every)) {
       return;
     }
+    lastPlanned.update(in.step);
     ExpertPlacement.Plan plan = ExpertPlacement.plan(w.totals(), slots, gpus);
     int slash = in.key.lastIndexOf('/');
     out.collect(PlacementPlan.newBuilder()

@@ -27,4 +27,15 @@ class PlacementFunctionTest {
       assertThat(plans.get(1).getGpuLoadBefore()).containsExactly(40.0, 40.0);
     }
   }
+
+  /** The step that is a multiple of `every` may be skipped (it timed out): the next closed step gets its plan (issue 16). */
+  @Test
+  void aSkippedPlanningStepDoesNotSkipItsPlan() throws Exception {
+    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(4, 2, 4, 3), (StepLoads s) -> s.key, Types.STRING)) {
+      for (long step : new long[] {1, 2, 4, 5, 6, 7, 8, 10, 13}) { // 3 and 9 skipped
+        h.processElement(new StreamRecord<>(new StepLoads("moe/0", step, new long[] {5, 1, 1, 1})));
+      }
+      assertThat(h.extractOutputValues()).extracting(PlacementPlan::getStep).containsExactly(4L, 6L, 10L, 13L);
+    }
+  }
 }
