@@ -89,8 +89,37 @@ class SavepointIT {
       restored.forEach((key, tail) -> {
         List<String> all = whole.get(key);
         assertThat(tail).isNotEmpty().hasSizeLessThan(all.size());
-        assertThat(tail).as(key).isEqualTo(all.subList(all.size() - tail.size(), all.size()));
+        assertSameTail(p.output(), key, tail, all.subList(all.size() - tail.size(), all.size()));
       });
+    }
+  }
+
+  /**
+   * The same outputs; parameters up to 1e-9 relative: the fixture's state was computed by an earlier
+   * release, whose adaptive step sizes summed ‖g − M‖² as ‖g‖² + ‖M‖² − 2⟨g, M⟩ (last bits differ).
+   */
+  private static void assertSameTail(Topic output, String key, List<String> tail, List<String> expected) {
+    if (output != Topic.PARAMETERS) {
+      assertThat(tail).as(key).isEqualTo(expected);
+      return;
+    }
+    assertThat(tail).as(key).hasSameSizeAs(expected);
+    var codec = io.convexstream.schemas.codec.AvroCodec.of(io.convexstream.schemas.ParameterUpdate.class);
+    for (int n = 0; n < tail.size(); n++) {
+      final int i = n;
+      var a = codec.decode(java.util.HexFormat.of().parseHex(tail.get(i)));
+      var b = codec.decode(java.util.HexFormat.of().parseHex(expected.get(i)));
+      assertThat(List.of(a.getModelId(), a.getVersion(), a.getStep(), a.getBaseVersion(), a.getChunk(), a.getChunks()))
+          .as("%s #%d", key, i).isEqualTo(List.of(b.getModelId(), b.getVersion(), b.getStep(), b.getBaseVersion(), b.getChunk(), b.getChunks()));
+      Map<Integer, Double> va = new java.util.TreeMap<>();
+      Map<Integer, Double> vb = new java.util.TreeMap<>();
+      io.convexstream.schemas.publication.PackedVectors.forEach(io.convexstream.schemas.publication.PackedVectors.of(a), va::put);
+      io.convexstream.schemas.publication.PackedVectors.forEach(io.convexstream.schemas.publication.PackedVectors.of(b), vb::put);
+      assertThat(va.keySet()).as("%s #%d coordinates", key, i).isEqualTo(vb.keySet());
+      va.forEach((c, x) -> assertThat(x).as("%s #%d x[%d]", key, i, c).isCloseTo(vb.get(c), org.assertj.core.api.Assertions.within(1e-9 * (1 + Math.abs(x)))));
+      assertThat(a.getMetrics().keySet()).isEqualTo(b.getMetrics().keySet());
+      a.getMetrics().forEach((m, x) -> assertThat(x).as("%s #%d %s", key, i, m)
+          .isCloseTo(b.getMetrics().get(m), org.assertj.core.api.Assertions.within(1e-9 * (1 + Math.abs(x)))));
     }
   }
 
