@@ -75,7 +75,8 @@ public final class PortfolioDemo implements DemoPipeline {
   @Override
   public Report report(TopicClient kafka, Path outDir, PrintStream out) throws IOException {
     int runners = STRATEGIES.size() + COMBINERS.size();
-    int expected = (periods + 1) * runners; // period 0 and `periods` closed periods (the extra day stays open)
+    // period 0, then every day after it: a day closes as soon as every asset's bar for it arrived, the last one included
+    int expected = (periods + 2) * runners;
     List<PortfolioDecision> decisions = kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,
         d -> d.getPortfolioId().equals(ID), expected, Duration.ofSeconds(120));
     List<DeadLetter> deadLetters = DemoPipeline.deadLetters(kafka, job().name(), BAD_RECORDS);
