@@ -386,8 +386,7 @@ def _from_json(s, t, v, ns):
             return None
         (name, inner), = v.items()
         for branch in t:
-            b = s.resolve(branch, ns)
-            bname = b if isinstance(b, str) else (_full_name(b["name"], b.get("namespace", ns)) if "name" in b else b["type"])
+            bname = _branch_name(s, branch, ns)
             if name in (bname, bname.rsplit(".", 1)[-1]):
                 return _from_json(s, branch, inner, ns)
         raise ValueError("no union branch %s in %s" % (name, t))
@@ -409,6 +408,14 @@ def _from_json(s, t, v, ns):
     return v
 
 
+def _branch_name(s, branch, ns):
+    """A union branch's name in Avro's JSON encoding: a named type's full name, else its type ("double", "array")."""
+    b = s.resolve(branch, ns)
+    if isinstance(b, str):
+        return b
+    return _full_name(b["name"], b.get("namespace", ns)) if "name" in b else b["type"]
+
+
 def _to_json(s, t, v, ns):
     t = s.resolve(t, ns)
     if isinstance(t, list):
@@ -416,9 +423,7 @@ def _to_json(s, t, v, ns):
             return None
         for branch in t:
             if _fits(s, branch, v, ns):
-                b = s.resolve(branch, ns)
-                name = b if isinstance(b, str) else (_full_name(b["name"], b.get("namespace", ns)) if "name" in b else b["type"])
-                return {name: _to_json(s, branch, v, ns)}
+                return {_branch_name(s, branch, ns): _to_json(s, branch, v, ns)}
         raise ValueError("%r fits no branch of %s" % (v, t))
     kind = t if isinstance(t, str) else t["type"]
     if isinstance(t, dict) and kind not in ("record", "error", "enum", "fixed", "array", "map"):

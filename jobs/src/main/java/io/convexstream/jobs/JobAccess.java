@@ -26,9 +26,7 @@ public final class JobAccess {
     for (Topic t : job.inputs(settings.options())) {
       acls.add(allow(principal, ResourceType.TOPIC, t.topicName(), PatternType.LITERAL, AclOperation.READ));
     }
-    List<Topic> written = new ArrayList<>(job.outputs());
-    written.add(Topic.DEAD_LETTERS);
-    for (Topic t : written) {
+    for (Topic t : job.writes()) {
       acls.add(allow(principal, ResourceType.TOPIC, t.topicName(), PatternType.LITERAL, AclOperation.WRITE));
     }
     acls.add(allow(principal, ResourceType.GROUP, settings.groupId(), PatternType.LITERAL, AclOperation.READ));
@@ -45,8 +43,7 @@ public final class JobAccess {
     java.util.Map<String, List<AclBinding>> users = new java.util.TreeMap<>();
     for (StreamJob job : Jobs.all().values()) {
       String user = "convexstream-" + job.name();
-      JobSettings settings = new JobSettings(io.convexstream.connectors.kafka.KafkaConnection.to("unused:9092"), "convexstream-" + job.name(),
-          false, org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE, java.time.Duration.ofSeconds(2), 2, java.util.Map.of(), null);
+      JobSettings settings = JobSettings.defaults("unused:9092", "convexstream-" + job.name()); // only names matter here
       java.util.Set<AclBinding> acls = new java.util.LinkedHashSet<>(acls("User:" + user, job, settings));
       if (job instanceof PortfolioJob) {
         acls.addAll(acls("User:" + user, job, settings.withOptions(java.util.Map.of("market.input", "ticks"))));
@@ -56,7 +53,8 @@ public final class JobAccess {
     return users;
   }
 
-  private static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern, AclOperation op) {
+  /** One ALLOW entry: {@code principal} may do {@code op} on the resource, from any host. */
+  public static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern, AclOperation op) {
     return new AclBinding(new ResourcePattern(type, name, pattern), new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
   }
 }

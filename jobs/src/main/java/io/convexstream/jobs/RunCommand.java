@@ -124,10 +124,8 @@ public final class RunCommand implements Callable<Integer> {
     }
     TopicAdmin.checkReachable(connection, Duration.ofSeconds(10));
     if (!createTopics) {
-      List<io.convexstream.connectors.kafka.Topic> writes = new java.util.ArrayList<>(streamJob.outputs());
-      writes.add(io.convexstream.connectors.kafka.Topic.DEAD_LETTERS);
       boolean replay = options.containsKey(JobOptions.REPLAY_DIR.key()); // inputs from a recording, not Kafka
-      TopicAdmin.checkAccess(connection, replay ? List.of() : streamJob.inputs(options), writes);
+      TopicAdmin.checkAccess(connection, replay ? List.of() : streamJob.inputs(options), streamJob.writes());
     }
     if (!flink.equals("local") && !flink.equals("cluster")) {
       checkFlink(jobName);

@@ -19,6 +19,13 @@ public interface StreamJob {
   /** The topics it writes, besides the dead letters every job writes. */
   java.util.List<io.convexstream.connectors.kafka.Topic> outputs();
 
+  /** Every topic it writes: its outputs and the dead letters. */
+  default java.util.List<io.convexstream.connectors.kafka.Topic> writes() {
+    java.util.List<io.convexstream.connectors.kafka.Topic> all = new java.util.ArrayList<>(outputs());
+    all.add(io.convexstream.connectors.kafka.Topic.DEAD_LETTERS);
+    return all;
+  }
+
   /** Adds sources, operators and sinks to {@code env} (checkpointing is set by the caller). */
   void build(StreamExecutionEnvironment env, JobSettings settings);
 }

@@ -170,7 +170,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     double[] prices = pending.get(period);
     if (prices == null) {
       prices = PeriodPrices.open(settings.assets().size());
-      ctx.timerService().registerEventTimeTimer((period + 1) * settings.periodMillis() - 1);
+      ctx.timerService().registerEventTimeTimer(lastMillisecond(settings, period));
     }
     PeriodPrices.take(prices, asset, time, reading.price(in.value));
     pending.put(period, prices);
@@ -218,14 +218,12 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     if (s != null && s.lastClosedPeriod != Long.MIN_VALUE && (s.lastClosedPeriod + 2) * p > closable) {
       return; // the cheap common case: not even the next period can close
     }
-    List<Long> open = new ArrayList<>();
-    pending.keys().forEach(open::add);
-    java.util.Collections.sort(open);
+    List<Long> open = openPeriods();
     for (long period : open) {
       if ((period + 1) * p > closable) {
         break;
       }
-      close(settings, period, (period + 1) * p - 1, out);
+      closeAtEnd(settings, period, out);
     }
   }
 
@@ -245,6 +243,24 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     close(settings, settings.periodOf(timestamp), timestamp, out);
   }
 
+  /** The open periods, oldest first. */
+  private List<Long> openPeriods() throws Exception {
+    List<Long> open = new ArrayList<>();
+    pending.keys().forEach(open::add);
+    java.util.Collections.sort(open);
+    return open;
+  }
+
+  /** Closes {@code period} as its event-time timer would, stamped with its last millisecond. */
+  private void closeAtEnd(PortfolioSettings settings, long period, Collector<PortfolioDecision> out) throws Exception {
+    close(settings, period, lastMillisecond(settings, period), out);
+  }
+
+  /** The last millisecond of event time in {@code period}: its timer's time. */
+  private static long lastMillisecond(PortfolioSettings settings, long period) {
+    return (period + 1) * settings.periodMillis() - 1;
+  }
+
   /**
    * The halt timer: the open periods, in order, that some asset has reported while every asset that
    * has not has been silent for the halt time close, those assets carried; at the first that cannot,
@@ -257,9 +273,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     if (through == null || last == null) {
       return;
     }
-    List<Long> open = new ArrayList<>();
-    pending.keys().forEach(open::add);
-    java.util.Collections.sort(open);
+    List<Long> open = openPeriods();
     for (long period : open) {
       long end = (period + 1) * settings.periodMillis();
       boolean someReported = false;
@@ -279,7 +293,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
         ctx.timerService().registerProcessingTimeTimer(haltAt);
         return;
       }
-      close(settings, period, end - 1, out);
+      closeAtEnd(settings, period, out);
     }
   }
 
@@ -292,11 +306,9 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
       return;
     }
     feedTimer.clear();
-    List<Long> open = new ArrayList<>();
-    pending.keys().forEach(open::add);
-    java.util.Collections.sort(open);
+    List<Long> open = openPeriods();
     for (long period : open) { // in order, each as its event-time timer would (those find nothing left to close)
-      close(settings, period, (period + 1) * settings.periodMillis() - 1, out);
+      closeAtEnd(settings, period, out);
     }
   }
 

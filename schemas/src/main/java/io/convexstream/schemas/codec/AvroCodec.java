@@ -238,11 +238,7 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
 
   /** {@code n} bytes from {@code from}, as hex digits in wire order. */
   private static String hex(byte[] b, int from, int n) {
-    StringBuilder s = new StringBuilder();
-    for (int i = from; i < from + n; i++) {
-      s.append(String.format("%02x", b[i] & 0xFF));
-    }
-    return s.toString();
+    return java.util.HexFormat.of().formatHex(b, from, from + n);
   }
 
   private synchronized void init() {

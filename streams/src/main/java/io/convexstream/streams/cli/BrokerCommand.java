@@ -49,13 +49,14 @@ final class BrokerCommand implements Callable<Integer> {
     if (secure) {
       java.nio.file.Files.createDirectories(usersDir);
       write(usersDir.resolve("admin.properties"), broker.adminConnection().clientProperties());
-      for (var user : io.convexstream.jobs.JobAccess.defaultUsers().entrySet()) {
+      var users = io.convexstream.jobs.JobAccess.defaultUsers();
+      for (var user : users.entrySet()) {
         String password = java.util.UUID.randomUUID().toString();
         broker.createUser(user.getKey(), password);
         broker.allow(user.getValue());
         write(usersDir.resolve(user.getKey() + ".properties"), EmbeddedKafkaBroker.clientProperties(user.getKey(), password));
       }
-      System.out.println("users (SASL_PLAINTEXT, " + EmbeddedKafkaBroker.SCRAM + "): admin and " + io.convexstream.jobs.JobAccess.defaultUsers().keySet()
+      System.out.println("users (SASL_PLAINTEXT, " + EmbeddedKafkaBroker.SCRAM + "): admin and " + users.keySet()
           + "; their client properties are in " + usersDir + " (pass one with --kafka-config)");
     }
     System.out.println("Kafka: " + broker.bootstrapServers() + (dataDir == null ? "  (Ctrl-C stops it and removes its data)"
