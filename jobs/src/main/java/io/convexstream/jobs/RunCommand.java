@@ -283,7 +283,8 @@ public final class RunCommand implements Callable<Integer> {
   static String plan(StreamJob job, JobSettings s, StreamExecutionEnvironment env) {
     StringBuilder b = new StringBuilder();
     b.append("job ").append(job.name()).append(": ").append(job.description()).append('\n');
-    b.append("kafka ").append(s.kafka()) // secrets masked.append(", group ").append(s.groupId()).append(", delivery ").append(s.delivery())
+    // the connection prints its client properties with secrets masked
+    b.append("kafka ").append(s.kafka()).append(", group ").append(s.groupId()).append(", delivery ").append(s.delivery())
         .append(", checkpoints every ").append(s.checkpointInterval()).append(s.bounded() ? ", bounded" : "").append('\n');
     b.append("options (checked):\n");
     new java.util.TreeMap<>(s.options()).forEach((k, v) -> b.append("  ").append(k).append('=').append(v).append('\n'));

@@ -78,7 +78,8 @@ class KafkaSecretsIT {
       } finally {
         System.setOut(stdout);
       }
-      assertThat(out.toString()).contains("sasl.jaas.config=[hidden]", "client.dns.lookup=use_all_dns_ips").doesNotContain(SECRET);
+      assertThat(out.toString()).contains("sasl.jaas.config=[hidden]", "client.dns.lookup=use_all_dns_ips").doesNotContain(SECRET)
+          .contains(", group convexstream-gradients, delivery exactly-once, checkpoints every PT2S");
 
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       Jobs.prepare(env, LearnerJob.gradients(), new JobSettings(kafka, "it-secrets", false, DeliveryGuarantee.EXACTLY_ONCE,
