@@ -103,9 +103,9 @@ class SeaRegretTest {
 
   @Test
   void dynamicEnsembleTracksAboutAsWellAsTheBestFixedStepWithoutKnowingIt() {
-    double[] etas = new double[10];
+    double[] etas = new double[11];
     for (int i = 0; i < etas.length; i++) {
-      etas[i] = Math.min(2.0 / 3, 2.0 / 3000 * Math.pow(2, i)); // the ensemble's default grid here
+      etas[i] = Math.min(2.0 / 3, 2.0 / 3000 * Math.pow(2, i)); // the ensemble's default grid here: up to etaMax = D/G
     }
     Object[][] scenarios = {
         {Path.SWITCHING, 500.0, 0.05}, {Path.SWITCHING, 500.0, 0.5}, {Path.RANDOM_WALK, 0.01, 0.05},
@@ -129,5 +129,75 @@ class SeaRegretTest {
     for (int i = 0; i < etas.length; i++) {
       assertThat(worstRatioOfFixedStep[i]).as("eta=%s", etas[i]).isGreaterThan(2.0);
     }
+  }
+
+  @Test
+  void ensembleKeepsAwayFromTheUnstableTopOfItsGrid() {
+    // curvature a = 4 (L = 4): the two-step optimistic update is unstable for η ≥ 2/(3L) = 1/6, and the default
+    // grid reaches etaMax = D/G = 2/3; the meta learner must not follow those steps
+    double unstable = 0;
+    double best = Double.MAX_VALUE;
+    double ensemble = 0;
+    for (Path path : new Path[] {Path.SWITCHING, Path.RANDOM_WALK}) {
+      double p = path == Path.SWITCHING ? 500 : 0.01;
+      ensemble = runCurved("ensemble", path, p);
+      unstable = runCurved("ensemble", path, p, "N=1", "etaMin=0.6666666666666666", "etaMax=0.6666666666666666");
+      best = Double.MAX_VALUE;
+      for (int i = 0; i < 11; i++) {
+        double eta = Math.min(2.0 / 3, 2.0 / 3000 * Math.pow(2, i));
+        best = Math.min(best, runCurved("ensemble", path, p, "N=1", "etaMin=" + eta, "etaMax=" + eta));
+      }
+      assertThat(unstable).as("%s: the top step alone", path).isGreaterThan(20 * best);
+      assertThat(ensemble).as("%s", path).isLessThan(2 * best + 10);
+    }
+  }
+
+  private static double runCurved(String algorithm, Path path, double pathParameter, String... params) {
+    List<String> kv = new ArrayList<>(List.of("domain=ball:1", "G=3"));
+    kv.addAll(List.of(params));
+    OnlineLearner learner = Learners.create(LearnerConfig.of(algorithm, kv.toArray(String[]::new)), D);
+    SeaStream sea = new SeaStream(D, 4.0, 0.05, path, pathParameter, 1.0, 7);
+    double dynamic = 0;
+    for (int t = 1; t <= T / 4; t++) {
+      SeaStream.Loss f = sea.next();
+      double[] x = learner.decision();
+      double[] c = f.centre();
+      for (int i = 0; i < D; i++) {
+        dynamic += 2 * (x[i] - c[i]) * (x[i] - c[i]);
+      }
+      learner.update(GradientVector.dense(f.gradient(x)));
+    }
+    return dynamic;
+  }
+
+  @Test
+  void withoutAGradientBoundOomdAndOgdUseTheLargestGradientSeen() {
+    // over curvatures 0.05…16 (gradients from ~0.05 to ~30) the scale-free default stays within a small factor of
+    // the learner given the true bound G = 1.8a + 0.5; the old fixed default G = 1 is off by 10³ at a = 16 (ogd)
+    boolean fixedDefaultFailsSomewhere = false;
+    for (double curvature : new double[] {0.05, 1, 4, 16}) {
+      double right = 1.8 * curvature + 0.5; // a·(||x|| + ||c||) plus noise
+      for (String algorithm : new String[] {"oomd", "ogd"}) {
+        double known = staticRegret(algorithm, curvature, "G=" + right);
+        assertThat(staticRegret(algorithm, curvature)).as("%s, a=%s", algorithm, curvature).isLessThan(6 * known + 1);
+        fixedDefaultFailsSomewhere |= staticRegret(algorithm, curvature, "G=1") > 6 * known + 1;
+      }
+    }
+    assertThat(fixedDefaultFailsSomewhere).isTrue();
+  }
+
+  private static double staticRegret(String algorithm, double curvature, String... params) {
+    List<String> kv = new ArrayList<>(List.of("domain=ball:1"));
+    kv.addAll(List.of(params));
+    OnlineLearner learner = Learners.create(LearnerConfig.of(algorithm, kv.toArray(String[]::new)), D);
+    SeaStream sea = new SeaStream(D, curvature, 0.05, Path.FIXED, 0, 1.0, 7);
+    SeaStream.Regret regret = new SeaStream.Regret(D, 1.0);
+    for (int t = 1; t <= T / 4; t++) {
+      SeaStream.Loss f = sea.next();
+      double[] x = learner.decision().clone();
+      regret.add(f, x);
+      learner.update(GradientVector.dense(f.gradient(x)));
+    }
+    return regret.value();
   }
 }

@@ -6,7 +6,7 @@ import io.convexstream.core.linalg.GradientVector;
 /**
  * Dynamic-regret ensemble (two layers, as in Chen et al. 2023 §5 and Zhao et al.'s Sword): N base
  * optimistic OGD learners with step sizes on a geometric grid η_i = min(η_max, η_min·2^(i−1)), and an
- * optimistic Hedge meta learner over them with surrogate losses
+ * optimistic Hedge meta learner in FTRL form (p_t ∝ exp(−ε_t(Σ_{s<t} ℓ_s + m_t)), see {@link OptimisticHedge}) over them with surrogate losses
  * ℓ_{t,i} = ⟨g_t, x_{t,i}⟩ + λ||x_{t,i} − x_{t−1,i}||² and hints m_{t,i} = ⟨M_t, x_{t,i}⟩ + λ||x_{t,i} − x_{t−1,i}||².
  * It plays x_t = Σ_i p_{t,i} x_{t,i}; every base learner is fed the one gradient g_t at x_t. The meta
  * rate is ε_t = √(ln N / (1 + Σ_{s<t} ||ℓ_s − m_s||²_∞)). Tracks a moving comparator about as well as
@@ -22,7 +22,7 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
   private final double[][] xHat;
   private final double[][] base;
   private final double[][] previousBase;
-  private final double[] metaLogWeights;
+  private final double[] metaLoss;
   private final double[] p;
   private final double[] x;
   private GradientVector hint;
@@ -50,18 +50,19 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
         xHat[i] = domain.initialPoint(dim);
         previousBase[i] = domain.initialPoint(dim);
       }
-      metaLogWeights = new double[n];
+      metaLoss = new double[n];
       hint = GradientVector.zero(dim);
     } else {
       for (int i = 0; i < n; i++) {
         xHat[i] = s.array("xHat" + i);
         previousBase[i] = s.array("previous" + i);
       }
-      metaLogWeights = s.array("metaLogWeights");
       hint = GradientVector.dense(s.array("hint"));
       variation = s.scalar("variation", 0);
       metaVariation = s.scalar("metaVariation", 0);
       t = s.rounds;
+      metaLoss = s.arrays.containsKey("metaLogWeights")
+          ? OptimisticHedge.lossFromLogWeights(s.array("metaLogWeights"), metaRate()) : s.array("metaLoss");
     }
     p = new double[n];
     x = new double[dim];
@@ -77,10 +78,10 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
       domain.project(base[i]);
       metaHint[i] = hint.dot(base[i]) + penalty * squaredDistance(base[i], previousBase[i]);
     }
-    double eps = Math.sqrt(Math.log(Math.max(2, n)) / (1 + metaVariation));
-    double[] z = metaLogWeights.clone();
+    double eps = metaRate();
+    double[] z = new double[n];
     for (int i = 0; i < n; i++) {
-      z[i] -= eps * metaHint[i];
+      z[i] = -eps * (metaLoss[i] + metaHint[i]);
     }
     OptimisticHedge.softmax(z, p);
     java.util.Arrays.fill(x, 0);
@@ -89,6 +90,11 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
         x[j] += p[i] * base[i][j];
       }
     }
+  }
+
+  /** ε_t = √(ln N / (1 + Σ_{s<t} ||ℓ_s − m_s||²_∞)). */
+  private double metaRate() {
+    return Math.sqrt(Math.log(Math.max(2, n)) / (1 + metaVariation));
   }
 
   private static double squaredDistance(double[] a, double[] b) {
@@ -103,17 +109,16 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
   @Override
   public void update(GradientVector g) {
     variation += g.squaredDistance(hint);
-    double eps = Math.sqrt(Math.log(Math.max(2, n)) / (1 + metaVariation));
     double worst = 0;
     for (int i = 0; i < n; i++) {
       double move = penalty * squaredDistance(base[i], previousBase[i]);
       double loss = g.dot(base[i]) + move;
       double predicted = hint.dot(base[i]) + move;
       worst = Math.max(worst, Math.abs(loss - predicted));
-      metaLogWeights[i] -= eps * loss;
+      metaLoss[i] += loss;
     }
     metaVariation += worst * worst;
-    OptimisticHedge.shiftMaxToZero(metaLogWeights);
+    OptimisticHedge.shiftMinToZero(metaLoss);
     for (int i = 0; i < n; i++) {
       g.addTo(xHat[i], -etas[i]);
       domain.project(xHat[i]);
@@ -175,7 +180,7 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
       s.arrays.put("xHat" + i, xHat[i].clone());
       s.arrays.put("previous" + i, previousBase[i].clone());
     }
-    s.arrays.put("metaLogWeights", metaLogWeights.clone());
+    s.arrays.put("metaLoss", metaLoss.clone());
     s.arrays.put("hint", hint.toDense());
     s.scalars.put("variation", variation);
     s.scalars.put("metaVariation", metaVariation);

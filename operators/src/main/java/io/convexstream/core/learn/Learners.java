@@ -48,12 +48,12 @@ public final class Learners {
   private static OnlineLearner build(LearnerConfig c, int dim, LearnerState s, boolean attach) {
     var domain = c.domain();
     double d = domain.diameter(dim);
-    double g = c.gradientBound();
+    double g = c.gradientBound(); // where a learner is not scale-free
     switch (c.parsedAlgorithm()) {
       case OGD:
-        return new OnlineGradientDescent(domain, dim, g, s);
+        return new OnlineGradientDescent(domain, dim, c.number("G", Double.NaN), s);
       case OPTIMISTIC_OMD:
-        return new OptimisticOmd(domain, dim, c.delta(), g, s);
+        return new OptimisticOmd(domain, dim, c.delta(), c.number("G", Double.NaN), s);
       case STRONGLY_CONVEX_OMD:
         return new StronglyConvexOptimisticOmd(domain, dim, c.number("lambda", 1.0), c.number("c", 2.0), s);
       case EXP_CONCAVE_OMD: {
@@ -64,9 +64,13 @@ public final class Learners {
       }
       case OPTIMISTIC_HEDGE:
         return new OptimisticHedge(domain, dim, c.delta(), s);
-      case DYNAMIC_ENSEMBLE:
-        return new DynamicOptimisticEnsemble(domain, dim, (int) c.number("N", 10),
-            c.number("etaMin", d / (1000 * g)), c.number("etaMax", d / g), c.number("switchPenalty", g / d), s);
+      case DYNAMIC_ENSEMBLE: {
+        double etaMin = c.number("etaMin", d / (1000 * g));
+        double etaMax = c.number("etaMax", d / g);
+        // by default the doubling grid reaches etaMax (its last step capped there): 11 steps for the default range
+        int n = (int) c.number("N", 1 + Math.ceil(Math.log(etaMax / etaMin) / Math.log(2) - 1e-9));
+        return new DynamicOptimisticEnsemble(domain, dim, n, etaMin, etaMax, c.number("switchPenalty", g / d), s);
+      }
       case ADAGRAD:
         return new AdaGrad(domain, dim, c.number("eta", d / Math.sqrt(2)), s);
       case FTRL_PROXIMAL:

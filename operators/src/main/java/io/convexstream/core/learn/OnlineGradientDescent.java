@@ -5,7 +5,8 @@ import io.convexstream.core.linalg.GradientVector;
 
 /**
  * Projected online gradient descent (Zinkevich 2003): x_{t+1} = Π(x_t − η_t g_t), η_t = D/(G√t).
- * Regret O(DG√T) against any fixed point of the domain. The non-adaptive baseline.
+ * Regret O(DG√T) against any fixed point of the domain. The non-adaptive baseline. Without a configured
+ * G it uses G_t = max_{s≤t} ||g_s|| (scale-free: the step shrinks to fit the gradients actually seen).
  */
 public final class OnlineGradientDescent implements OnlineLearner {
   public static final String ID = "ogd";
@@ -13,9 +14,11 @@ public final class OnlineGradientDescent implements OnlineLearner {
   private final double diameter;
   private final double gradientBound;
   private final double[] x;
+  private double largestSquaredGradient;
   private long t;
   private double eta;
 
+  /** @param gradientBound G, or NaN to use the largest gradient seen so far */
   OnlineGradientDescent(Domain domain, int dim, double gradientBound, LearnerState s) {
     this.domain = domain;
     this.diameter = domain.diameter(dim);
@@ -23,15 +26,23 @@ public final class OnlineGradientDescent implements OnlineLearner {
     this.x = s == null ? domain.initialPoint(dim) : s.array("x");
     this.t = s == null ? 0 : s.rounds;
     this.eta = s == null ? 0 : s.scalar("eta", 0);
+    // state saved before G_t was kept continues with the then default G = 1 as its floor
+    this.largestSquaredGradient = s == null ? 0 : s.scalar("largestSquaredGradient", 1);
   }
 
   /** η_t for round t ≥ 1. */
-  public double stepSize(long round) {
-    return diameter / (gradientBound * Math.sqrt(round));
+  private double stepSize(long round) {
+    double bound = Double.isNaN(gradientBound) ? Math.sqrt(largestSquaredGradient) : gradientBound;
+    return bound == 0 ? 0 : diameter / (bound * Math.sqrt(round)); // a zero gradient moves nothing
   }
 
   @Override
   public void update(GradientVector g) {
+    double squaredNorm = g.squaredNorm();
+    if (!Double.isFinite(squaredNorm)) { // the scale-free step would be 0 for ever
+      throw new NonFiniteUpdateException("the gradient's ||g||² overflows");
+    }
+    largestSquaredGradient = Math.max(largestSquaredGradient, squaredNorm);
     t++;
     eta = stepSize(t);
     g.addTo(x, -eta);
@@ -73,6 +84,7 @@ public final class OnlineGradientDescent implements OnlineLearner {
     LearnerState s = new LearnerState(ID, t);
     s.arrays.put("x", x.clone());
     s.scalars.put("eta", eta);
+    s.scalars.put("largestSquaredGradient", largestSquaredGradient);
     return s;
   }
 }

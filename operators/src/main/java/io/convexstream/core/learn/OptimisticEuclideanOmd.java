@@ -9,10 +9,10 @@ import io.convexstream.core.linalg.GradientVector;
  * Subclasses choose the step size η_t (computed before g_t is seen, used by both steps).
  */
 abstract class OptimisticEuclideanOmd implements OnlineLearner {
-  /** η for round {@code round}, given Σ_{s<round} ||g_s − M_s||². */
+  /** η for round {@code round}, given Σ_{s<round} ||g_s − M_s||² and max_{s<round} ||g_s||². */
   @FunctionalInterface
   interface StepSchedule {
-    double stepSize(long round, double variationSoFar);
+    double stepSize(long round, double variationSoFar, double largestSquaredGradientSoFar);
   }
 
   private final Domain domain;
@@ -21,10 +21,12 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
   private final double[] x;
   private GradientVector hint;
   private double variation;
+  private double largestSquaredGradient;
   private long t;
   private double eta;
 
-  OptimisticEuclideanOmd(Domain domain, int dim, StepSchedule schedule, LearnerState s) {
+  /** @param restoredLargestSquaredGradient max ||g||² assumed for state saved before it was kept */
+  OptimisticEuclideanOmd(Domain domain, int dim, StepSchedule schedule, double restoredLargestSquaredGradient, LearnerState s) {
     this.domain = domain;
     this.schedule = schedule;
     if (s == null) {
@@ -34,10 +36,11 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
       xHat = s.array("xHat");
       hint = GradientVector.dense(s.array("hint"));
       variation = s.scalar("variation", 0);
+      largestSquaredGradient = s.scalar("largestSquaredGradient", restoredLargestSquaredGradient);
       t = s.rounds;
     }
     x = xHat.clone();
-    eta = schedule.stepSize(t + 1, variation);
+    eta = schedule.stepSize(t + 1, variation, largestSquaredGradient);
     hint.addTo(x, -eta);
     domain.project(x);
   }
@@ -45,16 +48,24 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
   @Override
   public void update(GradientVector g) {
     double added = g.squaredDistance(hint);
+    double squaredNorm = g.squaredNorm();
     if (stepFollowsVariation() && !Double.isFinite(variation + added)) { // else η = 0 for ever: the model would silently stop learning
       throw new NonFiniteUpdateException("the gradient's ||g − M||² = " + added + " would make the accumulated variation infinite "
           + "(step size 0 from then on)");
     }
+    if (stepFollowsVariation() && !Double.isFinite(squaredNorm)) {
+      throw new NonFiniteUpdateException("the gradient's ||g||² overflows (step size 0 from then on)");
+    }
     variation += added;
+    largestSquaredGradient = Math.max(largestSquaredGradient, squaredNorm);
+    if (t == 0) { // x_1 = x̂_1 whatever η_1 is (M_1 = 0), so η_1 may already know g_1: a scale-free first step
+      eta = schedule.stepSize(1, 0, largestSquaredGradient);
+    }
     g.addTo(xHat, -eta);
     domain.project(xHat);
     hint = g;
     t++;
-    eta = schedule.stepSize(t + 1, variation);
+    eta = schedule.stepSize(t + 1, variation, largestSquaredGradient);
     System.arraycopy(xHat, 0, x, 0, x.length);
     hint.addTo(x, -eta);
     domain.project(x);
@@ -92,6 +103,7 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
     s.arrays.put("xHat", xHat.clone());
     s.arrays.put("hint", hint.toDense());
     s.scalars.put("variation", variation);
+    s.scalars.put("largestSquaredGradient", largestSquaredGradient);
     return s;
   }
 }

@@ -5,16 +5,20 @@ import io.convexstream.core.domain.ProbabilitySimplex;
 import io.convexstream.core.linalg.GradientVector;
 
 /**
- * Optimistic OMD with the entropic mirror map on the probability simplex (optimistic Hedge /
- * exponentiated gradient): x_t ∝ x̂_t·exp(−η_t M_t), x̂_{t+1} ∝ x̂_t·exp(−η_t g_t), M_t = g_{t−1},
- * with η_t = √(ln d / (δ + Σ_{s<t} ||g_s − M_s||²_∞)) — the entropic analogue of the adaptive
- * Euclidean step (dual norm ℓ∞). x̂ is kept in log space so long runs neither underflow nor overflow.
+ * Optimistic Hedge on the probability simplex in follow-the-regularised-leader form (optimistic FTRL
+ * with the entropic regulariser, Rakhlin and Sridharan 2013; Orabona, "A Modern Introduction to Online
+ * Learning", §7.12): x_t ∝ exp(−η_t (Σ_{s<t} g_s + M_t)), M_t = g_{t−1}, with
+ * η_t = √(ln d / (δ + Σ_{s<t} ||g_s − M_s||²_∞)) (dual norm ℓ∞). Regret ≤ 2√(ln d · (δ + Σ_t ||g_t − M_t||²_∞))
+ * plus a term in max_t ||g_t − M_t||∞. The FTRL form matters because η_t decreases: the mirror-descent
+ * form (x̂ ← x̂·e^{−η_t g_t}) keeps what a large early η did and has no such guarantee — on two experts
+ * its regret grows far past the bound (OptimisticHedgeRegretTest). The cumulative loss is kept shifted
+ * so its smallest entry is 0 (the play depends only on differences).
  */
 public final class OptimisticHedge implements OnlineLearner {
   public static final String ID = "opt-hedge";
   private final double delta;
   private final double logD;
-  private final double[] logWeights;
+  private final double[] cumulativeLoss;
   private final double[] x;
   private GradientVector hint;
   private double variation;
@@ -28,33 +32,54 @@ public final class OptimisticHedge implements OnlineLearner {
     this.delta = delta;
     this.logD = Math.log(Math.max(2, dim));
     if (s == null) {
-      logWeights = new double[dim];
+      cumulativeLoss = new double[dim];
       hint = GradientVector.zero(dim);
     } else {
-      logWeights = s.array("logWeights");
       hint = GradientVector.dense(s.array("hint"));
       variation = s.scalar("variation", 0);
       t = s.rounds;
+      cumulativeLoss = s.arrays.containsKey("logWeights")
+          ? lossFromLogWeights(s.array("logWeights"), stepSize(delta + variation)) : s.array("cumulativeLoss");
     }
     x = new double[dim];
     play();
   }
 
+  private double stepSize(double variationSoFar) {
+    return Math.sqrt(logD / variationSoFar);
+  }
+
+  /**
+   * State saved by the mirror-descent form (log-weights, before issue 16) continues in FTRL form from the
+   * same play: the cumulative loss L with exp(−η L) = the saved weights.
+   */
+  static double[] lossFromLogWeights(double[] logWeights, double eta) {
+    double[] loss = new double[logWeights.length];
+    for (int i = 0; i < loss.length; i++) {
+      loss[i] = -logWeights[i] / eta;
+    }
+    shiftMinToZero(loss);
+    return loss;
+  }
+
   private void play() {
-    eta = Math.sqrt(logD / (delta + variation));
-    double[] z = logWeights.clone();
-    hint.addTo(z, -eta);
+    eta = stepSize(delta + variation);
+    double[] z = cumulativeLoss.clone();
+    hint.addTo(z, 1);
+    for (int i = 0; i < z.length; i++) {
+      z[i] *= -eta;
+    }
     softmax(z, x);
   }
 
-  /** Subtracts the largest entry from every entry: log-weights keep their ratios and stay bounded. */
-  static void shiftMaxToZero(double[] logWeights) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : logWeights) {
-      max = Math.max(max, v);
+  /** Subtracts the smallest entry from every entry: a cumulative loss keeps its differences and stays bounded. */
+  static void shiftMinToZero(double[] loss) {
+    double min = Double.POSITIVE_INFINITY;
+    for (double v : loss) {
+      min = Math.min(min, v);
     }
-    for (int i = 0; i < logWeights.length; i++) {
-      logWeights[i] -= max;
+    for (int i = 0; i < loss.length; i++) {
+      loss[i] -= min;
     }
   }
 
@@ -81,13 +106,16 @@ public final class OptimisticHedge implements OnlineLearner {
     double[] m = hint.toDense();
     for (int i = 0; i < dense.length; i++) {
       diff = Math.max(diff, Math.abs(dense[i] - m[i]));
+      if (!Double.isFinite(cumulativeLoss[i] + dense[i])) {
+        throw new NonFiniteUpdateException("expert " + i + "'s cumulative loss would overflow (" + cumulativeLoss[i] + " + " + dense[i] + ")");
+      }
     }
     if (!Double.isFinite(variation + diff * diff)) { // else η = 0 for ever: the weights would silently freeze
       throw new NonFiniteUpdateException("the gradient's ||g − M||∞² = " + diff * diff + " would make the accumulated variation infinite");
     }
     variation += diff * diff;
-    g.addTo(logWeights, -eta);
-    shiftMaxToZero(logWeights);
+    g.addTo(cumulativeLoss, 1);
+    shiftMinToZero(cumulativeLoss);
     hint = g;
     t++;
     play();
@@ -121,7 +149,7 @@ public final class OptimisticHedge implements OnlineLearner {
   @Override
   public LearnerState exportState() {
     LearnerState s = new LearnerState(ID, t);
-    s.arrays.put("logWeights", logWeights.clone());
+    s.arrays.put("cumulativeLoss", cumulativeLoss.clone());
     s.arrays.put("hint", hint.toDense());
     s.scalars.put("variation", variation);
     return s;

@@ -11,14 +11,14 @@ public final class StronglyConvexOptimisticOmd extends OptimisticEuclideanOmd {
   public static final String ID = "oomd-sc";
 
   StronglyConvexOptimisticOmd(Domain domain, int dim, double lambda, double c, LearnerState s) {
-    super(domain, dim, schedule(lambda, c), s);
+    super(domain, dim, schedule(lambda, c), 0, s);
   }
 
   private static StepSchedule schedule(double lambda, double c) {
     if (!(lambda > 0) || !(c > 0)) {
       throw new IllegalArgumentException("lambda and c must be positive");
     }
-    return (round, variation) -> c / (lambda * round);
+    return (round, variation, largest) -> c / (lambda * round);
   }
 
   @Override

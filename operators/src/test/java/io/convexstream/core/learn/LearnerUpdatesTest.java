@@ -67,7 +67,7 @@ class LearnerUpdatesTest {
   @Test
   void optimisticOmdTwoStepWithAdaptiveStep() {
     // D = 2, G = 1, delta = 1: eta_t = 2 / sqrt(5 + V_{t-1})
-    OnlineLearner oomd = learner("oomd", 1, "domain=ball:1");
+    OnlineLearner oomd = learner("oomd", 1, "domain=ball:1", "G=1");
     assertThat(oomd.decision()).containsExactly(0); // M_1 = 0
     double eta1 = 2 / Math.sqrt(5);
     assertThat(oomd.stepSize()).isEqualTo(eta1);
@@ -203,14 +203,31 @@ class LearnerUpdatesTest {
   }
 
   @Test
+  void withoutGOomdAndOgdStepByTheLargestGradientSeen() {
+    // D = 2, delta = 1: eta_t = 2 / sqrt(1 + 4 max_{s<t}||g_s||² + V_{t-1}); round 1's step already knows g_1 (x_1 does not use it)
+    OnlineLearner oomd = learner("oomd", 1, "domain=ball:1");
+    oomd.update(GradientVector.dense(3));
+    assertThat(oomd.exportState().array("xHat")[0]).isCloseTo(-3 * 2 / Math.sqrt(1 + 36), within(1e-15));
+    assertThat(oomd.stepSize()).isCloseTo(2 / Math.sqrt(1 + 36 + 9), within(1e-15));
+    oomd.update(GradientVector.dense(-5)); // larger: the next step shrinks
+    assertThat(oomd.stepSize()).isCloseTo(2 / Math.sqrt(1 + 100 + 9 + 64), within(1e-15));
+    // ogd: eta_t = D / (max_{s<=t}||g_s|| √t)
+    OnlineLearner ogd = learner("ogd", 2, "domain=ball:10");
+    ogd.update(GradientVector.dense(3, 4));
+    assertThat(ogd.decision()).containsExactly(new double[] {-6, -8}, within(1e-12)); // eta_1 = 20/5: (−12, −16), projected
+    ogd.update(GradientVector.dense(0, 1)); // smaller: G stays 5, eta_2 = 4/√2; (−6, −8 − 4/√2), projected again
+    double y = -8 - 4 / Math.sqrt(2);
+    assertThat(ogd.decision()[1]).isCloseTo(10 * y / Math.hypot(6, y), within(1e-12));
+  }
+
+  @Test
   void optimisticHedgeIsExponentialWeightsWithAHint() {
     OnlineLearner hedge = learner("opt-hedge", 2, "domain=simplex");
     assertThat(hedge.decision()).containsExactly(0.5, 0.5);
-    double eta1 = Math.sqrt(Math.log(2) / 1);
     hedge.update(GradientVector.dense(1, 0));
-    // logW = (-eta1, 0) -> (−eta1, 0) after max-shift; V = 1; eta2 = sqrt(ln2/2); x ∝ exp(logW − eta2*(1,0))
+    // FTRL form: cumulative loss (1, 0), hint (1, 0), V = 1, eta2 = sqrt(ln2/2); x ∝ exp(−eta2·(L + M))
     double eta2 = Math.sqrt(Math.log(2) / 2);
-    double a = Math.exp(-eta1 - eta2);
+    double a = Math.exp(-2 * eta2);
     assertThat(hedge.decision()[0]).isCloseTo(a / (a + 1), within(1e-15));
     assertThat(hedge.decision()[0] + hedge.decision()[1]).isCloseTo(1, within(1e-15));
     assertThatThrownBy(() -> learner("opt-hedge", 2)).hasMessageContaining("simplex");
