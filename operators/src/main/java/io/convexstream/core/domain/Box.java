@@ -33,6 +33,15 @@ public record Box(double lo, double hi) implements Domain {
   }
 
   @Override
+  public double[] linearMinimizer(double[] c) {
+    double[] u = new double[c.length];
+    for (int i = 0; i < c.length; i++) {
+      u[i] = c[i] > 0 ? lo : c[i] < 0 ? hi : Math.min(hi, Math.max(lo, 0));
+    }
+    return u;
+  }
+
+  @Override
   public double[] initialPoint(int dim) {
     double[] x = new double[dim];
     java.util.Arrays.fill(x, Math.min(hi, Math.max(lo, 0.0)));

@@ -21,6 +21,9 @@ public interface Domain {
   /** Euclidean diameter D in dimension dim (unconstrained: the configured reference scale). */
   double diameter(int dim);
 
+  /** A minimiser over the set of ⟨c, u⟩, or null where it is unbounded: the best fixed point for linear losses Σ⟨g_t, u⟩. */
+  double[] linearMinimizer(double[] c);
+
   /** A point of the set to start from. */
   double[] initialPoint(int dim);
 

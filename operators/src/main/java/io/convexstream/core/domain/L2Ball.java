@@ -21,6 +21,16 @@ public record L2Ball(double radius) implements Domain {
   }
 
   @Override
+  public double[] linearMinimizer(double[] c) {
+    double n = Vectors.norm2(c);
+    double[] u = new double[c.length];
+    for (int i = 0; n > 0 && i < c.length; i++) {
+      u[i] = -radius * c[i] / n;
+    }
+    return u;
+  }
+
+  @Override
   public double[] initialPoint(int dim) {
     return new double[dim];
   }

@@ -32,6 +32,19 @@ public record ProbabilitySimplex() implements Domain {
   }
 
   @Override
+  public double[] linearMinimizer(double[] c) {
+    int best = 0;
+    for (int i = 1; i < c.length; i++) {
+      if (c[i] < c[best]) {
+        best = i;
+      }
+    }
+    double[] u = new double[c.length];
+    u[best] = 1;
+    return u;
+  }
+
+  @Override
   public double[] initialPoint(int dim) {
     double[] x = new double[dim];
     Arrays.fill(x, 1.0 / dim);

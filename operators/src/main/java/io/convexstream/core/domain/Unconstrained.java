@@ -19,6 +19,16 @@ public record Unconstrained(double referenceDiameter) implements Domain {
   }
 
   @Override
+  public double[] linearMinimizer(double[] c) {
+    for (double v : c) {
+      if (v != 0) {
+        return null;
+      }
+    }
+    return new double[c.length];
+  }
+
+  @Override
   public double[] initialPoint(int dim) {
     return new double[dim];
   }

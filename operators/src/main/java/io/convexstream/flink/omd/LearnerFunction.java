@@ -6,7 +6,6 @@ import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.LearnerState;
 import io.convexstream.core.learn.Learners;
-import io.convexstream.core.learn.NonFiniteUpdateException;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.core.linalg.Nd4jDevice;
@@ -264,26 +263,20 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       // safe because value() hands out a copy while a snapshot still needs the old object
       learner = saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
     }
-    double[] before = learner.decision().clone();
-    // everything read from the record before the model changes: a reader that throws changes nothing
-    double loss = reader.loss(round, before);
-    GradientVector g = reader.gradient(round, before);
+    LearnerRound played = LearnerRound.play(learner, reader, round);
+    double[] before = played.played();
+    double loss = played.loss();
+    GradientVector g = played.gradient();
     double comparator = reader.comparatorLoss(r);
     long eventTime = eventTimeOf(r);
     long step = reader.step(r);
     String producer = reader.producerId(r);
-    String refused = null;
-    try {
-      learner.update(g);
-    } catch (NonFiniteUpdateException e) { // all or nothing: the state is as it was
-      refused = e.getMessage();
-    }
     p.lastStep = step;
     p.lastProducer = producer;
-    if (refused != null || !Vectors.allFinite(learner.decision())) {
-      // e.g. a finite but huge gradient: the model keeps its parameters, the record is refused
-      rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite"
-          + (refused != null ? ": " + refused : ""), false);
+    if (played.refused() != null) {
+      // the model keeps its parameters (its state is not stored), the record is refused
+      rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite: "
+          + played.refused(), false);
       return;
     }
     LearnerState after = learner.exportState();

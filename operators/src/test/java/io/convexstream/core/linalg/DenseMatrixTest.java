@@ -42,6 +42,36 @@ class DenseMatrixTest {
   }
 
   @Test
+  void newtonProjectionAgreesWithBisectionOnAnIllConditionedMatrix() {
+    SplittableRandom r = new SplittableRandom(3);
+    int d = 60;
+    double[] u = randomSpd(d, r);
+    for (int i = 0; i < d; i++) {
+      u[i * d + i] += i < 3 ? 1e4 : 1e-3; // eigenvalues over seven orders of magnitude
+    }
+    double[] y = new double[d];
+    for (int i = 0; i < d; i++) {
+      y[i] = 3 * (r.nextDouble() - 0.5);
+    }
+    double[] uy = DenseMatrix.multiply(u, y);
+    double lo = 0;
+    double hi = 1;
+    while (Vectors.norm2(DenseMatrix.solveShifted(u, hi, uy)) > 1.0) {
+      hi *= 2;
+    }
+    for (int iter = 0; iter < 200; iter++) {
+      double mid = 0.5 * (lo + hi);
+      if (Vectors.norm2(DenseMatrix.solveShifted(u, mid, uy)) > 1.0) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    double[] bisected = DenseMatrix.solveShifted(u, hi, uy);
+    assertThat(DenseMatrix.projectOntoBallInNorm(u, y, 1.0)).containsExactly(bisected, within(1e-10));
+  }
+
+  @Test
   void sparseAndDenseDotsAgree() {
     GradientVector sparse = new GradientVector(6, new int[] {1, 4, 5}, new double[] {2, -1, 3});
     GradientVector other = new GradientVector(6, new int[] {0, 4, 5}, new double[] {7, 5, 1});

@@ -98,8 +98,8 @@ final class BacktestCommand implements Callable<Integer> {
     } else if (format == Format.csv) {
       out.println("strategy,period,wealth");
     }
-    StringBuilder json = new StringBuilder("{\"source\": ").append(quote(source)).append(", \"periods\": ").append(x.length)
-        .append(", \"assets\": ").append(m).append(", \"cost\": ").append(number(cost)).append(", \"strategies\": [");
+    StringBuilder json = new StringBuilder("{\"source\": ").append(Json.quote(source)).append(", \"periods\": ").append(x.length)
+        .append(", \"assets\": ").append(m).append(", \"cost\": ").append(Json.number(cost)).append(", \"strategies\": [");
     StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
         .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))
         .append("| strategy | final wealth | annualised return | Sharpe | max drawdown | mean turnover |\n|---|---|---|---|---|---|\n");
@@ -117,15 +117,15 @@ final class BacktestCommand implements Callable<Integer> {
           }
         }
         case json -> {
-          json.append(s == runs.get(0) ? "\n  " : ",\n  ").append("{\"strategy\": ").append(quote(s.name()))
-              .append(", \"finalWealth\": ").append(number(p.finalWealth()))
-              .append(", \"annualisedReturn\": ").append(number(p.annualisedReturn()))
-              .append(", \"sharpe\": ").append(number(p.sharpe()))
-              .append(", \"maxDrawdown\": ").append(number(p.maxDrawdown()))
-              .append(", \"meanTurnover\": ").append(number(p.meanTurnover()))
+          json.append(s == runs.get(0) ? "\n  " : ",\n  ").append("{\"strategy\": ").append(Json.quote(s.name()))
+              .append(", \"finalWealth\": ").append(Json.number(p.finalWealth()))
+              .append(", \"annualisedReturn\": ").append(Json.number(p.annualisedReturn()))
+              .append(", \"sharpe\": ").append(Json.number(p.sharpe()))
+              .append(", \"maxDrawdown\": ").append(Json.number(p.maxDrawdown()))
+              .append(", \"meanTurnover\": ").append(Json.number(p.meanTurnover()))
               .append(", \"wealth\": [1.0");
           for (double w : r.wealth()) {
-            json.append(", ").append(number(w));
+            json.append(", ").append(Json.number(w));
           }
           json.append("]}");
         }
@@ -152,14 +152,5 @@ final class BacktestCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
-  }
-
-  /** A JSON number, exact (Java's shortest round-trip form); null where JSON has none (NaN, infinities). */
-  private static String number(double v) {
-    return Double.isFinite(v) ? Double.toString(v) : "null";
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine;
         "keep their state in Flink, and publish parameters, expert biases and",
         "portfolio weights back to Kafka.",
         ""},
-    subcommands = {DemoCommand.class, RunCommand.class, StopCommand.class, ServeCommand.class, BrokerCommand.class, ClusterCommand.class, TopicsCommand.class, SchemasCommand.class, ProduceCommand.class, ConsumeCommand.class, OptionsCommand.class, BenchCommand.class, RecordCommand.class, ReplayCommand.class, BacktestCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, StopCommand.class, ServeCommand.class, BrokerCommand.class, ClusterCommand.class, TopicsCommand.class, SchemasCommand.class, ProduceCommand.class, ConsumeCommand.class, OptionsCommand.class, BenchCommand.class, RecordCommand.class, ReplayCommand.class, BacktestCommand.class, LearnCommand.class, CommandLine.HelpCommand.class})
 public final class ConvexStreamCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -17,6 +17,8 @@ import io.convexstream.connectors.recording.Replayer;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.schemas.RecordedMessage;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.jobs.BalancerJob;
@@ -94,6 +96,29 @@ class RecordReplayIT {
     }
     check(LearnerJob.gradients(), Topic.GRADIENTS, Topic.PARAMETERS, dir,
         Map.of("learner", "oomd", "learner.domain", "ball:1", "learner.G", "3", "emitEvery", "1"));
+
+    // `convexstream learn` over the recording ends where the job ended, bit for bit
+    long published = TopicClient.endOffsets(live.bootstrapServers(), Topic.PARAMETERS).values().stream().mapToLong(Long::longValue).sum();
+    Map<String, double[]> job = new HashMap<>();
+    try (TopicClient kafka = new TopicClient(live.bootstrapServers())) {
+      ParameterAssembler assembler = new ParameterAssembler();
+      for (ParameterUpdate u : kafka.read(Topic.PARAMETERS, ParameterUpdate.class, (int) published, Duration.ofSeconds(30))) {
+        assembler.accept(u);
+      }
+      assembler.latest().forEach((model, m) -> job.put(model, m.parameters().clone()));
+    }
+    Path learned = dir.resolve("learned.jsonl");
+    int rc = io.convexstream.streams.cli.ConvexStreamCli.commandLine().execute("learn", "--recording", dir.toString(),
+        "--learners", "oomd;domain=ball:1;G=3", "--parameters", learned.toString());
+    assertThat(rc).isZero();
+    Map<String, double[]> offline = new HashMap<>();
+    for (String line : java.nio.file.Files.readAllLines(learned)) {
+      String model = line.replaceAll(".*\"model\": \"([^\"]*)\".*", "$1");
+      String values = line.replaceAll(".*\"parameters\": \\[(.*)\\]}", "$1");
+      offline.put(model, java.util.Arrays.stream(values.split(", ")).mapToDouble(Double::parseDouble).toArray());
+    }
+    assertThat(offline.keySet()).containsExactlyInAnyOrder("a", "b", "c").isEqualTo(job.keySet());
+    offline.forEach((model, x) -> assertThat(x).as(model).containsExactly(job.get(model)));
   }
 
   @Test
