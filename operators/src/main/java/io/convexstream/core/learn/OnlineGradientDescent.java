@@ -38,11 +38,13 @@ public final class OnlineGradientDescent implements OnlineLearner {
 
   @Override
   public void update(GradientVector g) {
-    double squaredNorm = g.squaredNorm();
-    if (!Double.isFinite(squaredNorm)) { // the scale-free step would be 0 for ever
-      throw new NonFiniteUpdateException("the gradient's ||g||² overflows");
+    if (Double.isNaN(gradientBound)) { // scale-free: the step needs the largest ||g|| (no extra pass otherwise)
+      double squaredNorm = g.squaredNorm();
+      if (!Double.isFinite(squaredNorm)) { // the step would be 0 for ever
+        throw new NonFiniteUpdateException("the gradient's ||g||² overflows");
+      }
+      largestSquaredGradient = Math.max(largestSquaredGradient, squaredNorm);
     }
-    largestSquaredGradient = Math.max(largestSquaredGradient, squaredNorm);
     t++;
     eta = stepSize(t);
     g.addTo(x, -eta);

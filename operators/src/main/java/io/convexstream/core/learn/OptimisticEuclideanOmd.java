@@ -25,8 +25,15 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
   private long t;
   private double eta;
 
-  /** @param restoredLargestSquaredGradient max ||g||² assumed for state saved before it was kept */
-  OptimisticEuclideanOmd(Domain domain, int dim, StepSchedule schedule, double restoredLargestSquaredGradient, LearnerState s) {
+  private final boolean scaleFree;
+
+  /**
+   * @param scaleFree whether the schedule uses max ||g||² (else it is not computed: no extra pass per update)
+   * @param restoredLargestSquaredGradient max ||g||² assumed for state saved before it was kept
+   */
+  OptimisticEuclideanOmd(Domain domain, int dim, StepSchedule schedule, boolean scaleFree, double restoredLargestSquaredGradient,
+      LearnerState s) {
+    this.scaleFree = scaleFree;
     this.domain = domain;
     this.schedule = schedule;
     if (s == null) {
@@ -48,12 +55,12 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
   @Override
   public void update(GradientVector g) {
     double added = g.squaredDistance(hint);
-    double squaredNorm = g.squaredNorm();
+    double squaredNorm = scaleFree ? g.squaredNorm() : 0;
     if (stepFollowsVariation() && !Double.isFinite(variation + added)) { // else η = 0 for ever: the model would silently stop learning
       throw new NonFiniteUpdateException("the gradient's ||g − M||² = " + added + " would make the accumulated variation infinite "
           + "(step size 0 from then on)");
     }
-    if (stepFollowsVariation() && !Double.isFinite(squaredNorm)) {
+    if (!Double.isFinite(squaredNorm)) {
       throw new NonFiniteUpdateException("the gradient's ||g||² overflows (step size 0 from then on)");
     }
     variation += added;

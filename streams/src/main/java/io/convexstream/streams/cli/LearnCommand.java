@@ -220,7 +220,10 @@ final class LearnCommand implements Callable<Integer> {
     }
     List<LabelledExample> rows = new ArrayList<>();
     long step = 0;
-    boolean libsvm = Files.lines(examples).filter(l -> !l.isBlank()).findFirst().map(l -> l.contains(":")).orElse(false);
+    boolean libsvm;
+    try (var lines = Files.lines(examples)) {
+      libsvm = lines.filter(l -> !l.isBlank()).findFirst().map(l -> l.contains(":")).orElse(false);
+    }
     if (libsvm) {
       List<Object[]> parsed = new ArrayList<>();
       int dim = 0;
