@@ -11,7 +11,11 @@ package io.convexstream.core.moe;
  *   centred: subtract the mean of the update, so the mean bias cannot drift
  *   u_n = u_0 (constant) or u_0 / (1 + n/n_0) (the primal-dual schedule for the online setting)
  * </pre>
- * Biases are float32, as workers apply them, and every operation rounds to float like theirs.
+ * Biases are float32, as workers apply them, and every operation rounds to float like theirs. With
+ * the decaying schedule, u_n eventually falls below half an ulp of a bias and a plain float32 sum
+ * would drop every update from then on (n ≈ 1.7e5 at n_0 = 10, u_0 = 1e-2); there each bias keeps a
+ * float32 residual (Kahan's compensated sum), so the updates accumulate until they move the bias.
+ * A constant rate keeps the plain float32 sum: the same bits as workers that update in place.
  */
 public final class LoadBalancer {
   /** The update direction. */
@@ -22,6 +26,8 @@ public final class LoadBalancer {
   private final float rate;
   private final double decaySteps;
   private final float[] biases;
+  /** What the float32 biases have not absorbed yet (compensated sum); all 0 without decay. */
+  private final float[] residuals;
   private long updates;
 
   /**
@@ -29,15 +35,24 @@ public final class LoadBalancer {
    * @param decaySteps n_0 of u_n = u_0/(1 + n/n_0); 0 or less keeps u constant
    */
   public LoadBalancer(int experts, Variant variant, boolean centred, float rate, double decaySteps) {
-    this(new float[experts], 0, variant, centred, rate, decaySteps);
+    this(new float[experts], null, 0, variant, centred, rate, decaySteps);
   }
 
-  /** Continues from saved biases after {@code updates} updates. */
-  public LoadBalancer(float[] biases, long updates, Variant variant, boolean centred, float rate, double decaySteps) {
+  /**
+   * Continues from saved biases and residuals after {@code updates} updates.
+   *
+   * @param residuals null for none yet (state saved before they existed, or a constant rate)
+   */
+  public LoadBalancer(float[] biases, float[] residuals, long updates, Variant variant, boolean centred, float rate,
+      double decaySteps) {
     if (!(rate > 0)) {
       throw new IllegalArgumentException("rate must be positive");
     }
+    if (residuals != null && residuals.length != biases.length) {
+      throw new IllegalArgumentException(residuals.length + " residuals for " + biases.length + " biases");
+    }
     this.biases = biases.clone();
+    this.residuals = residuals == null ? new float[biases.length] : residuals.clone();
     this.updates = updates;
     this.variant = variant;
     this.centred = centred;
@@ -76,8 +91,17 @@ public final class LoadBalancer {
         delta[i] -= m;
       }
     }
-    for (int i = 0; i < biases.length; i++) {
-      biases[i] += delta[i];
+    if (decaySteps > 0) {
+      for (int i = 0; i < biases.length; i++) {
+        float y = delta[i] + residuals[i];
+        float sum = biases[i] + y;
+        residuals[i] = y - (sum - biases[i]);
+        biases[i] = sum;
+      }
+    } else {
+      for (int i = 0; i < biases.length; i++) {
+        biases[i] += delta[i];
+      }
     }
     updates++;
   }
@@ -85,6 +109,11 @@ public final class LoadBalancer {
   /** The current biases (a live view). */
   public float[] biases() {
     return biases;
+  }
+
+  /** The part of each bias's exact sum of updates that float32 has not absorbed yet (a live view). */
+  public float[] residuals() {
+    return residuals;
   }
 
   public long updates() {

@@ -3,6 +3,8 @@ package io.convexstream.flink.moe;
 /** Keyed state of one (model, layer): the biases and the balance window (a Flink POJO). */
 public class BalancerState {
   public float[] biases;
+  /** Compensation of the biases' float32 sums under the decaying rate (LoadBalancer); null before any, or when restored from before it existed. */
+  public float[] residuals;
   public long updates;
   /** Last global step closed; reports for it or earlier are late. */
   public long lastClosedStep;

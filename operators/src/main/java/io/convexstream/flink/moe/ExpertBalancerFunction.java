@@ -264,10 +264,11 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     s.missingRanks += missing;
     missingRanks.inc(missing);
     double maxVio = BalanceMetrics.maxViolation(st.loads);
-    LoadBalancer balancer = new LoadBalancer(s.biases, s.updates, settings.variant(), settings.centred(), settings.rate(), settings.decaySteps());
+    LoadBalancer balancer = new LoadBalancer(s.biases, s.residuals, s.updates, settings.variant(), settings.centred(), settings.rate(), settings.decaySteps());
     float rate = balancer.currentRate();
     balancer.update(st.loads);
     s.biases = balancer.biases().clone();
+    s.residuals = settings.decaySteps() > 0 ? balancer.residuals().clone() : null;
     s.updates = balancer.updates();
     s.lastClosedStep = step;
     BalanceWindow window = BalanceWindow.of(settings.window(), s.biases.length, s.window);

@@ -48,6 +48,41 @@ class LoadBalancerTest {
   }
 
   @Test
+  void decayingUpdatesBelowHalfAnUlpStillAccumulate() {
+    // n_0 = 10, u_0 = 1e-2: from n ≈ 1.7e5 each u_n is below half an ulp of the bias, which a plain
+    // float32 sum would drop for ever; the exact sum of the float32 rates is the reference.
+    LoadBalancer lb = new LoadBalancer(2, LoadBalancer.Variant.SIGN, false, 1e-2f, 10);
+    double exact = 0;
+    float plain = 0;
+    int n = 2_000_000;
+    for (int i = 0; i < n; i++) {
+      float u = lb.currentRate();
+      exact += u;
+      plain += u;
+      lb.update(new long[] {1, 3});
+    }
+    float bias = lb.biases()[0];
+    assertThat(Math.abs(bias - exact)).isLessThanOrEqualTo(Math.ulp(bias));
+    assertThat(lb.biases()[1]).isEqualTo(-bias);
+    assertThat(Math.abs(plain - exact)).as("the plain float32 sum stalls").isGreaterThan(100 * Math.ulp(bias));
+  }
+
+  @Test
+  void residualsContinueAfterRestore() {
+    LoadBalancer a = new LoadBalancer(2, LoadBalancer.Variant.RAW, true, 1e-2f, 10);
+    for (int i = 0; i < 300_000; i++) {
+      a.update(new long[] {1, 3});
+    }
+    LoadBalancer b = new LoadBalancer(a.biases(), a.residuals(), a.updates(), LoadBalancer.Variant.RAW, true, 1e-2f, 10);
+    for (int i = 0; i < 1_000; i++) {
+      a.update(new long[] {5, 2});
+      b.update(new long[] {5, 2});
+    }
+    assertThat(b.biases()).containsExactly(a.biases());
+    assertThat(b.residuals()).containsExactly(a.residuals());
+  }
+
+  @Test
   void metricsAndWindow() {
     BalanceMetrics m = BalanceMetrics.of(new long[] {0, 10, 20, 30}, new float[] {-1f, 1f, 0f, 0f});
     assertThat(m.maxViolation()).isEqualTo((30 - 15) / 15.0);
