@@ -187,17 +187,41 @@ class SeaRegretTest {
   }
 
   private static double staticRegret(String algorithm, double curvature, String... params) {
+    return regrets(algorithm, curvature, 0.05, new int[] {T / 4}, params)[0];
+  }
+
+  @Test
+  void expConcaveDefaultBetaIsLogarithmicWhereTheTheorySafeOneIsNot() {
+    // increments of regret over T/16..T/4 and T/4..T: equal for log T, doubling for √T
+    int[] at = {T / 16, T / 4, T};
+    for (double curvature : new double[] {0.05, 1, 4}) {
+      double[] r = regrets("oomd-ec", curvature, 0.5, at);
+      assertThat((r[2] - r[1]) / (r[1] - r[0])).as("a=%s", curvature).isLessThan(1.3);
+    }
+    double g = 1.8 + 0.5; // the true bound at a = 1, which the theory-safe β = ½·min(1/(4GD), α) needs
+    double[] safe = regrets("oomd-ec", 1, 0.5, at, "beta=" + 0.5 * Math.min(1 / (4 * g * 2), 1));
+    double[] byDefault = regrets("oomd-ec", 1, 0.5, at);
+    assertThat((safe[2] - safe[1]) / (safe[1] - safe[0])).isGreaterThan(1.5);
+    assertThat(byDefault[2]).isLessThan(safe[2] / 5);
+  }
+
+  /** Static regret after each number of rounds in {@code at} (ascending) on the fixed-centre stream of this curvature and noise. */
+  private static double[] regrets(String algorithm, double curvature, double noise, int[] at, String... params) {
     List<String> kv = new ArrayList<>(List.of("domain=ball:1"));
     kv.addAll(List.of(params));
     OnlineLearner learner = Learners.create(LearnerConfig.of(algorithm, kv.toArray(String[]::new)), D);
-    SeaStream sea = new SeaStream(D, curvature, 0.05, Path.FIXED, 0, 1.0, 7);
+    SeaStream sea = new SeaStream(D, curvature, noise, Path.FIXED, 0, 1.0, 7);
     SeaStream.Regret regret = new SeaStream.Regret(D, 1.0);
-    for (int t = 1; t <= T / 4; t++) {
+    double[] out = new double[at.length];
+    for (int t = 1, k = 0; k < at.length; t++) {
       SeaStream.Loss f = sea.next();
       double[] x = learner.decision().clone();
       regret.add(f, x);
       learner.update(GradientVector.dense(f.gradient(x)));
+      if (t == at[k]) {
+        out[k++] = regret.value();
+      }
     }
-    return regret.value();
+    return out;
   }
 }

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * A learner's algorithm and hyper-parameters, from {@code key=value} pairs. Defaults (documented in
- * docs/ALGORITHMS.md): domain ball:1, G=1 (oomd and ogd without G: the largest gradient seen), delta=1 (4 for oomd-ec), lambda=1, c=2, alpha=1, beta=½·min(1/(4GD), α),
+ * docs/ALGORITHMS.md): domain ball:1, G=1 (oomd and ogd without G: the largest gradient seen), delta=1 (4 for oomd-ec), lambda=1, c=2, alpha=1, beta=alpha,
  * eta (AdaGrad) = D/√2, ftrl.alpha=0.1, ftrl.beta=1, l1=l2=0, N=1+⌈log₂(etaMax/etaMin)⌉ (11), etaMin=D/(1000G),
  * etaMax=D/G, switchPenalty=G/D, backend=java (where oomd-ec keeps its d×d matrices: java, nd4j, or
  * auto = ND4J from d = {@value #ND4J_MIN_DIM} when ND4J computes on a CUDA device, else plain Java).

@@ -57,8 +57,9 @@ public final class Learners {
       case STRONGLY_CONVEX_OMD:
         return new StronglyConvexOptimisticOmd(domain, dim, c.number("lambda", 1.0), c.number("c", 2.0), s);
       case EXP_CONCAVE_OMD: {
-        double alpha = c.number("alpha", 1.0);
-        double beta = c.number("beta", 0.5 * Math.min(1 / (4 * g * d), alpha));
+        // β = α, not the theory-safe ½·min(1/(4GD), α): that one grows like √T for tens of thousands of
+        // rounds (measured in SeaRegretTest and docs/ALGORITHMS.md); β = α is logarithmic over curvatures 0.05…4
+        double beta = c.number("beta", c.number("alpha", 1.0));
         // δ ≥ 4L keeps the first steps stable on L-smooth losses; 4 assumes L = 1
         return new ExpConcaveOptimisticOmd(domain, dim, c.number("delta", 4.0), beta, c.matrixBackend(dim), s, attach);
       }
