@@ -39,7 +39,7 @@ public class PortfolioBenchmark {
   public void setup() {
     x = MarketBars.syntheticRelatives(1024, m, 3);
     s = strategy.equals("accelerated")
-        ? Strategies.combiner("accelerated", List.of("ucrp", "eg", "olmar1", "pamr"), m, x)
+        ? Strategies.combiner("accelerated", List.of("ucrp", "eg", "olmar1", "pamr"), m, x, 0)
         : Strategies.create(strategy, m, x);
   }
 

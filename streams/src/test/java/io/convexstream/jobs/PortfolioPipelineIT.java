@@ -114,7 +114,7 @@ class PortfolioPipelineIT {
       for (String s : strategies) {
         reference.add(Strategies.create(s, assets.size(), x));
       }
-      reference.add(Strategies.combiner("accelerated", strategies, assets.size(), x));
+      reference.add(Strategies.combiner("accelerated", strategies, assets.size(), x, 0.001));
       for (PortfolioStrategy ref : reference) {
         List<PortfolioDecision> mine = out.stream().filter(d -> d.getStrategy().equals(ref.name()))
             .sorted(Comparator.comparingLong(PortfolioDecision::getPeriod)).toList();

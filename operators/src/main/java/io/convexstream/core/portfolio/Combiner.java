@@ -20,7 +20,13 @@ import java.util.SplittableRandom;
  *       form because it keeps the universal combiner's averaging (and its robustness) for small p.</li>
  *   <li>{@code EG}: exponentiated gradient over components, w_k ∝ w_k·exp(η r_k / (w·r)).</li>
  * </ul>
- * Meta returns are gross (before costs); costs are charged on the combined asset portfolio.
+ * <p>Costs: each component is followed as if it traded alone at the combiner's cost rate c (its own
+ * {@link Backtest}): it observes its own net return (so PAMR inside a combiner learns exactly as alone,
+ * bit for bit), and its meta-asset return r_{t,k} is that net return, so the rules weigh components by
+ * what they would have earned after their own costs. The combined portfolio pays its own costs on top
+ * (its host charges them); the universal bound compares with constant mixes of the components' net
+ * wealth and does not cover the cost of rebalancing between components. With c = 0 every figure is the
+ * gross one. A combiner restored from state saved before this has no trackers and continues gross.
  */
 public final class Combiner implements PortfolioStrategy {
   // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
@@ -36,8 +42,11 @@ public final class Combiner implements PortfolioStrategy {
   private final double eta;
   private final double[] w;
   private final double[] b;
+  /** Each component's own wealth tracker at the cost rate (null in state saved before they existed). */
+  private final Backtest[] alone;
 
-  private Combiner(Rule rule, List<PortfolioStrategy> components, int samples, double power, double eta, long seed) {
+  private Combiner(Rule rule, List<PortfolioStrategy> components, int samples, double power, double eta, long seed,
+      double costRate) {
     this.rule = rule;
     this.components = List.copyOf(components);
     this.power = power;
@@ -47,26 +56,31 @@ public final class Combiner implements PortfolioStrategy {
     this.mixLogWealth = new double[mixes.length];
     this.w = Simplex.uniform(k);
     this.b = new double[components.get(0).weights().length];
+    this.alone = new Backtest[k];
+    for (int j = 0; j < k; j++) {
+      alone[j] = new Backtest(costRate);
+    }
     refresh();
   }
 
-  public static Combiner buyAndHold(List<PortfolioStrategy> components) {
-    return new Combiner(Rule.BUY_AND_HOLD, components, 0, 1, 0, 0);
+  public static Combiner buyAndHold(List<PortfolioStrategy> components, double costRate) {
+    return new Combiner(Rule.BUY_AND_HOLD, components, 0, 1, 0, 0, costRate);
   }
 
-  public static Combiner universal(List<PortfolioStrategy> components, int samples, long seed) {
-    return new Combiner(Rule.UNIVERSAL, components, samples, 1, 0, seed);
+  public static Combiner universal(List<PortfolioStrategy> components, int samples, long seed, double costRate) {
+    return new Combiner(Rule.UNIVERSAL, components, samples, 1, 0, seed, costRate);
   }
 
-  public static Combiner accelerated(List<PortfolioStrategy> components, int samples, double power, long seed) {
+  public static Combiner accelerated(List<PortfolioStrategy> components, int samples, double power, long seed,
+      double costRate) {
     if (!(power > 1)) {
       throw new IllegalArgumentException("the accelerated combiner needs a power > 1");
     }
-    return new Combiner(Rule.ACCELERATED, components, samples, power, 0, seed);
+    return new Combiner(Rule.ACCELERATED, components, samples, power, 0, seed, costRate);
   }
 
-  public static Combiner eg(List<PortfolioStrategy> components, double eta) {
-    return new Combiner(Rule.EG, components, 0, 1, eta, 0);
+  public static Combiner eg(List<PortfolioStrategy> components, double eta, double costRate) {
+    return new Combiner(Rule.EG, components, 0, 1, eta, 0, costRate);
   }
 
   private static double[][] identity(int k) {
@@ -130,7 +144,8 @@ public final class Combiner implements PortfolioStrategy {
     int k = components.size();
     double[] r = new double[k];
     for (int j = 0; j < k; j++) {
-      r[j] = Simplex.dot(components.get(j).weights(), x);
+      double[] bj = components.get(j).weights();
+      r[j] = alone == null ? Simplex.dot(bj, x) : alone[j].step(bj.clone(), x);
     }
     switch (rule) {
       case EG: {
@@ -166,8 +181,8 @@ public final class Combiner implements PortfolioStrategy {
         }
       }
     }
-    for (PortfolioStrategy c : components) {
-      c.observe(x);
+    for (int j = 0; j < k; j++) {
+      components.get(j).observe(x, r[j]);
     }
     refresh();
   }

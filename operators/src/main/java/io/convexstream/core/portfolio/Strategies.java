@@ -116,27 +116,27 @@ public final class Strategies {
     return (int) Math.rint(p.get(key));
   }
 
-  /** A combiner over fresh instances of {@code components}. */
-  public static Combiner combiner(String name, List<String> components, int m, double[][] history) {
-    return combiner(name, components, m, history, Map.of());
+  /** A combiner over fresh instances of {@code components}, each followed at {@code costRate} (see {@link Combiner}). */
+  public static Combiner combiner(String name, List<String> components, int m, double[][] history, double costRate) {
+    return combiner(name, components, m, history, Map.of(), costRate);
   }
 
   /** A combiner over fresh instances of {@code components}, each with its parameter overrides (by strategy name). */
   public static Combiner combiner(String name, List<String> components, int m, double[][] history,
-      Map<String, Map<String, Double>> overrides) {
+      Map<String, Map<String, Double>> overrides, double costRate) {
     List<PortfolioStrategy> parts = new ArrayList<>();
     for (String c : components) {
       parts.add(create(c, m, history, overrides.getOrDefault(c, Map.of())));
     }
     switch (name.toLowerCase(Locale.ROOT)) {
       case "bah":
-        return Combiner.buyAndHold(parts);
+        return Combiner.buyAndHold(parts, costRate);
       case "universal":
-        return Combiner.universal(parts, 1000, 1);
+        return Combiner.universal(parts, 1000, 1, costRate);
       case "accelerated":
-        return Combiner.accelerated(parts, 1000, 16, 1);
+        return Combiner.accelerated(parts, 1000, 16, 1, costRate);
       case "eg":
-        return Combiner.eg(parts, 0.05);
+        return Combiner.eg(parts, 0.05, costRate);
       default:
         throw new IllegalArgumentException("unknown combiner '" + name + "'; known: " + COMBINERS);
     }

@@ -409,7 +409,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
           new Backtest(settings.costRate())));
     }
     for (String name : settings.combiners()) {
-      runners.add(new Runner(Strategies.combiner(name, settings.strategies(), m, null, settings.parameters()),
+      runners.add(new Runner(Strategies.combiner(name, settings.strategies(), m, null, settings.parameters(), settings.costRate()),
           new Backtest(settings.costRate())));
     }
     return runners;

@@ -88,7 +88,7 @@ final class BacktestCommand implements Callable<Integer> {
     List<String> online = strategies.stream().filter(s -> !s.equals("best") && !s.equals("bcrp")).toList();
     for (String c : combiners) {
       if (!c.isBlank()) {
-        runs.add(Strategies.combiner(c, online, m, x));
+        runs.add(Strategies.combiner(c, online, m, x, cost));
       }
     }
     String source = (data != null ? data : recording).getFileName().toString();
