@@ -142,15 +142,23 @@ public final class Anticor implements PortfolioStrategy {
         claimSum[i] += claim[i][j];
       }
     }
-    double[] weight = previous.clone();
+    // the net transfer into each asset in one sum, in the toolbox's order: its claims switch on
+    // comparisons that a last-bit difference can flip (docs/ALGORITHMS.md), so the order matters
+    double[][] transfer = new double[m][m];
     for (int i = 0; i < m; i++) {
       if (Math.abs(claimSum[i]) > 0) {
         for (int j = 0; j < m; j++) {
-          double transfer = previous[i] * claim[i][j] / claimSum[i];
-          weight[i] -= transfer;
-          weight[j] += transfer;
+          transfer[i][j] = previous[i] * claim[i][j] / claimSum[i];
         }
       }
+    }
+    double[] weight = new double[m];
+    for (int j = 0; j < m; j++) {
+      double outMinusIn = 0;
+      for (int i = 0; i < m; i++) {
+        outMinusIn += transfer[j][i] - transfer[i][j];
+      }
+      weight[j] = previous[j] - outMinusIn;
     }
     return weight;
   }
