@@ -108,7 +108,11 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
 
   @Override
   public void update(GradientVector g) {
-    variation += g.squaredDistance(hint);
+    double added = g.squaredDistance(hint);
+    if (!Double.isFinite(variation + added)) {
+      throw new NonFiniteUpdateException("the gradient's ||g − M||² = " + added + " would make the accumulated variation infinite");
+    }
+    variation += added;
     double worst = 0;
     for (int i = 0; i < n; i++) {
       double move = penalty * squaredDistance(base[i], previousBase[i]);

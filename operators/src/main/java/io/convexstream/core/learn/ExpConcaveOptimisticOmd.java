@@ -109,8 +109,20 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
       DenseMatrix.addOuter(a, diff, s);
       return a;
     };
-    double[] nextHat = project(minus(xHat, step), uNext);
-    double[] nextX = project(minus(nextHat, step), uNext);
+    double[] nextHat;
+    double[] nextX;
+    try {
+      nextHat = project(minus(xHat, step), uNext);
+      nextX = project(minus(nextHat, step), uNext);
+    } catch (ArithmeticException e) { // U's entries beyond what a double resolves: not positive definite in floating point
+      throw new NonFiniteUpdateException("the update would leave " + ID + "'s U numerically singular (" + e.getMessage() + ")");
+    }
+    // Sherman–Morrison subtracts nearly all of U⁻¹ along a difference far larger than those before;
+    // if rounding leaves the trace of U⁻¹_{t+1} non-positive, U⁻¹ is no longer positive definite
+    if (!(uInv.trace() + c * DenseMatrix.dot(w, w) > 0)) {
+      throw new NonFiniteUpdateException("||g − M||² = " + diffSq + " is too large against " + ID
+          + "'s U for double precision: U⁻¹ would lose positive definiteness");
+    }
     double maxW = Vectors.normInf(w);
     if (!Vectors.allFinite(nextX) || !Vectors.allFinite(nextHat) || !Double.isFinite(c * maxW * maxW)
         || !Double.isFinite(u.trace() + s * diffSq)) { // |U_ij| ≤ trace(U) for U ⪰ 0

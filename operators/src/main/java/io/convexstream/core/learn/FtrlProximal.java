@@ -47,6 +47,12 @@ public final class FtrlProximal implements OnlineLearner {
   public void update(GradientVector g) {
     int[] idx = g.indices();
     double[] v = g.values();
+    for (int k = 0; k < v.length; k++) { // checked first: an update is all or nothing
+      int i = idx == null ? k : idx[k];
+      if (!Double.isFinite(n[i] + v[k] * v[k])) {
+        throw new NonFiniteUpdateException("the gradient's entry " + v[k] + " at " + i + " would make ftrl's sum of squares infinite");
+      }
+    }
     for (int k = 0; k < v.length; k++) {
       int i = idx == null ? k : idx[k];
       double gi = v[k];

@@ -43,6 +43,10 @@ public final class OnlineGradientDescent implements OnlineLearner {
       if (!Double.isFinite(squaredNorm)) { // the step would be 0 for ever
         throw new NonFiniteUpdateException("the gradient's ||g||² overflows");
       }
+      if (squaredNorm == 0 && largestSquaredGradient == 0 && g.maxAbs() > 0) { // else η = D/0: no step, or one of any length
+        throw new NonFiniteUpdateException("the gradient's ||g||² underflows to 0 (max |g_i| = " + g.maxAbs()
+            + "): without G, ogd cannot size a step from it; set G or rescale the loss");
+      }
       largestSquaredGradient = Math.max(largestSquaredGradient, squaredNorm);
     }
     t++;

@@ -56,15 +56,19 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
   public void update(GradientVector g) {
     double added = g.squaredDistance(hint);
     double squaredNorm = scaleFree ? g.squaredNorm() : 0;
-    if (stepFollowsVariation() && !Double.isFinite(variation + added)) { // else η = 0 for ever: the model would silently stop learning
-      throw new NonFiniteUpdateException("the gradient's ||g − M||² = " + added + " would make the accumulated variation infinite "
-          + "(step size 0 from then on)");
+    if (!Double.isFinite(variation + added)) {
+      throw new NonFiniteUpdateException("the gradient's ||g − M||² = " + added + " would make the accumulated variation infinite");
     }
     if (!Double.isFinite(squaredNorm)) {
       throw new NonFiniteUpdateException("the gradient's ||g||² overflows (step size 0 from then on)");
     }
+    double largest = Math.max(largestSquaredGradient, squaredNorm);
+    if (!(schedule.stepSize(t + 2, variation + added, largest) > 0)) { // η = 0 for ever: the model would silently stop learning
+      throw new NonFiniteUpdateException("the gradient (||g − M||² = " + added + ", ||g||² = " + squaredNorm
+          + ") would make the step size 0 from then on");
+    }
     variation += added;
-    largestSquaredGradient = Math.max(largestSquaredGradient, squaredNorm);
+    largestSquaredGradient = largest;
     if (t == 0) { // x_1 = x̂_1 whatever η_1 is (M_1 = 0), so η_1 may already know g_1: a scale-free first step
       eta = schedule.stepSize(1, 0, largestSquaredGradient);
     }
@@ -76,11 +80,6 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
     System.arraycopy(xHat, 0, x, 0, x.length);
     hint.addTo(x, -eta);
     domain.project(x);
-  }
-
-  /** Whether the step size shrinks with the accumulated variation (the adaptive schedule), so an infinite one would stop learning. */
-  boolean stepFollowsVariation() {
-    return true;
   }
 
   @Override

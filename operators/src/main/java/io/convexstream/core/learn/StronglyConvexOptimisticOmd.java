@@ -25,9 +25,4 @@ public final class StronglyConvexOptimisticOmd extends OptimisticEuclideanOmd {
   public String algorithm() {
     return ID;
   }
-
-  @Override
-  boolean stepFollowsVariation() {
-    return false; // c / (λ t)
-  }
 }
