@@ -61,8 +61,9 @@ public final class Anticor implements PortfolioStrategy {
     if (logRelatives.size() > 2 * maxWindow) {
       logRelatives.remove(0);
     }
+    Workspace work = new Workspace(m);
     for (int k = 0; k < experts.length; k++) {
-      experts[k] = expert(logRelatives, experts[k], k + 2);
+      experts[k] = expert(logRelatives, experts[k], k + 2, work);
     }
     java.util.Arrays.fill(b, 0);
     double denominator = 0;
@@ -77,11 +78,22 @@ public final class Anticor implements PortfolioStrategy {
     }
   }
 
+  /** Two m×m work matrices for {@link #expert}. */
+  static final class Workspace {
+    final double[][] matrix;
+    final double[][] transposed;
+
+    Workspace(int m) {
+      matrix = new double[m][m];
+      transposed = new double[m][m];
+    }
+  }
+
   /**
    * One Anticor step with window w from the expert's previous weights, given the log relatives
-   * observed so far (at least the last 2w).
+   * observed so far (at least the last 2w), in {@code work} (reused across the experts of a period).
    */
-  static double[] expert(List<double[]> logRelatives, double[] previous, int w) {
+  static double[] expert(List<double[]> logRelatives, double[] previous, int w, Workspace work) {
     int m = previous.length;
     int t = logRelatives.size();
     if (t < 2 * w) {
@@ -119,46 +131,72 @@ public final class Anticor implements PortfolioStrategy {
       var1[i] /= w - 1;
       var2[i] /= w - 1;
     }
-    double[][] cor = new double[m][m];
+    // cross-products a row at a time (the row stays in cache while s runs; contiguous inner loop);
+    // each entry still sums s = 0..w−1 in order from 0, so the bits are those of the plain triple
+    // loop (the claims are that sensitive)
+    double[][] a = work.matrix;
     for (int i = 0; i < m; i++) {
-      for (int j = 0; j < m; j++) {
-        double v = var1[i] * var2[j];
-        if (v != 0) {
-          double cov = 0;
-          for (int s = 0; s < w; s++) {
-            cov += d1[s][i] * d2[s][j];
-          }
-          cor[i][j] = cov / (w - 1) / Math.sqrt(v);
+      double[] row = a[i];
+      java.util.Arrays.fill(row, 0, m, 0);
+      for (int s = 0; s < w; s++) {
+        double xi = d1[s][i];
+        double[] x2 = d2[s];
+        for (int j = 0; j < m; j++) {
+          row[j] += xi * x2[j];
         }
       }
     }
-    double[][] claim = new double[m][m];
-    double[] claimSum = new double[m];
+    // correlation where it can matter (the diagonal, and claims: μ2_i ≥ μ2_j and cor > 0, where
+    // cor > 0 needs cov > 0), as the same expression as everywhere: most divisions and roots skipped
+    double[] selfCor = new double[m];
     for (int i = 0; i < m; i++) {
+      double v = var1[i] * var2[i];
+      selfCor[i] = v != 0 ? a[i][i] / (w - 1) / Math.sqrt(v) : 0;
+    }
+    // covariance → claim → transfer, row by row in place
+    for (int i = 0; i < m; i++) {
+      double[] row = a[i];
+      double claimSum = 0;
       for (int j = 0; j < m; j++) {
-        if (mu2[i] >= mu2[j] && cor[i][j] > 0) {
-          claim[i][j] = cor[i][j] + Math.max(0, -cor[i][i]) + Math.max(0, -cor[j][j]);
+        double claim = 0;
+        if (mu2[i] >= mu2[j] && row[j] > 0) {
+          double v = var1[i] * var2[j];
+          double cor = v != 0 ? row[j] / (w - 1) / Math.sqrt(v) : 0;
+          if (cor > 0) {
+            claim = cor + Math.max(0, -selfCor[i]) + Math.max(0, -selfCor[j]);
+          }
         }
-        claimSum[i] += claim[i][j];
+        row[j] = claim;
+        claimSum += claim;
+      }
+      for (int j = 0; j < m; j++) {
+        row[j] = Math.abs(claimSum) > 0 ? previous[i] * row[j] / claimSum : 0;
       }
     }
     // the net transfer into each asset in one sum, in the toolbox's order: its claims switch on
     // comparisons that a last-bit difference can flip (docs/ALGORITHMS.md), so the order matters
-    double[][] transfer = new double[m][m];
-    for (int i = 0; i < m; i++) {
-      if (Math.abs(claimSum[i]) > 0) {
-        for (int j = 0; j < m; j++) {
-          transfer[i][j] = previous[i] * claim[i][j] / claimSum[i];
+    // (Σ_i over a transposed copy, so both terms are read along rows: the same sums, in the same order)
+    double[][] at = work.transposed;
+    for (int ib = 0; ib < m; ib += 32) {
+      for (int jb = 0; jb < m; jb += 32) {
+        for (int i = ib; i < Math.min(ib + 32, m); i++) {
+          for (int j = jb; j < Math.min(jb + 32, m); j++) {
+            at[j][i] = a[i][j];
+          }
         }
+      }
+    }
+    double[] outMinusIn = new double[m];
+    for (int i = 0; i < m; i++) {
+      double[] out = at[i];
+      double[] in = a[i];
+      for (int j = 0; j < m; j++) {
+        outMinusIn[j] += out[j] - in[j];
       }
     }
     double[] weight = new double[m];
     for (int j = 0; j < m; j++) {
-      double outMinusIn = 0;
-      for (int i = 0; i < m; i++) {
-        outMinusIn += transfer[j][i] - transfer[i][j];
-      }
-      weight[j] = previous[j] - outMinusIn;
+      weight[j] = previous[j] - outMinusIn[j];
     }
     return weight;
   }

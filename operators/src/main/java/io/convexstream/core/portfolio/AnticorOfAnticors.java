@@ -71,9 +71,11 @@ public final class AnticorOfAnticors implements PortfolioStrategy {
       logRelatives.remove(0);
       logExpertReturns.remove(0);
     }
+    Anticor.Workspace assetWork = new Anticor.Workspace(m);
+    Anticor.Workspace expertWork = new Anticor.Workspace(k);
     for (int i = 0; i < k; i++) {
-      first[i] = Anticor.expert(logRelatives, first[i], i + 2);
-      second[i] = Anticor.expert(logExpertReturns, second[i], i + 2);
+      first[i] = Anticor.expert(logRelatives, first[i], i + 2, assetWork);
+      second[i] = Anticor.expert(logExpertReturns, second[i], i + 2, expertWork);
     }
     combine();
   }
