@@ -9,20 +9,19 @@ import io.convexstream.core.linalg.GradientVector;
  * Euclidean projections coincide; an approximation for balls and simplices). Sparse gradients cost
  * O(non-zeros) plus the projection. Default η = D/√2.
  */
-public final class AdaGrad implements OnlineLearner {
+public final class AdaGrad extends BaseLearner {
   public static final String ID = "adagrad";
   private final Domain domain;
   private final double eta;
   private final double[] x;
   private final double[] sumSquares;
-  private long t;
 
   AdaGrad(Domain domain, int dim, double eta, LearnerState s) {
+    super(ID, s);
     this.domain = domain;
     this.eta = eta;
     this.x = s == null ? domain.initialPoint(dim) : s.array("x");
     this.sumSquares = s == null ? new double[dim] : s.array("sumSquares");
-    this.t = s == null ? 0 : s.rounds;
   }
 
   @Override
@@ -60,18 +59,8 @@ public final class AdaGrad implements OnlineLearner {
   }
 
   @Override
-  public String algorithm() {
-    return ID;
-  }
-
-  @Override
   public double[] decision() {
     return x;
-  }
-
-  @Override
-  public long rounds() {
-    return t;
   }
 
   /** The base rate η (each coordinate divides it by its own √Σg²). */
@@ -82,7 +71,7 @@ public final class AdaGrad implements OnlineLearner {
 
   @Override
   public LearnerState exportState() {
-    LearnerState s = new LearnerState(ID, t);
+    LearnerState s = newState();
     s.arrays.put("x", x.clone());
     s.arrays.put("sumSquares", sumSquares.clone());
     return s;

@@ -12,7 +12,7 @@ import io.convexstream.core.linalg.GradientVector;
  * rate is ε_t = √(ln N / (1 + Σ_{s<t} ||ℓ_s − m_s||²_∞)). Tracks a moving comparator about as well as
  * the best step size in the grid, without knowing which one that is.
  */
-public final class DynamicOptimisticEnsemble implements OnlineLearner {
+public final class DynamicOptimisticEnsemble extends BaseLearner {
   public static final String ID = "ensemble";
   private final Domain domain;
   private final int n;
@@ -28,9 +28,9 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
   private GradientVector hint;
   private double variation;
   private double metaVariation;
-  private long t;
 
   DynamicOptimisticEnsemble(Domain domain, int dim, int n, double etaMin, double etaMax, double penalty, LearnerState s) {
+    super(ID, s);
     if (n < 1 || !(etaMin > 0) || !(etaMax >= etaMin) || !(penalty >= 0)) {
       throw new IllegalArgumentException("ensemble needs N ≥ 1, 0 < etaMin ≤ etaMax, switchPenalty ≥ 0");
     }
@@ -60,7 +60,6 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
       hint = GradientVector.dense(s.array("hint"));
       variation = s.scalar("variation", 0);
       metaVariation = s.scalar("metaVariation", 0);
-      t = s.rounds;
       metaLoss = s.arrays.containsKey("metaLogWeights")
           ? OptimisticHedge.lossFromLogWeights(s.array("metaLogWeights"), metaRate()) : s.array("metaLoss");
     }
@@ -143,11 +142,6 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
   }
 
   @Override
-  public String algorithm() {
-    return ID;
-  }
-
-  @Override
   public int dim() {
     return d;
   }
@@ -155,11 +149,6 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
   @Override
   public double[] decision() {
     return x;
-  }
-
-  @Override
-  public long rounds() {
-    return t;
   }
 
   /** The meta-weighted mean base step size. */
@@ -179,7 +168,7 @@ public final class DynamicOptimisticEnsemble implements OnlineLearner {
 
   @Override
   public LearnerState exportState() {
-    LearnerState s = new LearnerState(ID, t);
+    LearnerState s = newState();
     for (int i = 0; i < n; i++) {
       s.arrays.put("xHat" + i, xHat[i].clone());
       s.arrays.put("previous" + i, previousBase[i].clone());

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * {@link NonFiniteUpdateException}, nothing changed), which lets a host update the matrices in place
  * ({@link Learners#attach}). Domains: L2 ball or unconstrained.
  */
-public final class ExpConcaveOptimisticOmd implements OnlineLearner {
+public final class ExpConcaveOptimisticOmd extends BaseLearner {
   public static final String ID = "oomd-ec";
   private final int d;
   private final double beta;
@@ -38,11 +38,11 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   private double[] x;
   private double[] hint;
   private double variation;
-  private long t;
 
   /** {@code attached}: work on {@code s}'s own arrays (see {@link Learners#attach}); else copy them. */
   ExpConcaveOptimisticOmd(Domain domain, int dim, double delta, double beta, SquareMatrix.Backend backend,
       LearnerState s, boolean attached) {
+    super(ID, s);
     if (domain instanceof L2Ball ball) {
       radius = ball.radius();
     } else if (domain instanceof Unconstrained) {
@@ -67,7 +67,6 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
       xHat = this.attached ? s.view("xHat") : s.array("xHat");
       hint = this.attached ? s.view("hint") : s.array("hint");
       variation = s.scalar("variation", 0);
-      t = s.rounds;
     }
     // the decision is part of the state (an O(d²) product less per restore, and the same bits the
     // update computed); states exported before it was recompute it
@@ -138,11 +137,6 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   }
 
   @Override
-  public String algorithm() {
-    return ID;
-  }
-
-  @Override
   public int dim() {
     return d;
   }
@@ -150,11 +144,6 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
   @Override
   public double[] decision() {
     return x;
-  }
-
-  @Override
-  public long rounds() {
-    return t;
   }
 
   /** The mean eigenvalue of U⁻¹ (trace/d): the typical step length per unit gradient. */
@@ -170,7 +159,7 @@ public final class ExpConcaveOptimisticOmd implements OnlineLearner {
 
   @Override
   public LearnerState exportState() {
-    LearnerState s = new LearnerState(ID, t);
+    LearnerState s = newState();
     s.arrays.put("U", attached ? u.array() : u.toArray());
     s.arrays.put("Uinv", attached ? uInv.array() : uInv.toArray());
     s.arrays.put("xHat", attached ? xHat : xHat.clone());

@@ -8,7 +8,7 @@ import io.convexstream.core.linalg.GradientVector;
  * and w = 0 if |z| ≤ λ₁, else −(z − sgn(z)λ₁) / ((β + √n)/α + λ₂). Unconstrained; O(non-zeros)
  * per update, and L1 keeps the weights sparse.
  */
-public final class FtrlProximal implements OnlineLearner {
+public final class FtrlProximal extends BaseLearner {
   public static final String ID = "ftrl";
   private final double alpha;
   private final double beta;
@@ -17,9 +17,9 @@ public final class FtrlProximal implements OnlineLearner {
   private final double[] z;
   private final double[] n;
   private final double[] w;
-  private long t;
 
   FtrlProximal(int dim, double alpha, double beta, double l1, double l2, LearnerState s) {
+    super(ID, s);
     if (!(alpha > 0) || beta < 0 || l1 < 0 || l2 < 0) {
       throw new IllegalArgumentException("ftrl needs alpha > 0 and beta, l1, l2 ≥ 0");
     }
@@ -30,7 +30,6 @@ public final class FtrlProximal implements OnlineLearner {
     this.z = s == null ? new double[dim] : s.array("z");
     this.n = s == null ? new double[dim] : s.array("n");
     this.w = new double[z.length]; // z.length, not dim: restored on some coordinates only (see OnlineLearner)
-    this.t = s == null ? 0 : s.rounds;
     for (int i = 0; i < w.length; i++) {
       w[i] = weight(i);
     }
@@ -70,18 +69,8 @@ public final class FtrlProximal implements OnlineLearner {
   }
 
   @Override
-  public String algorithm() {
-    return ID;
-  }
-
-  @Override
   public double[] decision() {
     return w;
-  }
-
-  @Override
-  public long rounds() {
-    return t;
   }
 
   /** α/(β + 1): the rate of a coordinate whose squared gradients sum to 1. */
@@ -92,7 +81,7 @@ public final class FtrlProximal implements OnlineLearner {
 
   @Override
   public LearnerState exportState() {
-    LearnerState s = new LearnerState(ID, t);
+    LearnerState s = newState();
     s.arrays.put("z", z.clone());
     s.arrays.put("n", n.clone());
     return s;

@@ -8,23 +8,22 @@ import io.convexstream.core.linalg.GradientVector;
  * Regret O(DG√T) against any fixed point of the domain. The non-adaptive baseline. Without a configured
  * G it uses G_t = max_{s≤t} ||g_s|| (scale-free: the step shrinks to fit the gradients actually seen).
  */
-public final class OnlineGradientDescent implements OnlineLearner {
+public final class OnlineGradientDescent extends BaseLearner {
   public static final String ID = "ogd";
   private final Domain domain;
   private final double diameter;
   private final double gradientBound;
   private final double[] x;
   private double largestSquaredGradient;
-  private long t;
   private double eta;
 
   /** @param gradientBound G, or NaN to use the largest gradient seen so far */
   OnlineGradientDescent(Domain domain, int dim, double gradientBound, LearnerState s) {
+    super(ID, s);
     this.domain = domain;
     this.diameter = domain.diameter(dim);
     this.gradientBound = gradientBound;
     this.x = s == null ? domain.initialPoint(dim) : s.array("x");
-    this.t = s == null ? 0 : s.rounds;
     this.eta = s == null ? 0 : s.scalar("eta", 0);
     // state saved before G_t was kept continues with the then default G = 1 as its floor
     this.largestSquaredGradient = s == null ? 0 : s.scalar("largestSquaredGradient", 1);
@@ -66,18 +65,8 @@ public final class OnlineGradientDescent implements OnlineLearner {
   }
 
   @Override
-  public String algorithm() {
-    return ID;
-  }
-
-  @Override
   public double[] decision() {
     return x;
-  }
-
-  @Override
-  public long rounds() {
-    return t;
   }
 
   @Override
@@ -87,7 +76,7 @@ public final class OnlineGradientDescent implements OnlineLearner {
 
   @Override
   public LearnerState exportState() {
-    LearnerState s = new LearnerState(ID, t);
+    LearnerState s = newState();
     s.arrays.put("x", x.clone());
     s.scalars.put("eta", eta);
     s.scalars.put("largestSquaredGradient", largestSquaredGradient);

@@ -8,7 +8,7 @@ import io.convexstream.core.linalg.GradientVector;
  * x_t = Π(x̂_t − η_t M_t), x̂_{t+1} = Π(x̂_t − η_t g_t), hint M_t = g_{t−1} (M_1 = 0).
  * Subclasses choose the step size η_t (computed before g_t is seen, used by both steps).
  */
-abstract class OptimisticEuclideanOmd implements OnlineLearner {
+abstract class OptimisticEuclideanOmd extends BaseLearner {
   /** η for round {@code round}, given Σ_{s<round} ||g_s − M_s||² and max_{s<round} ||g_s||². */
   @FunctionalInterface
   interface StepSchedule {
@@ -22,7 +22,6 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
   private GradientVector hint;
   private double variation;
   private double largestSquaredGradient;
-  private long t;
   private double eta;
 
   private final boolean scaleFree;
@@ -31,8 +30,9 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
    * @param scaleFree whether the schedule uses max ||g||² (else it is not computed: no extra pass per update)
    * @param restoredLargestSquaredGradient max ||g||² assumed for state saved before it was kept
    */
-  OptimisticEuclideanOmd(Domain domain, int dim, StepSchedule schedule, boolean scaleFree, double restoredLargestSquaredGradient,
+  OptimisticEuclideanOmd(String id, Domain domain, int dim, StepSchedule schedule, boolean scaleFree, double restoredLargestSquaredGradient,
       LearnerState s) {
+    super(id, s);
     this.scaleFree = scaleFree;
     this.domain = domain;
     this.schedule = schedule;
@@ -44,7 +44,6 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
       hint = GradientVector.dense(s.array("hint"));
       variation = s.scalar("variation", 0);
       largestSquaredGradient = s.scalar("largestSquaredGradient", restoredLargestSquaredGradient);
-      t = s.rounds;
     }
     x = xHat.clone();
     eta = schedule.stepSize(t + 1, variation, largestSquaredGradient);
@@ -87,11 +86,6 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
     return x;
   }
 
-  @Override
-  public long rounds() {
-    return t;
-  }
-
   /** The step size of the coming round (the one used to form {@link #decision()}). */
   @Override
   public double stepSize() {
@@ -105,7 +99,7 @@ abstract class OptimisticEuclideanOmd implements OnlineLearner {
 
   @Override
   public LearnerState exportState() {
-    LearnerState s = new LearnerState(algorithm(), t);
+    LearnerState s = newState();
     s.arrays.put("xHat", xHat.clone());
     s.arrays.put("hint", hint.toDense());
     s.scalars.put("variation", variation);

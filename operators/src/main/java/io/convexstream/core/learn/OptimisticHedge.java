@@ -14,7 +14,7 @@ import io.convexstream.core.linalg.GradientVector;
  * its regret grows far past the bound (OptimisticHedgeRegretTest). The cumulative loss is kept shifted
  * so its smallest entry is 0 (the play depends only on differences).
  */
-public final class OptimisticHedge implements OnlineLearner {
+public final class OptimisticHedge extends BaseLearner {
   public static final String ID = "opt-hedge";
   private final double delta;
   private final double logD;
@@ -22,10 +22,10 @@ public final class OptimisticHedge implements OnlineLearner {
   private final double[] x;
   private GradientVector hint;
   private double variation;
-  private long t;
   private double eta;
 
   OptimisticHedge(Domain domain, int dim, double delta, LearnerState s) {
+    super(ID, s);
     if (!(domain instanceof ProbabilitySimplex)) {
       throw new IllegalArgumentException(ID + " plays on the probability simplex (domain=simplex), not " + domain);
     }
@@ -37,7 +37,6 @@ public final class OptimisticHedge implements OnlineLearner {
     } else {
       hint = GradientVector.dense(s.array("hint"));
       variation = s.scalar("variation", 0);
-      t = s.rounds;
       cumulativeLoss = s.arrays.containsKey("logWeights")
           ? lossFromLogWeights(s.array("logWeights"), stepSize(delta + variation)) : s.array("cumulativeLoss");
     }
@@ -122,18 +121,8 @@ public final class OptimisticHedge implements OnlineLearner {
   }
 
   @Override
-  public String algorithm() {
-    return ID;
-  }
-
-  @Override
   public double[] decision() {
     return x;
-  }
-
-  @Override
-  public long rounds() {
-    return t;
   }
 
   @Override
@@ -148,7 +137,7 @@ public final class OptimisticHedge implements OnlineLearner {
 
   @Override
   public LearnerState exportState() {
-    LearnerState s = new LearnerState(ID, t);
+    LearnerState s = newState();
     s.arrays.put("cumulativeLoss", cumulativeLoss.clone());
     s.arrays.put("hint", hint.toDense());
     s.scalars.put("variation", variation);

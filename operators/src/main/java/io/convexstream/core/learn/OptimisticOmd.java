@@ -15,7 +15,7 @@ public final class OptimisticOmd extends OptimisticEuclideanOmd {
   /** @param gradientBound G, or NaN to use the largest gradient seen so far */
   OptimisticOmd(Domain domain, int dim, double delta, double gradientBound, LearnerState s) {
     // state saved before G_t was kept continues with the then default G = 1 as its floor
-    super(domain, dim, schedule(domain.diameter(dim), delta, gradientBound), Double.isNaN(gradientBound), 1, s);
+    super(ID, domain, dim, schedule(domain.diameter(dim), delta, gradientBound), Double.isNaN(gradientBound), 1, s);
   }
 
   private static StepSchedule schedule(double diameter, double delta, double gradientBound) {
@@ -24,10 +24,5 @@ public final class OptimisticOmd extends OptimisticEuclideanOmd {
     }
     double base = delta + 4 * gradientBound * gradientBound;
     return (round, variation, largest) -> diameter / Math.sqrt(base + variation);
-  }
-
-  @Override
-  public String algorithm() {
-    return ID;
   }
 }

@@ -11,7 +11,7 @@ public final class StronglyConvexOptimisticOmd extends OptimisticEuclideanOmd {
   public static final String ID = "oomd-sc";
 
   StronglyConvexOptimisticOmd(Domain domain, int dim, double lambda, double c, LearnerState s) {
-    super(domain, dim, schedule(lambda, c), false, 0, s);
+    super(ID, domain, dim, schedule(lambda, c), false, 0, s);
   }
 
   private static StepSchedule schedule(double lambda, double c) {
@@ -19,10 +19,5 @@ public final class StronglyConvexOptimisticOmd extends OptimisticEuclideanOmd {
       throw new IllegalArgumentException("lambda and c must be positive");
     }
     return (round, variation, largest) -> c / (lambda * round);
-  }
-
-  @Override
-  public String algorithm() {
-    return ID;
   }
 }
