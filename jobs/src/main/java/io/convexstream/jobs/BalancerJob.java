@@ -54,7 +54,8 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
   public static final ConfigOption<Router.Scoring> SCORING = ConfigOptions.key("scoring").enumType(Router.Scoring.class)
       .defaultValue(DEFAULTS.scoring()).withDescription("Score batches: router scoring.");
   public static final ConfigOption<Integer> GROUPS = ConfigOptions.key("groups").intType().defaultValue(DEFAULTS.groups())
-      .withDescription("Score batches: expert groups for group-limited routing (1: none).");
+      .withDescription("Expert groups for group-limited routing (1: none): score batches route by them; with placement.nodes > 1 "
+          + "placement keeps each group's replicas on one node.");
   public static final ConfigOption<Integer> TOP_GROUPS = ConfigOptions.key("topGroups").intType().defaultValue(DEFAULTS.topGroups())
       .withDescription("Score batches: groups kept per token.");
   public static final ConfigOption<Integer> PLACEMENT_SLOTS = ConfigOptions.key("placement.slots").intType().defaultValue(0)
@@ -62,6 +63,9 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
           + "your hardware (set it and placement.gpus to get convexstream.placement-plans).");
   public static final ConfigOption<Integer> PLACEMENT_GPUS = ConfigOptions.key("placement.gpus").intType().defaultValue(1)
       .withDescription("GPUs the slots are spread over.");
+  public static final ConfigOption<Integer> PLACEMENT_NODES = ConfigOptions.key("placement.nodes").intType().defaultValue(1)
+      .withDescription("Nodes the GPUs are on (GPU g on node g / (gpus/nodes)); above 1, plans are hierarchical: whole expert groups "
+          + "(groups) per node, so group-limited routing's traffic stays within the nodes of its groups.");
   public static final ConfigOption<Integer> PLACEMENT_WINDOW = ConfigOptions.key("placement.window").intType().defaultValue(100)
       .withDescription("Steps of loads a plan is computed from.");
   public static final ConfigOption<Integer> PLACEMENT_EVERY = ConfigOptions.key("placement.every").intType().defaultValue(100)
@@ -115,7 +119,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
     } else {
       own.addAll(List.of(TOP_K, SCORING, GROUPS, TOP_GROUPS));
     }
-    own.addAll(List.of(PLACEMENT_SLOTS, PLACEMENT_GPUS, PLACEMENT_WINDOW, PLACEMENT_EVERY));
+    own.addAll(List.of(PLACEMENT_SLOTS, PLACEMENT_GPUS, PLACEMENT_NODES, PLACEMENT_WINDOW, PLACEMENT_EVERY));
     return new JobOptions(own);
   }
 
@@ -148,7 +152,8 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
     if (slots > 0) {
       var plans = biases.getSideOutput(StepLoads.TAG)
           .keyBy(l -> l.key)
-          .process(new PlacementFunction(slots, o.get(PLACEMENT_GPUS), o.get(PLACEMENT_WINDOW), o.get(PLACEMENT_EVERY)))
+          .process(new PlacementFunction(slots, o.get(PLACEMENT_GPUS), o.get(GROUPS), o.get(PLACEMENT_NODES), o.get(PLACEMENT_WINDOW),
+              o.get(PLACEMENT_EVERY)))
           .name("expert-placement")
           .uid("expert-placement");
       unpublished = unpublished.union(Jobs.publish(plans, s, name, Topic.PLACEMENT_PLANS, PlacementPlan.class,

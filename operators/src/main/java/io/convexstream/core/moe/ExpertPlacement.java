@@ -16,6 +16,12 @@ import java.util.Comparator;
  *       second replica of it.</li>
  * </ol>
  * "Before" is the naive layout: expert i on GPU i / (experts/gpus), no replicas.
+ *
+ * <p>With group-limited routing (each token goes to experts of a few groups only, so that its
+ * traffic crosses few nodes), {@link #plan(long[], int, int, int, int)} is hierarchical as EPLB's:
+ * whole expert groups are first packed onto nodes (heaviest group first onto the least-loaded node
+ * with room, groups/nodes each), then each node replicates and packs its own experts over its own
+ * slots and GPUs as above. Every replica of an expert stays on its group's node.
  */
 public final class ExpertPlacement {
   private ExpertPlacement() {}
@@ -33,6 +39,69 @@ public final class ExpertPlacement {
     public double maxAfter() {
       return Arrays.stream(gpuLoadAfter).max().orElse(0);
     }
+  }
+
+  /**
+   * Hierarchical: {@code groups} equal expert groups (expert e in group e / (experts/groups)) onto
+   * {@code nodes} nodes of gpus/nodes GPUs each; nodes = 1 is {@link #plan(long[], int, int)}.
+   */
+  public static Plan plan(long[] loads, int slots, int gpus, int groups, int nodes) {
+    int experts = loads.length;
+    if (nodes == 1) {
+      return plan(loads, slots, gpus);
+    }
+    if (nodes < 1 || groups < 1 || experts % groups != 0 || groups % nodes != 0 || gpus % nodes != 0 || slots % nodes != 0) {
+      throw new IllegalArgumentException("hierarchical placement needs nodes dividing the expert groups, the GPUs and the slots, "
+          + "and groups dividing the experts");
+    }
+    int perGroup = experts / groups;
+    long[] groupLoad = new long[groups];
+    for (int e = 0; e < experts; e++) {
+      groupLoad[e / perGroup] += loads[e];
+    }
+    Integer[] order = new Integer[groups];
+    for (int g = 0; g < groups; g++) {
+      order[g] = g;
+    }
+    Arrays.sort(order, Comparator.comparingLong((Integer g) -> -groupLoad[g]).thenComparingInt(g -> g));
+    int groupsPerNode = groups / nodes;
+    long[] nodeLoad = new long[nodes];
+    int[][] nodeGroups = new int[nodes][groupsPerNode];
+    int[] placed = new int[nodes];
+    for (int g : order) {
+      int best = -1;
+      for (int n = 0; n < nodes; n++) {
+        if (placed[n] < groupsPerNode && (best < 0 || nodeLoad[n] < nodeLoad[best])) {
+          best = n;
+        }
+      }
+      nodeGroups[best][placed[best]++] = g;
+      nodeLoad[best] += groupLoad[g];
+    }
+    int slotsPerNode = slots / nodes;
+    int gpusPerNode = gpus / nodes;
+    int[] physicalToLogical = new int[slots];
+    int[] replicas = new int[experts];
+    double[] after = new double[gpus];
+    for (int n = 0; n < nodes; n++) {
+      int[] nodeExperts = new int[groupsPerNode * perGroup]; // local index → global expert
+      long[] local = new long[nodeExperts.length];
+      for (int k = 0; k < groupsPerNode; k++) {
+        for (int j = 0; j < perGroup; j++) {
+          nodeExperts[k * perGroup + j] = nodeGroups[n][k] * perGroup + j;
+          local[k * perGroup + j] = loads[nodeExperts[k * perGroup + j]];
+        }
+      }
+      Plan inNode = plan(local, slotsPerNode, gpusPerNode);
+      for (int i = 0; i < slotsPerNode; i++) {
+        physicalToLogical[n * slotsPerNode + i] = nodeExperts[inNode.physicalToLogical()[i]];
+      }
+      for (int i = 0; i < nodeExperts.length; i++) {
+        replicas[nodeExperts[i]] = inNode.replicas()[i];
+      }
+      System.arraycopy(inNode.gpuLoadAfter(), 0, after, n * gpusPerNode, gpusPerNode);
+    }
+    return new Plan(physicalToLogical, replicas, naive(loads, gpus), after);
   }
 
   public static Plan plan(long[] loads, int slots, int gpus) {
@@ -87,11 +156,16 @@ public final class ExpertPlacement {
       used[best]++;
       after[best] += (double) loads[e] / replicas[e];
     }
+    return new Plan(physicalToLogical, replicas, naive(loads, gpus), after);
+  }
+
+  /** Tokens per GPU with expert e on GPU e / (experts/gpus), no replicas. */
+  private static double[] naive(long[] loads, int gpus) {
     double[] before = new double[gpus];
-    int expertsPerGpu = experts / gpus;
-    for (int e = 0; e < experts; e++) {
+    int expertsPerGpu = loads.length / gpus;
+    for (int e = 0; e < loads.length; e++) {
       before[e / expertsPerGpu] += loads[e];
     }
-    return new Plan(physicalToLogical, replicas, before, after);
+    return before;
   }
 }

@@ -15,23 +15,34 @@ import org.apache.flink.util.Collector;
  * The slower companion of the balancer: keeps the loads of the last {@code window} closed steps per
  * (model, layer) and every {@code every} steps (at the first closed step at or past each multiple of
  * {@code every}, so a skipped step does not skip its plan) publishes an expert-parallel placement plan for
- * {@code slots} physical slots on {@code gpus} GPUs ({@link ExpertPlacement}).
+ * {@code slots} physical slots on {@code gpus} GPUs, hierarchical over {@code nodes} nodes (whole
+ * expert groups per node) when there are more than one ({@link ExpertPlacement}).
  */
 public final class PlacementFunction extends KeyedProcessFunction<String, StepLoads, PlacementPlan> {
   private static final long serialVersionUID = 1L;
   private final int slots;
   private final int gpus;
+  private final int groups;
+  private final int nodes;
   private final int window;
   private final int every;
   private transient ValueState<long[][]> steps;
   private transient ValueState<Long> lastPlanned; // the step of the last plan
+  private transient org.apache.flink.metrics.Counter impossible;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlacementFunction.class);
 
-  public PlacementFunction(int slots, int gpus, int window, int every) {
+  public PlacementFunction(int slots, int gpus, int groups, int nodes, int window, int every) {
     if (every < 1 || window < 1) {
       throw new IllegalArgumentException("window and every must be positive");
     }
+    if (nodes < 1 || gpus % nodes != 0 || slots % nodes != 0 || (nodes > 1 && groups % nodes != 0)) {
+      throw new IllegalArgumentException("placement.nodes=" + nodes + " must divide placement.gpus (" + gpus + "), placement.slots ("
+          + slots + ") and, above 1, the expert groups (groups=" + groups + ")");
+    }
     this.slots = slots;
     this.gpus = gpus;
+    this.groups = groups;
+    this.nodes = nodes;
     this.window = window;
     this.every = every;
   }
@@ -39,6 +50,7 @@ public final class PlacementFunction extends KeyedProcessFunction<String, StepLo
   @Override
   public void open(OpenContext ctx) {
     steps = getRuntimeContext().getState(new ValueStateDescriptor<>("load-window", long[][].class));
+    impossible = getRuntimeContext().getMetricGroup().counter("placementImpossible");
     lastPlanned = getRuntimeContext().getState(new ValueStateDescriptor<>("last-planned-step", org.apache.flink.api.common.typeinfo.Types.LONG));
   }
 
@@ -59,7 +71,14 @@ public final class PlacementFunction extends KeyedProcessFunction<String, StepLo
       return;
     }
     lastPlanned.update(in.step);
-    ExpertPlacement.Plan plan = ExpertPlacement.plan(w.totals(), slots, gpus);
+    ExpertPlacement.Plan plan;
+    try {
+      plan = ExpertPlacement.plan(w.totals(), slots, gpus, groups, nodes);
+    } catch (IllegalArgumentException e) { // this layer's expert count does not fit the hardware described: no plan, not a restart loop
+      impossible.inc();
+      LOG.warn("no placement plan for {} at step {}: {} experts, {}", in.key, in.step, in.loads.length, e.getMessage());
+      return;
+    }
     int slash = in.key.lastIndexOf('/');
     out.collect(PlacementPlan.newBuilder()
         .setModelId(in.key.substring(0, slash))

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class PlacementFunctionTest {
   @Test
   void plansEveryKStepsFromTheWindowedLoads() throws Exception {
-    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(6, 2, 2, 2), (StepLoads s) -> s.key, Types.STRING)) {
+    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(6, 2, 1, 1, 2, 2), (StepLoads s) -> s.key, Types.STRING)) {
       h.processElement(new StreamRecord<>(new StepLoads("moe/0", 1, new long[] {90, 10, 10, 10})));
       h.processElement(new StreamRecord<>(new StepLoads("moe/0", 2, new long[] {70, 10, 10, 30})));
       h.processElement(new StreamRecord<>(new StepLoads("moe/0", 3, new long[] {10, 10, 10, 10})));
@@ -31,11 +31,32 @@ class PlacementFunctionTest {
   /** The step that is a multiple of `every` may be skipped (it timed out): the next closed step gets its plan (issue 16). */
   @Test
   void aSkippedPlanningStepDoesNotSkipItsPlan() throws Exception {
-    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(4, 2, 4, 3), (StepLoads s) -> s.key, Types.STRING)) {
+    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(4, 2, 1, 1, 4, 3), (StepLoads s) -> s.key, Types.STRING)) {
       for (long step : new long[] {1, 2, 4, 5, 6, 7, 8, 10, 13}) { // 3 and 9 skipped
         h.processElement(new StreamRecord<>(new StepLoads("moe/0", step, new long[] {5, 1, 1, 1})));
       }
       assertThat(h.extractOutputValues()).extracting(PlacementPlan::getStep).containsExactly(4L, 6L, 10L, 13L);
+    }
+  }
+
+  /** A layer whose expert count does not fit the slots and GPUs gets no plan (counted, logged); other layers keep theirs. */
+  @Test
+  void aLayerThatDoesNotFitTheHardwareGetsNoPlanAndNoRestart() throws Exception {
+    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(4, 2, 1, 1, 4, 1), (StepLoads s) -> s.key, Types.STRING)) {
+      h.processElement(new StreamRecord<>(new StepLoads("moe/0", 1, new long[] {5, 1, 1})));
+      h.processElement(new StreamRecord<>(new StepLoads("moe/1", 1, new long[] {5, 1, 1, 1})));
+      assertThat(h.extractOutputValues()).extracting(PlacementPlan::getLayer).containsExactly(1);
+    }
+  }
+
+  /** With two nodes and two expert groups, each node's slots serve one whole group. */
+  @Test
+  void hierarchicalPlansKeepAGroupOnANode() throws Exception {
+    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(8, 4, 2, 2, 4, 1), (StepLoads s) -> s.key, Types.STRING)) {
+      h.processElement(new StreamRecord<>(new StepLoads("moe/0", 1, new long[] {50, 1, 1, 1, 9, 9, 9, 9})));
+      java.util.List<Integer> slots = h.extractOutputValues().get(0).getPhysicalToLogical();
+      assertThat(slots.subList(0, 4)).allMatch(e -> e / 4 == slots.get(0) / 4);
+      assertThat(slots.subList(4, 8)).allMatch(e -> e / 4 == slots.get(4) / 4).noneMatch(e -> e / 4 == slots.get(0) / 4);
     }
   }
 }
