@@ -62,7 +62,8 @@ abstract class OptimisticEuclideanOmd extends BaseLearner {
       throw new NonFiniteUpdateException("the gradient's ||g||² overflows (step size 0 from then on)");
     }
     double largest = Math.max(largestSquaredGradient, squaredNorm);
-    if (!(schedule.stepSize(t + 2, variation + added, largest) > 0)) { // η = 0 for ever: the model would silently stop learning
+    double nextEta = schedule.stepSize(t + 2, variation + added, largest); // η_{t+1}: known before anything changes
+    if (!(nextEta > 0)) { // η = 0 for ever: the model would silently stop learning
       throw new NonFiniteUpdateException("the gradient (||g − M||² = " + added + ", ||g||² = " + squaredNorm
           + ") would make the step size 0 from then on");
     }
@@ -75,7 +76,7 @@ abstract class OptimisticEuclideanOmd extends BaseLearner {
     domain.project(xHat);
     hint = g;
     t++;
-    eta = schedule.stepSize(t + 1, variation, largestSquaredGradient);
+    eta = nextEta;
     System.arraycopy(xHat, 0, x, 0, x.length);
     hint.addTo(x, -eta);
     domain.project(x);

@@ -47,12 +47,13 @@ public final class ExpertPlacement {
    */
   public static Plan plan(long[] loads, int slots, int gpus, int groups, int nodes) {
     int experts = loads.length;
+    checkNodes(slots, gpus, groups, nodes);
     if (nodes == 1) {
       return plan(loads, slots, gpus);
     }
-    if (nodes < 1 || groups < 1 || experts % groups != 0 || groups % nodes != 0 || gpus % nodes != 0 || slots % nodes != 0) {
-      throw new IllegalArgumentException("hierarchical placement needs nodes dividing the expert groups, the GPUs and the slots, "
-          + "and groups dividing the experts");
+    if (groups < 1 || experts % groups != 0) {
+      throw new IllegalArgumentException("hierarchical placement needs the expert groups (groups=" + groups + ") to divide the "
+          + experts + " experts");
     }
     int perGroup = experts / groups;
     long[] groupLoad = new long[groups];
@@ -102,6 +103,14 @@ public final class ExpertPlacement {
       System.arraycopy(inNode.gpuLoadAfter(), 0, after, n * gpusPerNode, gpusPerNode);
     }
     return new Plan(physicalToLogical, replicas, naive(loads, gpus), after);
+  }
+
+  /** The layout's own conditions, known before any loads: nodes divide the GPUs, the slots and (above 1) the groups. */
+  public static void checkNodes(int slots, int gpus, int groups, int nodes) {
+    if (nodes < 1 || gpus % nodes != 0 || slots % nodes != 0 || (nodes > 1 && groups % nodes != 0)) {
+      throw new IllegalArgumentException("placement.nodes=" + nodes + " must divide placement.gpus (" + gpus + "), placement.slots ("
+          + slots + ") and, above 1, the expert groups (groups=" + groups + ")");
+    }
   }
 
   public static Plan plan(long[] loads, int slots, int gpus) {

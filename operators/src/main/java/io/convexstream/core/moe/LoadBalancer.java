@@ -26,7 +26,7 @@ public final class LoadBalancer {
   private final float rate;
   private final double decaySteps;
   private final float[] biases;
-  /** What the float32 biases have not absorbed yet (compensated sum); all 0 without decay. */
+  /** What the float32 biases have not absorbed yet (compensated sum); null without decay. */
   private final float[] residuals;
   private long updates;
 
@@ -52,7 +52,7 @@ public final class LoadBalancer {
       throw new IllegalArgumentException(residuals.length + " residuals for " + biases.length + " biases");
     }
     this.biases = biases.clone();
-    this.residuals = residuals == null ? new float[biases.length] : residuals.clone();
+    this.residuals = !(decaySteps > 0) ? null : residuals == null ? new float[biases.length] : residuals.clone();
     this.updates = updates;
     this.variant = variant;
     this.centred = centred;
@@ -91,7 +91,7 @@ public final class LoadBalancer {
         delta[i] -= m;
       }
     }
-    if (decaySteps > 0) {
+    if (residuals != null) {
       for (int i = 0; i < biases.length; i++) {
         float y = delta[i] + residuals[i];
         float sum = biases[i] + y;
@@ -111,7 +111,7 @@ public final class LoadBalancer {
     return biases;
   }
 
-  /** The part of each bias's exact sum of updates that float32 has not absorbed yet (a live view). */
+  /** The part of each bias's exact sum of updates that float32 has not absorbed yet (a live view), or null without decay. */
   public float[] residuals() {
     return residuals;
   }

@@ -61,7 +61,7 @@ public final class Anticor implements PortfolioStrategy {
     if (logRelatives.size() > 2 * maxWindow) {
       logRelatives.remove(0);
     }
-    Workspace work = new Workspace(m);
+    double[][] work = new double[m][m];
     for (int k = 0; k < experts.length; k++) {
       experts[k] = expert(logRelatives, experts[k], k + 2, work);
     }
@@ -78,22 +78,12 @@ public final class Anticor implements PortfolioStrategy {
     }
   }
 
-  /** Two m×m work matrices for {@link #expert}. */
-  static final class Workspace {
-    final double[][] matrix;
-    final double[][] transposed;
-
-    Workspace(int m) {
-      matrix = new double[m][m];
-      transposed = new double[m][m];
-    }
-  }
-
   /**
    * One Anticor step with window w from the expert's previous weights, given the log relatives
-   * observed so far (at least the last 2w), in {@code work} (reused across the experts of a period).
+   * observed so far (at least the last 2w). {@code work}: an m×m matrix it overwrites (one per
+   * period serves every expert; a fresh one per expert cost most of the time at m = 500).
    */
-  static double[] expert(List<double[]> logRelatives, double[] previous, int w, Workspace work) {
+  static double[] expert(List<double[]> logRelatives, double[] previous, int w, double[][] work) {
     int m = previous.length;
     int t = logRelatives.size();
     if (t < 2 * w) {
@@ -134,7 +124,7 @@ public final class Anticor implements PortfolioStrategy {
     // cross-products a row at a time (the row stays in cache while s runs; contiguous inner loop);
     // each entry still sums s = 0..w−1 in order from 0, so the bits are those of the plain triple
     // loop (the claims are that sensitive)
-    double[][] a = work.matrix;
+    double[][] a = work;
     for (int i = 0; i < m; i++) {
       double[] row = a[i];
       java.util.Arrays.fill(row, 0, m, 0);
@@ -175,28 +165,13 @@ public final class Anticor implements PortfolioStrategy {
     }
     // the net transfer into each asset in one sum, in the toolbox's order: its claims switch on
     // comparisons that a last-bit difference can flip (docs/ALGORITHMS.md), so the order matters
-    // (Σ_i over a transposed copy, so both terms are read along rows: the same sums, in the same order)
-    double[][] at = work.transposed;
-    for (int ib = 0; ib < m; ib += 32) {
-      for (int jb = 0; jb < m; jb += 32) {
-        for (int i = ib; i < Math.min(ib + 32, m); i++) {
-          for (int j = jb; j < Math.min(jb + 32, m); j++) {
-            at[j][i] = a[i][j];
-          }
-        }
-      }
-    }
-    double[] outMinusIn = new double[m];
-    for (int i = 0; i < m; i++) {
-      double[] out = at[i];
-      double[] in = a[i];
-      for (int j = 0; j < m; j++) {
-        outMinusIn[j] += out[j] - in[j];
-      }
-    }
     double[] weight = new double[m];
     for (int j = 0; j < m; j++) {
-      weight[j] = previous[j] - outMinusIn[j];
+      double outMinusIn = 0;
+      for (int i = 0; i < m; i++) {
+        outMinusIn += a[j][i] - a[i][j];
+      }
+      weight[j] = previous[j] - outMinusIn;
     }
     return weight;
   }

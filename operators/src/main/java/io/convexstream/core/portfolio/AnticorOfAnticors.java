@@ -71,8 +71,8 @@ public final class AnticorOfAnticors implements PortfolioStrategy {
       logRelatives.remove(0);
       logExpertReturns.remove(0);
     }
-    Anticor.Workspace assetWork = new Anticor.Workspace(m);
-    Anticor.Workspace expertWork = new Anticor.Workspace(k);
+    double[][] assetWork = new double[m][m];
+    double[][] expertWork = new double[k][k];
     for (int i = 0; i < k; i++) {
       first[i] = Anticor.expert(logRelatives, first[i], i + 2, assetWork);
       second[i] = Anticor.expert(logExpertReturns, second[i], i + 2, expertWork);

@@ -145,7 +145,7 @@ public final class Combiner implements PortfolioStrategy {
     double[] r = new double[k];
     for (int j = 0; j < k; j++) {
       double[] bj = components.get(j).weights();
-      r[j] = alone == null ? Simplex.dot(bj, x) : alone[j].step(bj.clone(), x);
+      r[j] = alone == null ? Simplex.dot(bj, x) : alone[j].step(bj, x); // step only reads b
     }
     switch (rule) {
       case EG: {

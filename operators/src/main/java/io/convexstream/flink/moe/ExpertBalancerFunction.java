@@ -268,7 +268,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     float rate = balancer.currentRate();
     balancer.update(st.loads);
     s.biases = balancer.biases().clone();
-    s.residuals = settings.decaySteps() > 0 ? balancer.residuals().clone() : null;
+    s.residuals = balancer.residuals() == null ? null : balancer.residuals().clone();
     s.updates = balancer.updates();
     s.lastClosedStep = step;
     BalanceWindow window = BalanceWindow.of(settings.window(), s.biases.length, s.window);

@@ -35,10 +35,7 @@ public final class PlacementFunction extends KeyedProcessFunction<String, StepLo
     if (every < 1 || window < 1) {
       throw new IllegalArgumentException("window and every must be positive");
     }
-    if (nodes < 1 || gpus % nodes != 0 || slots % nodes != 0 || (nodes > 1 && groups % nodes != 0)) {
-      throw new IllegalArgumentException("placement.nodes=" + nodes + " must divide placement.gpus (" + gpus + "), placement.slots ("
-          + slots + ") and, above 1, the expert groups (groups=" + groups + ")");
-    }
+    ExpertPlacement.checkNodes(slots, gpus, groups, nodes); // at job build, not at the first plan
     this.slots = slots;
     this.gpus = gpus;
     this.groups = groups;
