@@ -90,7 +90,8 @@ class ExtremeInputsPropertyTest {
     return new GradientVector(D, indices.stream().mapToInt(Integer::intValue).toArray(), values.stream().mapToDouble(Double::doubleValue).toArray());
   }
 
-  private static void assertSameState(LearnerState after, LearnerState before, String what) {
+  /** The same rounds, scalars and arrays, bit for bit: what a refused update must leave. */
+  static void assertSameState(LearnerState after, LearnerState before, String what) {
     assertThat(after.rounds).as(what + " rounds").isEqualTo(before.rounds);
     assertThat(new TreeMap<>(after.scalars)).as(what + " scalars").isEqualTo(new TreeMap<>(before.scalars));
     assertThat(after.arrays.keySet()).as(what).isEqualTo(before.arrays.keySet());
