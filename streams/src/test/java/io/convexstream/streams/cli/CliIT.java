@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class CliIT {
-  private static String run(String... args) {
+  /** Runs the CLI in-process; its standard output, the exit code asserted 0. */
+  static String run(String... args) {
     StringWriter out = new StringWriter();
     CommandLine cli = ConvexStreamCli.commandLine();
     cli.setOut(new PrintWriter(out));

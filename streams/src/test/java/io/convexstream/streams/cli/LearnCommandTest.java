@@ -7,8 +7,6 @@ import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,19 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `convexstream learn` on files: the regret it reports, recomputed independently here. */
 class LearnCommandTest {
-  private static String run(String... args) {
-    StringWriter out = new StringWriter();
-    CommandLine cli = ConvexStreamCli.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(new StringWriter()));
-    assertThat(cli.execute(args)).as("exit code of %s", List.of(args)).isZero();
-    return out.toString();
-  }
-
   private static double field(String json, String learner, String name) {
     Matcher m = Pattern.compile("\"learner\": \"" + Pattern.quote(learner) + "\"[^}]*\"" + name + "\": ([-0-9.eE]+|null)").matcher(json);
     assertThat(m.find()).as("%s of %s in %s", name, learner, json).isTrue();
@@ -53,7 +41,7 @@ class LearnCommandTest {
       hedge.update(GradientVector.dense(g));
     }
     Path csv = Files.write(dir.resolve("experts.csv"), rows);
-    String json = run("learn", "--gradients", csv.toString(), "--learners", "opt-hedge;domain=simplex,ogd;domain=simplex",
+    String json = CliIT.run("learn", "--gradients", csv.toString(), "--learners", "opt-hedge;domain=simplex,ogd;domain=simplex",
         "--format", "json", "--report", dir.resolve("report").toString());
     assertThat(field(json, "opt-hedge;domain=simplex", "rounds")).isEqualTo(450);
     assertThat(field(json, "opt-hedge;domain=simplex", "regret")).isCloseTo(played - Math.min(total[0], total[1]), within(1e-9));
@@ -89,7 +77,7 @@ class LearnCommandTest {
       }
     }
     Path csv = Files.write(dir.resolve("targets.csv"), rows);
-    String json = run("learn", "--examples", csv.toString(), "--loss", "distance", "--learners", "ogd", "--set", "learner.domain=ball:1",
+    String json = CliIT.run("learn", "--examples", csv.toString(), "--loss", "distance", "--learners", "ogd", "--set", "learner.domain=ball:1",
         "--format", "json");
     double learnerLoss = field(json, "ogd", "meanLoss") * n;
     assertThat(field(json, "ogd", "regret")).isCloseTo(learnerLoss - comparator, within(1e-6 * comparator));
@@ -105,9 +93,9 @@ class LearnCommandTest {
       rows.add((x1 + 0.5 * x3 > 0 ? 1 : 0) + " 1:" + x1 + " 3:" + x3 + " # a comment");
     }
     Path svm = Files.write(dir.resolve("separable.svm"), rows);
-    String table = run("learn", "--examples", svm.toString(), "--learners", "adagrad;domain=ball:10,ftrl;l1=0.01");
+    String table = CliIT.run("learn", "--examples", svm.toString(), "--learners", "adagrad;domain=ball:10,ftrl;l1=0.01");
     assertThat(table).contains("1 models, 600 records (0 invalid");
-    String json = run("learn", "--examples", svm.toString(), "--learners", "adagrad", "--set", "learner.domain=ball:10", "--format", "json");
+    String json = CliIT.run("learn", "--examples", svm.toString(), "--learners", "adagrad", "--set", "learner.domain=ball:10", "--format", "json");
     assertThat(field(json, "adagrad", "accuracy")).isGreaterThan(0.9);
     assertThat(field(json, "adagrad", "regret")).isFinite();
   }
