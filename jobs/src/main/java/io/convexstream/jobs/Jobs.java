@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.DecodedSerializer;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.EncodedRecord;
 import io.convexstream.connectors.flink.OutputEncoder;
@@ -77,7 +78,7 @@ public final class Jobs {
           .name("failure-injector").uid("failure-injector").setParallelism(parallelism);
     }
     return raw
-        .process(new DecodeFunction<>(type, check, job), Decoded.typeInfo(type))
+        .process(new DecodeFunction<>(type, check, job), DecodedSerializer.streamOf(type))
         .name("decode-" + job)
         .uid("decode-" + job)
         .setParallelism(parallelism);

@@ -1,6 +1,7 @@
 package io.convexstream.jobs;
 
 import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.DecodedSerializer;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.connectors.kafka.Topic;
@@ -227,7 +228,7 @@ public final class PortfolioJob implements StreamJob {
     Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, o.get(OUT_OF_ORDER_MS), o.get(IDLE_TIMEOUT_MS));
     SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, NAME, topic, reading.type(), eventTime, reading::problem);
     SingleOutputStreamOperator<Tuple2<String, Decoded<T>>> routed = decoded
-        .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, Decoded.typeInfo(reading.type())))
+        .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, DecodedSerializer.streamOf(reading.type())))
         .name("route-to-portfolios")
         .uid("route-to-portfolios")
         // chained to decoding, so each asset's readings reach its portfolio in order (a period closes on

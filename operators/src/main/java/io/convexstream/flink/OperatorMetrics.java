@@ -40,8 +40,8 @@ public final class OperatorMetrics {
   private final Counter internalErrors;
   private final Histogram updateMicros;
   private final int maxKeys;
-  private final Map<String, Map<String, double[]>> keyed = new HashMap<>();
-  private final Map<String, Recent> aggregates = new HashMap<>();
+  private final Map<String, KeyCells> keyed = new HashMap<>();
+  private final Map<String, Aggregate> aggregates = new HashMap<>();
   private volatile long lastOutputMillis = -1; // -1: outputs not tracked
 
   private OperatorMetrics(MetricGroup group, int maxKeys) {
@@ -73,14 +73,14 @@ public final class OperatorMetrics {
   public void outputOf(String keyName, String key) {
     long now = System.currentTimeMillis();
     lastOutputMillis = now;
-    Map<String, double[]> gauges = gaugesOf(key);
-    if (gauges == null) {
+    KeyCells k = cellsOf(key);
+    if (k == null) {
       return;
     }
-    double[] cell = gauges.get(MS_SINCE_OUTPUT);
+    double[] cell = k.byName.get(MS_SINCE_OUTPUT);
     if (cell == null) {
       double[] c = new double[] {now};
-      gauges.put(MS_SINCE_OUTPUT, c);
+      k.byName.put(MS_SINCE_OUTPUT, c);
       group.addGroup(keyName, key).gauge(MS_SINCE_OUTPUT, (Gauge<Double>) () -> System.currentTimeMillis() - c[0]);
     } else {
       cell[0] = now;
@@ -122,41 +122,65 @@ public final class OperatorMetrics {
    * cardinality; the rest are ignored here (the output records carry their figures).
    */
   public void keyGauge(String keyName, String key, String name, double value) {
-    Map<String, double[]> gauges = gaugesOf(key);
-    if (gauges != null) {
-      set(gauges, keyName, key, name, value);
+    KeyCells k = cellsOf(key);
+    if (k != null) {
+      cell(k, keyName, key, name)[0] = value;
     }
   }
 
-  /** {@link #keyGauge} for several figures of one key, which is looked up once. */
-  public void keyGauges(String keyName, String key, Map<String, Double> values) {
-    Map<String, double[]> gauges = gaugesOf(key);
-    if (gauges != null) {
-      values.forEach((name, value) -> set(gauges, keyName, key, name, value));
+  /**
+   * {@link #keyGauge} for the figures {@code names[i] = values[i]} of one key, which is looked up
+   * once; a figure gets its gauge once it is not NaN. Per output record, so the cells are kept by
+   * position for the {@code names} array last given (a constant of the caller).
+   */
+  public void keyGauges(String keyName, String key, String[] names, double[] values) {
+    KeyCells k = cellsOf(key);
+    if (k == null) {
+      return;
+    }
+    if (k.names != names) {
+      k.names = names;
+      k.byPosition = new double[names.length][];
+    }
+    for (int i = 0; i < names.length; i++) {
+      if (k.byPosition[i] == null) {
+        if (Double.isNaN(values[i])) {
+          continue;
+        }
+        k.byPosition[i] = cell(k, keyName, key, names[i]);
+      }
+      k.byPosition[i][0] = values[i];
     }
   }
 
-  private Map<String, double[]> gaugesOf(String key) {
-    Map<String, double[]> gauges = keyed.get(key);
-    if (gauges == null) {
+  /** The gauges of one key: a cell per figure, which its gauge reads. */
+  private static final class KeyCells {
+    final Map<String, double[]> byName = new HashMap<>();
+    String[] names;
+    double[][] byPosition;
+  }
+
+  private KeyCells cellsOf(String key) {
+    KeyCells k = keyed.get(key);
+    if (k == null) {
       if (keyed.size() >= maxKeys) {
         return null;
       }
-      gauges = new HashMap<>();
-      keyed.put(key, gauges);
+      k = new KeyCells();
+      keyed.put(key, k);
     }
-    return gauges;
+    return k;
   }
 
-  private void set(Map<String, double[]> gauges, String keyName, String key, String name, double value) {
-    double[] cell = gauges.get(name);
+  private double[] cell(KeyCells k, String keyName, String key, String name) {
+    double[] cell = k.byName.get(name);
     if (cell == null) {
-      double[] c = new double[] {value};
-      gauges.put(name, c);
+      double[] c = new double[] {Double.NaN};
+      k.byName.put(name, c);
       group.addGroup(keyName, key).gauge(name, (Gauge<Double>) () -> c[0]);
-      return;
+      cell = c;
     }
-    cell[0] = value;
+    return cell;
   }
 
   /**
@@ -165,29 +189,34 @@ public final class OperatorMetrics {
    * thousands of models or layers still shows how its worst ones do, with 3 series per figure.
    */
   public void aggregate(String name, double value) {
-    if (Double.isNaN(value)) {
-      return;
-    }
-    Recent r = aggregates.get(name);
-    if (r == null) {
-      Recent fresh = new Recent();
+    aggregateOf(name).add(value);
+  }
+
+  /** The aggregate {@code all.<name>} (see {@link #aggregate}), for a caller that adds to it per record. */
+  public Aggregate aggregateOf(String name) {
+    Aggregate a = aggregates.get(name);
+    if (a == null) {
+      Aggregate fresh = new Aggregate();
       MetricGroup g = group.addGroup("all").addGroup(name);
       g.gauge("p50", (Gauge<Double>) () -> fresh.quantile(0.5));
       g.gauge("p95", (Gauge<Double>) () -> fresh.quantile(0.95));
       g.gauge("max", (Gauge<Double>) () -> fresh.quantile(1.0));
       aggregates.put(name, fresh);
-      r = fresh;
+      a = fresh;
     }
-    r.add(value);
+    return a;
   }
 
-  /** The last 1024 values of a figure; quantiles are computed when a reporter reads them. */
-  private static final class Recent {
+  /** The last 1024 values of a figure (NaN ignored); quantiles are computed when a reporter reads them. */
+  public static final class Aggregate {
     private final double[] ring = new double[1024];
     private int size;
     private int next;
 
-    synchronized void add(double v) {
+    public synchronized void add(double v) {
+      if (Double.isNaN(v)) {
+        return;
+      }
       ring[next] = v;
       next = (next + 1) % ring.length;
       size = Math.min(size + 1, ring.length);

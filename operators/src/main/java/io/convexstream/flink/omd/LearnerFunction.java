@@ -61,6 +61,19 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient Counter skipped;
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
+  /** The figures of the publication being written, by position in {@link #FIGURES} (reused: no map per record). */
+  private transient double[] figures;
+  private transient OperatorMetrics.Aggregate[] aggregated;
+
+  /**
+   * The per-model figures each publication carries (its metrics map) and sets as gauges: the first
+   * {@link #ALWAYS_PUBLISHED} always, the loss figures once the inputs gave a loss, regret once they gave a comparator's loss.
+   */
+  private static final String[] FIGURES = {"updates", "stepSize", "gradientVariation", "parameterNorm", "missingSteps", "rejected",
+      "loss", "cumulativeLoss", "meanLoss", "regret"};
+  private static final int ALWAYS_PUBLISHED = 6;
+  /** Positions in {@link #FIGURES} of those also aggregated over all models ({@code all.<name>}). */
+  private static final int[] AGGREGATED = {6, 9, 2, 1, 3};
 
   public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type) {
     this.job = job;
@@ -81,6 +94,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
         new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
     metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
+    figures = new double[FIGURES.length];
+    aggregated = java.util.Arrays.stream(AGGREGATED).mapToObj(i -> metrics.aggregateOf(FIGURES[i])).toArray(OperatorMetrics.Aggregate[]::new);
     skipped = metrics.group().counter("skippedSteps");
     // a GPU task manager (deploy/kubernetes/flink/gradients.yaml) assigns each slot a GPU index
     int gpu = getRuntimeContext().getExternalResourceInfos("gpu").stream().findFirst()
@@ -456,24 +471,23 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     double[] deltaValues = delta ? parameters.at(p.changed) : null;
     Entries snapshot = delta ? null : parameters.all();
     OnlineLearner learner = parameters.learner();
-    Map<String, Double> m = new HashMap<>();
-    m.put("updates", (double) p.updates);
-    m.put("stepSize", learner.stepSize());
-    m.put("gradientVariation", learner.gradientVariation());
-    m.put("parameterNorm", Math.sqrt(Math.max(0, parameters.squaredNorm())));
-    m.put("missingSteps", (double) p.missingSteps);
-    m.put("rejected", (double) p.rejected);
-    if (p.lossCount > 0) {
-      m.put("loss", p.lastLoss);
-      m.put("cumulativeLoss", p.cumulativeLoss);
-      m.put("meanLoss", p.cumulativeLoss / p.lossCount);
-    }
-    if (p.regretCount > 0) {
-      m.put("regret", p.regret);
-    }
-    metrics.keyGauges("model", model, m);
-    for (String name : new String[] {"loss", "regret", "gradientVariation", "stepSize", "parameterNorm"}) {
-      metrics.aggregate(name, m.getOrDefault(name, Double.NaN));
+    double[] f = figures;
+    f[0] = p.updates;
+    f[1] = learner.stepSize();
+    f[2] = learner.gradientVariation();
+    f[3] = Math.sqrt(Math.max(0, parameters.squaredNorm()));
+    f[4] = p.missingSteps;
+    f[5] = p.rejected;
+    f[6] = p.lossCount > 0 ? p.lastLoss : Double.NaN;
+    f[7] = p.lossCount > 0 ? p.cumulativeLoss : Double.NaN;
+    f[8] = p.lossCount > 0 ? p.cumulativeLoss / p.lossCount : Double.NaN;
+    f[9] = p.regretCount > 0 ? p.regret : Double.NaN;
+    // the figures published are a prefix of FIGURES: regret is counted only where a loss is
+    int published = p.regretCount > 0 ? FIGURES.length : p.lossCount > 0 ? FIGURES.length - 1 : ALWAYS_PUBLISHED;
+    Map<String, Double> m = new FigureMap(FIGURES, java.util.Arrays.copyOf(f, published));
+    metrics.keyGauges("model", model, FIGURES, f);
+    for (int i = 0; i < aggregated.length; i++) {
+      aggregated[i].add(f[AGGREGATED[i]]);
     }
     var header = new ParameterChunks.Header(model, p.runEpoch, p.updates, p.lastStep, p.lastEventTime, m);
     List<ParameterUpdate> records;
@@ -484,7 +498,9 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     } else {
       records = ParameterChunks.sparseSnapshot(header, p.dim, snapshot.indices(), snapshot.values(), policy.chunkBytes());
     }
-    records.forEach(out::collect);
+    for (ParameterUpdate r : records) {
+      out.collect(r);
+    }
     metrics.outputOf("model", model);
     if (delta) {
       p.deltaEntries += p.changed.length;
@@ -492,7 +508,11 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       p.lastSnapshotVersion = p.updates;
       p.deltaEntries = 0;
       // what the snapshot cost, in entries written or coordinates computed: deltas may add up to as much
-      p.snapshotEntries = Math.max(snapshot.work(), records.stream().mapToLong(r -> PackedVectors.size(r.getValues())).sum());
+      long written = 0;
+      for (ParameterUpdate r : records) {
+        written += PackedVectors.size(r.getValues());
+      }
+      p.snapshotEntries = Math.max(snapshot.work(), written);
     }
     p.changed = p.blocked || learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
     p.lastEmittedVersion = p.updates;

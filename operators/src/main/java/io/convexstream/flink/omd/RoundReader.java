@@ -2,6 +2,7 @@ package io.convexstream.flink.omd;
 
 import io.convexstream.core.learn.Loss;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.flink.RecordWire;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.NumericVector;
@@ -40,22 +41,30 @@ public interface RoundReader<T> extends Serializable {
    */
   T restricted(T record);
 
+  /** The entries (a copy; unboxed when the record came between operators as primitives, {@link RecordWire}). */
   private static int[] ints(List<Integer> list) {
+    if (list instanceof RecordWire.Ints primitive) {
+      return primitive.toIntArray();
+    }
     return list == null ? null : list.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  static GradientVector toVector(NumericVector v) {
-    List<Double> values = v.getValues();
-    double[] vals = new double[values.size()];
-    for (int k = 0; k < vals.length; k++) {
-      vals[k] = values.get(k);
+  private static double[] doubles(List<Double> list) {
+    if (list instanceof RecordWire.Doubles primitive) {
+      return primitive.toDoubleArray();
     }
-    int[] idx = null;
-    if (v.getIndices() != null) {
-      idx = new int[vals.length];
-      for (int k = 0; k < idx.length; k++) {
-        idx[k] = v.getIndices().get(k);
-      }
+    double[] v = new double[list.size()];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = list.get(k);
+    }
+    return v;
+  }
+
+  static GradientVector toVector(NumericVector v) {
+    double[] vals = doubles(v.getValues());
+    int[] idx = ints(v.getIndices());
+    if (idx != null && idx.length != vals.length) {
+      throw new IllegalArgumentException(idx.length + " indices for " + vals.length + " values");
     }
     return new GradientVector(v.getDim(), idx, vals);
   }

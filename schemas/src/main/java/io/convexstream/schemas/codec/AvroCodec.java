@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
+import io.convexstream.schemas.ParameterUpdate;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -256,7 +257,16 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     encodings = ThreadLocal.withInitial(Encoding::new);
     readers = new ConcurrentHashMap<>();
     decoders = new ThreadLocal<>();
-    writer = new SpecificDatumWriter<>(schema(), SpecificData.getForClass(type));
+    writer = writerOf(type, new SpecificDatumWriter<>(schema(), SpecificData.getForClass(type)));
+  }
+
+  /** Avro's writer, or for the record every publication writes, one that writes the same bytes directly. */
+  @SuppressWarnings("unchecked")
+  private static <T> DatumWriter<T> writerOf(Class<T> type, SpecificDatumWriter<T> avro) {
+    if (type == ParameterUpdate.class) {
+      return (DatumWriter<T>) new ParameterUpdateWriter((SpecificDatumWriter<ParameterUpdate>) avro);
+    }
+    return avro;
   }
 
   private static long fingerprint(byte[] bytes) {

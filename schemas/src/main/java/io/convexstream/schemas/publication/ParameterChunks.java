@@ -103,19 +103,9 @@ public final class ParameterChunks {
     List<ParameterUpdate> out = new ArrayList<>(parts.size());
     for (int c = 0; c < parts.size(); c++) {
       boolean last = c == parts.size() - 1;
-      out.add(ParameterUpdate.newBuilder()
-          .setModelId(h.modelId())
-          .setVersion(h.version())
-          .setStep(h.step())
-          .setParameters(null)
-          .setBaseVersion(baseVersion)
-          .setValues(parts.get(c))
-          .setChunk(c)
-          .setChunks(parts.size())
-          .setMetrics(last ? h.metrics() : Map.of())
-          .setEventTime(Instant.ofEpochMilli(h.eventTimeMillis()))
-          .setRunEpoch(h.runEpoch())
-          .build());
+      // the all-arguments constructor only assigns; a builder also validates every field and copies defaults
+      out.add(new ParameterUpdate(h.modelId(), h.version(), h.step(), null, baseVersion, parts.get(c), c, parts.size(),
+          last ? h.metrics() : Map.of(), Instant.ofEpochMilli(h.eventTimeMillis()), h.runEpoch()));
     }
     return out;
   }
