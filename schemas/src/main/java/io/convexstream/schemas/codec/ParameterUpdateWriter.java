@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.DatumWriter;
-import org.apache.avro.io.Encoder;
+import org.apache.avro.io.Encoder; // binary or JSON: the same calls as Avro's writer
 import org.apache.avro.specific.SpecificDatumWriter;
 
 /**
@@ -53,10 +53,12 @@ final class ParameterUpdateWriter implements DatumWriter<ParameterUpdate> {
     out.writeLong(u.getVersion());
     out.writeLong(u.getStep());
     out.writeIndex(0); // parameters: null
+    out.writeNull(); // nothing in binary; JSON's encoder needs it
     out.writeLong(u.getBaseVersion());
     PackedVector v = u.getValues();
     if (v == null) {
       out.writeIndex(0);
+      out.writeNull();
     } else {
       out.writeIndex(1);
       out.writeInt(v.getDim());

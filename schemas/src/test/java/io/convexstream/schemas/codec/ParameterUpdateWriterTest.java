@@ -29,6 +29,14 @@ class ParameterUpdateWriterTest {
     assertThat(new ParameterUpdateWriter(new SpecificDatumWriter<>(ParameterUpdate.class)).current()).isTrue();
   }
 
+  private static String avroJson(ParameterUpdate u) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    org.apache.avro.io.JsonEncoder e = EncoderFactory.get().jsonEncoder(ParameterUpdate.getClassSchema(), out);
+    new SpecificDatumWriter<>(ParameterUpdate.class).write(u, e);
+    e.flush();
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   @Test
   void writesAvrosBytesForRandomAndPublishedRecords() throws Exception {
     List<ParameterUpdate> records = new ArrayList<>();
@@ -55,6 +63,7 @@ class ParameterUpdateWriterTest {
     for (ParameterUpdate u : records) {
       int position = u.getValues() == null ? -1 : u.getValues().getValues().position();
       assertThat(codec.encode(u)).isEqualTo(avro.encode(u).array());
+      assertThat(codec.encodeJson(u)).isEqualTo(avroJson(u));
       if (u.getValues() != null) {
         assertThat(u.getValues().getValues().position()).isEqualTo(position); // encoding leaves the record as it was
       }
