@@ -125,6 +125,9 @@ class GradientPipelineIT {
         }
         assertThat(ParameterAssembler.everyVersion(us).get(e.getKey()).get(STEPS - 1).parameters()).isEqualTo(core.decision());
         assertThat(us.get(STEPS - 1).getMetrics()).containsEntry("loss", 0.5);
+        // each version carries the event time of the gradient that made it (step t was sent at t seconds)
+        assertThat(us).extracting(u -> u.getEventTime().toEpochMilli())
+            .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, STEPS).map(t -> 1000 * t).boxed().toList());
       }
 
       // dead letters: exact reasons, and raw bytes + origin of what was read

@@ -25,6 +25,8 @@ final class LearnerBlocks {
 
   private final MapState<Integer, double[]> state;
   private final Map<Integer, double[]> cache = new HashMap<>();
+  private LearnerState namesOf; // the fresh state whose array names {@link #names} lists
+  private String[] names;
 
   LearnerBlocks(MapState<Integer, double[]> state) {
     this.state = state;
@@ -40,41 +42,69 @@ final class LearnerBlocks {
    * scalars with, for each array of {@code fresh}, the entries of those coordinates in order.
    */
   LearnerState gather(LearnerState meta, LearnerState fresh, int dim, int[] coordinates) throws Exception {
-    List<String> names = fresh.arrays.keySet().stream().sorted().toList();
+    String[] names = namesOf(fresh);
     LearnerState s = new LearnerState(meta.algorithm, meta.rounds);
     s.scalars.putAll(meta.scalars);
-    double[][] arrays = new double[names.size()][coordinates.length];
+    double[][] arrays = new double[names.length][coordinates.length];
+    double[] block = null;
+    int b = -1;
     for (int k = 0; k < coordinates.length; k++) {
       int i = coordinates[k];
-      double[] block = block(i / BLOCK, dim, names, fresh);
-      int length = length(i / BLOCK, dim);
-      for (int a = 0; a < names.size(); a++) {
+      if (i / BLOCK != b) { // coordinates increase, so each block is looked up once
+        b = i / BLOCK;
+        block = block(b, dim, names, fresh);
+      }
+      int length = length(b, dim);
+      for (int a = 0; a < names.length; a++) {
         arrays[a][k] = block[a * length + i % BLOCK];
       }
     }
-    for (int a = 0; a < names.size(); a++) {
-      s.arrays.put(names.get(a), arrays[a]);
+    for (int a = 0; a < names.length; a++) {
+      s.arrays.put(names[a], arrays[a]);
     }
     return s;
   }
 
-  /** Writes a learner state on {@code coordinates} (from {@link #gather} and an update) back into its blocks. */
+  /**
+   * Writes a learner state on {@code coordinates} (from {@link #gather} and an update) back into its
+   * blocks. The gathered blocks are changed in place: on the heap backend a block read after a
+   * snapshot began is already a copy (copy-on-write hands out copies of the key's map), and on
+   * RocksDB every read is a copy.
+   */
   void scatter(LearnerState compact, LearnerState fresh, int dim, int[] coordinates) throws Exception {
-    List<String> names = fresh.arrays.keySet().stream().sorted().toList();
-    Map<Integer, double[]> touched = new HashMap<>();
+    String[] names = namesOf(fresh);
+    double[][] arrays = new double[names.length][];
+    for (int a = 0; a < names.length; a++) {
+      arrays[a] = compact.arrays.get(names[a]);
+    }
+    double[] block = null;
+    int b = -1;
     for (int k = 0; k < coordinates.length; k++) {
       int i = coordinates[k];
-      int b = i / BLOCK;
-      double[] block = touched.computeIfAbsent(b, x -> cache.get(x).clone()); // gathered before, so cached
+      if (i / BLOCK != b) {
+        if (block != null) {
+          state.put(b, block);
+        }
+        b = i / BLOCK;
+        block = cache.get(b); // gathered before, so cached
+      }
       int length = length(b, dim);
-      for (int a = 0; a < names.size(); a++) {
-        block[a * length + i % BLOCK] = compact.arrays.get(names.get(a))[k];
+      for (int a = 0; a < names.length; a++) {
+        block[a * length + i % BLOCK] = arrays[a][k];
       }
     }
-    for (Map.Entry<Integer, double[]> e : touched.entrySet()) {
-      state.put(e.getKey(), e.getValue());
-      cache.put(e.getKey(), e.getValue());
+    if (block != null) {
+      state.put(b, block);
     }
+  }
+
+  /** The learner's array names in order (a block holds its arrays in this order). */
+  private String[] namesOf(LearnerState fresh) {
+    if (fresh != namesOf) {
+      names = fresh.arrays.keySet().stream().sorted().toArray(String[]::new);
+      namesOf = fresh;
+    }
+    return names;
   }
 
   /** The blocks this key has stored (every other block holds fresh values). */
@@ -105,15 +135,15 @@ final class LearnerBlocks {
     return Math.min(BLOCK, dim - block * BLOCK);
   }
 
-  private double[] block(int b, int dim, List<String> names, LearnerState fresh) throws Exception {
+  private double[] block(int b, int dim, String[] names, LearnerState fresh) throws Exception {
     double[] block = cache.get(b);
     if (block == null) {
       block = state.get(b);
       if (block == null) {
         int length = length(b, dim);
-        block = new double[names.size() * length];
-        for (int a = 0; a < names.size(); a++) {
-          java.util.Arrays.fill(block, a * length, (a + 1) * length, fresh.arrays.get(names.get(a))[0]);
+        block = new double[names.length * length];
+        for (int a = 0; a < names.length; a++) {
+          java.util.Arrays.fill(block, a * length, (a + 1) * length, fresh.arrays.get(names[a])[0]);
         }
       }
       cache.put(b, block);

@@ -57,7 +57,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   /** {@link Learners#freshCoordinate} per configuration (read-only). */
   private transient Map<LearnerConfig, LearnerState> freshCoordinates;
   private transient OperatorMetrics metrics;
-  private transient int eventTimeField = -1; // position of eventTime in T's schema
+  private transient int eventTimeField; // position of eventTime in T's schema
   private transient Counter skipped;
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
@@ -85,6 +85,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   @Override
   public void open(OpenContext ctx) {
     codec = AvroCodec.of(type);
+    eventTimeField = codec.schema().getField("eventTime").pos();
     learnerState = getRuntimeContext().getState(new ValueStateDescriptor<>("learner", LearnerState.class));
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));
     TypeInformation<Decoded<T>> decodedType = Decoded.typeInfo(type);
@@ -545,9 +546,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   }
 
   private long eventTimeOf(T r) {
-    if (eventTimeField < 0) {
-      eventTimeField = r.getSchema().getField("eventTime").pos();
-    }
     Object v = r.get(eventTimeField);
     return v instanceof Instant i ? i.toEpochMilli() : 0L;
   }

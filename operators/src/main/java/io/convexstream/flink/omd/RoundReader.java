@@ -116,7 +116,9 @@ public interface RoundReader<T> extends Serializable {
     @Override
     public Gradient restricted(Gradient r) {
       List<Double> values = r.getGradient().getValues();
-      return Gradient.newBuilder(r).setGradient(new NumericVector(values.size(), null, values)).build();
+      // the constructor: a builder from a record deep-copies every field first
+      return new Gradient(r.getModelId(), r.getStep(), r.getProducerId(), new NumericVector(values.size(), null, values), r.getLoss(),
+          r.getComparatorLoss(), r.getEventTime());
     }
   }
 
@@ -173,7 +175,8 @@ public interface RoundReader<T> extends Serializable {
     @Override
     public LabelledExample restricted(LabelledExample r) {
       List<Double> values = r.getFeatures().getValues();
-      return LabelledExample.newBuilder(r).setFeatures(new NumericVector(values.size(), null, values)).build();
+      return new LabelledExample(r.getModelId(), r.getStep(), r.getProducerId(), new NumericVector(values.size(), null, values),
+          r.getLabel(), r.getWeight(), r.getComparatorLoss(), r.getEventTime());
     }
   }
 }

@@ -424,9 +424,9 @@ class LearnerFunctionTest {
   }
 
   @org.junit.jupiter.params.ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"oomd", "oomd-ec"}) // oomd-ec: state updated in place
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"oomd", "oomd-ec", "ftrl"}) // oomd-ec, ftrl's blocks: state updated in place
   void restoreMidStreamWithBufferedStepsGivesIdenticalOutputs(String algorithm) throws Exception {
-    LearnerSettings s = LearnerSettings.defaults(LearnerConfig.of(algorithm, "domain=ball:0.5"));
+    LearnerSettings s = LearnerSettings.defaults(LearnerConfig.of(algorithm, algorithm.equals("ftrl") ? "l1=0.01" : "domain=ball:0.5"));
     List<ParameterUpdate> straight;
     try (var h = open(s)) {
       send(h, 1, 2, 4, 3, 5, 7, 6, 8);

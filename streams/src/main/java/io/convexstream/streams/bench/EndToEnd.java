@@ -195,7 +195,10 @@ public final class EndToEnd {
     int dim = Integer.parseInt(options.getOrDefault("dim", "32"));
     int nnz = Integer.parseInt(options.getOrDefault("nnz", "0"));
     options.keySet().removeAll(List.of("models", "dim", "nnz"));
-    options = with(Map.of("learner", "oomd", "learner.domain", "ball:1", "emitEvery", "1"), options);
+    options = with(Map.of("learner", "oomd", "emitEvery", "1"), options);
+    if (!options.get("learner").equals("ftrl")) { // ftrl has no domain (it refuses one)
+      options = with(Map.of("learner.domain", "ball:1"), options);
+    }
     SplittableRandom r = new SplittableRandom(1);
     int n = nnz > 0 ? nnz : dim;
     List<Double> values = Arrays.stream(r.doubles(n).map(x -> (x - 0.5) / Math.sqrt(n)).toArray()).boxed().toList();
