@@ -1,9 +1,6 @@
 package io.convexstream.flink.omd;
 
 import io.convexstream.core.learn.LearnerState;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 
 /**
@@ -12,8 +9,8 @@ import org.apache.flink.api.common.state.MapState;
  * {@value #BLOCK} coordinates in a {@link MapState}, so that a sparse update reads and writes only
  * the blocks it touches (on RocksDB, each block is one entry) instead of the whole model. A block
  * holds, for each of the learner's arrays in name order, the block's coordinates; blocks never
- * written hold the fresh learner's values. One instance serves one key's record at a time: blocks
- * read are cached until {@link #clear()}.
+ * written hold the fresh learner's values. Each touched block is read once and written once per
+ * update (with 32 coordinates in 32 blocks, the map lookups were most of the record's cost).
  */
 final class LearnerBlocks {
   /**
@@ -24,17 +21,13 @@ final class LearnerBlocks {
   static final int BLOCK = 64;
 
   private final MapState<Integer, double[]> state;
-  private final Map<Integer, double[]> cache = new HashMap<>();
   private LearnerState namesOf; // the fresh state whose array names {@link #names} lists
   private String[] names;
+  /** The blocks the last {@link #gather} read, in its coordinates' order (one per distinct block), for {@link #scatter}. */
+  private double[][] gathered = new double[0][];
 
   LearnerBlocks(MapState<Integer, double[]> state) {
     this.state = state;
-  }
-
-  /** Forgets the cached blocks (call before the next key). */
-  void clear() {
-    cache.clear();
   }
 
   /**
@@ -46,13 +39,16 @@ final class LearnerBlocks {
     LearnerState s = new LearnerState(meta.algorithm, meta.rounds);
     s.scalars.putAll(meta.scalars);
     double[][] arrays = new double[names.length][coordinates.length];
+    double[][] blocks = new double[coordinates.length][];
+    int n = 0;
     double[] block = null;
     int b = -1;
     for (int k = 0; k < coordinates.length; k++) {
       int i = coordinates[k];
-      if (i / BLOCK != b) { // coordinates increase, so each block is looked up once
+      if (i / BLOCK != b) { // coordinates increase, so each block is read once
         b = i / BLOCK;
         block = block(b, dim, names, fresh);
+        blocks[n++] = block;
       }
       int length = length(b, dim);
       for (int a = 0; a < names.length; a++) {
@@ -62,14 +58,15 @@ final class LearnerBlocks {
     for (int a = 0; a < names.length; a++) {
       s.arrays.put(names[a], arrays[a]);
     }
+    gathered = blocks;
     return s;
   }
 
   /**
-   * Writes a learner state on {@code coordinates} (from {@link #gather} and an update) back into its
-   * blocks. The gathered blocks are changed in place: on the heap backend a block read after a
-   * snapshot began is already a copy (copy-on-write hands out copies of the key's map), and on
-   * RocksDB every read is a copy.
+   * Writes a learner state on {@code coordinates} (those of the last {@link #gather}, after an
+   * update) back into its blocks. The gathered blocks are changed in place and written: on the heap
+   * backend a block read after a snapshot began is already a copy (copy-on-write hands out a copy of
+   * the key's map), and on RocksDB every read is a copy.
    */
   void scatter(LearnerState compact, LearnerState fresh, int dim, int[] coordinates) throws Exception {
     String[] names = namesOf(fresh);
@@ -77,24 +74,24 @@ final class LearnerBlocks {
     for (int a = 0; a < names.length; a++) {
       arrays[a] = compact.arrays.get(names[a]);
     }
-    double[] block = null;
+    int n = -1;
     int b = -1;
     for (int k = 0; k < coordinates.length; k++) {
       int i = coordinates[k];
       if (i / BLOCK != b) {
-        if (block != null) {
-          state.put(b, block);
+        if (n >= 0) {
+          state.put(b, gathered[n]);
         }
         b = i / BLOCK;
-        block = cache.get(b); // gathered before, so cached
+        n++;
       }
       int length = length(b, dim);
       for (int a = 0; a < names.length; a++) {
-        block[a * length + i % BLOCK] = arrays[a][k];
+        gathered[n][a * length + i % BLOCK] = arrays[a][k];
       }
     }
-    if (block != null) {
-      state.put(b, block);
+    if (n >= 0) {
+      state.put(b, gathered[n]);
     }
   }
 
@@ -135,18 +132,15 @@ final class LearnerBlocks {
     return Math.min(BLOCK, dim - block * BLOCK);
   }
 
+  /** Block {@code b} as stored, or a fresh one (the fresh learner's values). */
   private double[] block(int b, int dim, String[] names, LearnerState fresh) throws Exception {
-    double[] block = cache.get(b);
+    double[] block = state.get(b);
     if (block == null) {
-      block = state.get(b);
-      if (block == null) {
-        int length = length(b, dim);
-        block = new double[names.length * length];
-        for (int a = 0; a < names.length; a++) {
-          java.util.Arrays.fill(block, a * length, (a + 1) * length, fresh.arrays.get(names[a])[0]);
-        }
+      int length = length(b, dim);
+      block = new double[names.length * length];
+      for (int a = 0; a < names.length; a++) {
+        java.util.Arrays.fill(block, a * length, (a + 1) * length, fresh.arrays.get(names[a])[0]);
       }
-      cache.put(b, block);
     }
     return block;
   }

@@ -204,7 +204,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       if (p.updates > p.lastEmittedVersion) {
         String model = ctx.getCurrentKey();
         LearnerConfig config = active.learnerFor(model);
-        publish(p, out, p.blocked ? new BlockedParameters(p, config) : new WholeParameters(Learners.attach(config, p.dim,
+        publish(p, out, p.blocked ? new BlockedParameters(p, config, null, null) : new WholeParameters(Learners.attach(config, p.dim,
             learnerState.value())), model);
       }
     }
@@ -264,7 +264,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     int[] coordinates = null; // blocked: the coordinates this record plays on (its learner holds only those)
     T round = r;
     OnlineLearner learner;
-    blocks.clear();
     if (p.blocked) {
       coordinates = reader.coordinates(r);
       if (coordinates == null) {
@@ -322,7 +321,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
     metrics.applied(start);
     if (p.updates - p.lastEmittedVersion >= settings.emitEveryFor(ctx.getCurrentKey())) {
-      publish(p, out, p.blocked ? new BlockedParameters(p, config) : new WholeParameters(learner), ctx.getCurrentKey());
+      publish(p, out, p.blocked ? new BlockedParameters(p, config, coordinates, learner.decision()) : new WholeParameters(learner),
+          ctx.getCurrentKey());
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
       p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();
       ctx.timerService().registerProcessingTimeTimer(p.emitTimer);
@@ -382,13 +382,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     private final LearnerConfig config;
     private final LearnerState meta;
     private final LearnerState fresh;
+    private final int[] applied;
+    private final double[] decision;
 
-    BlockedParameters(ModelProgress p, LearnerConfig config) throws Exception {
+    /** {@code applied}, {@code decision}: the coordinates the last update played on and their new entries (null: none known). */
+    BlockedParameters(ModelProgress p, LearnerConfig config, int[] applied, double[] decision) throws Exception {
       this.p = p;
       this.config = config;
       LearnerState saved = learnerState.value();
       this.meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
       this.fresh = fresh(config);
+      this.applied = applied;
+      this.decision = decision;
     }
 
     /**
@@ -430,6 +435,9 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
 
     @Override
     public double[] at(int[] coordinates) throws Exception {
+      if (java.util.Arrays.equals(coordinates, applied)) { // a publication per update: the update's own entries
+        return decision.clone();
+      }
       return Learners.restore(config, p.dim, blocks.gather(meta, fresh, p.dim, coordinates)).decision();
     }
 
