@@ -24,9 +24,9 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
 /**
- * A record between two operators of one job, written field by field from its schema: numeric arrays
- * as runs of primitives, read back into {@link Doubles}, {@link Ints} and {@link Longs} (lists over
- * primitive arrays), so a gradient's values are never boxed on the receiving side.
+ * A record between two operators of one job, written field by field from its schema: arrays of
+ * doubles and ints as runs of primitives, read back into {@link Doubles} and {@link Ints} (lists over
+ * primitive arrays), so a gradient's entries are never boxed on the receiving side.
  *
  * <p>Not a storage or wire format for anything outside a running job: both ends are the same class
  * and schema, so nothing is versioned. Avro's own reader took a fifth of the learner's thread at d =
@@ -174,11 +174,6 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
           out.writeInt((Integer) o);
         }
       }
-      case LONG -> {
-        for (Object o : list) {
-          out.writeLong((Long) o);
-        }
-      }
       default -> {
         for (Object o : list) {
           writeValue(element, o, out);
@@ -252,13 +247,6 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
         }
         return new Ints(v);
       }
-      case LONG: {
-        long[] v = new long[n];
-        for (int k = 0; k < n; k++) {
-          v[k] = in.readLong();
-        }
-        return new Longs(v);
-      }
       default: {
         List<Object> list = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
@@ -328,32 +316,6 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
     /** A copy of the entries. */
     public int[] toIntArray() {
       return values.clone();
-    }
-  }
-
-  /** A fixed-length list over a {@code long[]}. */
-  public static final class Longs extends AbstractList<Long> implements RandomAccess {
-    private final long[] values;
-
-    Longs(long[] values) {
-      this.values = values;
-    }
-
-    @Override
-    public Long get(int k) {
-      return values[k];
-    }
-
-    @Override
-    public Long set(int k, Long v) {
-      long old = values[k];
-      values[k] = v;
-      return old;
-    }
-
-    @Override
-    public int size() {
-      return values.length;
     }
   }
 }
