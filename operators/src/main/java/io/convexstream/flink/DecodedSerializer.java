@@ -47,7 +47,7 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
 
   @Override
   public TypeSerializer<Decoded<T>> duplicate() {
-    return this; // stateless: the codec is thread-safe
+    return new DecodedSerializer<>(type); // RecordWire fills caches as it reads: one per thread
   }
 
   @Override
