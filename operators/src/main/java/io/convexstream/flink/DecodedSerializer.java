@@ -11,7 +11,6 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.types.StringValue;
 import org.apache.flink.util.InstantiationUtil;
 
 /**
@@ -78,7 +77,7 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
 
   @Override
   public void serialize(Decoded<T> record, DataOutputView out) throws IOException {
-    StringValue.writeString(record.topic, out); // null-safe
+    RecordWire.writeString(record.topic, out); // null-safe
     out.writeInt(record.partition);
     out.writeLong(record.offset);
     writeBytes(record.key, out);
@@ -88,7 +87,7 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
   @Override
   public Decoded<T> deserialize(DataInputView in) throws IOException {
     Decoded<T> d = new Decoded<>();
-    d.topic = StringValue.readString(in);
+    d.topic = RecordWire.readString(in);
     d.partition = in.readInt();
     d.offset = in.readLong();
     d.key = readBytes(in);
@@ -103,7 +102,7 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
 
   @Override
   public void copy(DataInputView in, DataOutputView out) throws IOException {
-    StringValue.copyString(in, out);
+    RecordWire.writeString(RecordWire.readString(in), out);
     out.writeInt(in.readInt());
     out.writeLong(in.readLong());
     writeBytes(readBytes(in), out);

@@ -65,7 +65,7 @@ class DecodedSerializerTest {
 
   @Test
   void aGradientsEntriesArriveUnboxed() throws Exception {
-    Gradient g = new Gradient("m", 3L, "w", new NumericVector(10, List.of(2, 7), List.of(0.5, -1e300)), null, 1.5, Instant.ofEpochMilli(42));
+    Gradient g = new Gradient("modèle-μ", 3L, "w", new NumericVector(10, List.of(2, 7), List.of(0.5, -1e300)), null, 1.5, Instant.ofEpochMilli(42));
     DecodedSerializer<Gradient> serializer = new DecodedSerializer<>(Gradient.class);
     Decoded<Gradient> d = new Decoded<>();
     d.value = g;
