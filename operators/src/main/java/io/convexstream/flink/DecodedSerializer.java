@@ -57,7 +57,7 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
   @Override
   public Decoded<T> copy(Decoded<T> from) {
     Decoded<T> to = new Decoded<>();
-    to.value = from.value == null ? null : SpecificData.get().deepCopy(from.value.getSchema(), from.value);
+    to.value = from.value == null ? null : SpecificData.getForClass(type).deepCopy(from.value.getSchema(), from.value);
     to.topic = from.topic;
     to.partition = from.partition;
     to.offset = from.offset;
@@ -80,7 +80,7 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
     RecordWire.writeString(record.topic, out); // null-safe
     out.writeInt(record.partition);
     out.writeLong(record.offset);
-    writeBytes(record.key, out);
+    RecordWire.writeBytes(record.key, out);
     wire.write(record.value, out);
   }
 
@@ -90,7 +90,7 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
     d.topic = RecordWire.readString(in);
     d.partition = in.readInt();
     d.offset = in.readLong();
-    d.key = readBytes(in);
+    d.key = RecordWire.readBytes(in);
     d.value = wire.read(in);
     return d;
   }
@@ -105,27 +105,8 @@ public final class DecodedSerializer<T extends SpecificRecord> extends TypeSeria
     RecordWire.writeString(RecordWire.readString(in), out);
     out.writeInt(in.readInt());
     out.writeLong(in.readLong());
-    writeBytes(readBytes(in), out);
+    RecordWire.writeBytes(RecordWire.readBytes(in), out);
     wire.write(wire.read(in), out);
-  }
-
-  private static void writeBytes(byte[] b, DataOutputView out) throws IOException {
-    if (b == null) {
-      out.writeInt(-1);
-      return;
-    }
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private static byte[] readBytes(DataInputView in) throws IOException {
-    int n = in.readInt();
-    if (n < 0) {
-      return null;
-    }
-    byte[] b = new byte[n];
-    in.readFully(b);
-    return b;
   }
 
   @Override

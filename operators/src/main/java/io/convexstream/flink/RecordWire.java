@@ -51,6 +51,7 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
   private Schema schema() {
     if (schema == null) {
       data = SpecificData.getForClass(type);
+      constructors = new java.util.IdentityHashMap<>();
       schema = data.getSchema(type);
     }
     return schema;
@@ -85,9 +86,6 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
   }
 
   private Supplier<SpecificRecord> constructorOf(Schema s) {
-    if (constructors == null) {
-      constructors = new java.util.IdentityHashMap<>();
-    }
     Supplier<SpecificRecord> c = constructors.get(s);
     if (c == null) {
       c = constructor(data.getClass(s));
@@ -109,28 +107,34 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
     }
   }
 
-  /**
-   * A string as its UTF-8 bytes after their count (−1: null). Flink's {@code StringValue} fetched a
-   * thread-local buffer per string, 5 % of the learner's thread at d = 32.
-   */
-  static void writeString(String v, DataOutputView out) throws IOException {
-    if (v == null) {
+  /** Bytes after their count (−1: null). */
+  static void writeBytes(byte[] b, DataOutputView out) throws IOException {
+    if (b == null) {
       out.writeInt(-1);
       return;
     }
-    byte[] b = v.getBytes(StandardCharsets.UTF_8);
     out.writeInt(b.length);
     out.write(b);
   }
 
-  static String readString(DataInputView in) throws IOException {
+  static byte[] readBytes(DataInputView in) throws IOException {
     int n = in.readInt();
     if (n < 0) {
       return null;
     }
     byte[] b = new byte[n];
     in.readFully(b);
-    return new String(b, StandardCharsets.UTF_8);
+    return b;
+  }
+
+  /** A string as its UTF-8 bytes ({@link #writeBytes}); Flink's {@code StringValue} fetched a thread-local buffer per string, 5 % of the learner's thread at d = 32. */
+  static void writeString(String v, DataOutputView out) throws IOException {
+    writeBytes(v == null ? null : v.getBytes(StandardCharsets.UTF_8), out);
+  }
+
+  static String readString(DataInputView in) throws IOException {
+    byte[] b = readBytes(in);
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
   }
 
   private static boolean isTimestamp(Schema s) {
@@ -148,10 +152,9 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
       case STRING -> writeString(v.toString(), out);
       case BYTES -> {
         ByteBuffer b = ((ByteBuffer) v).duplicate();
-        out.writeInt(b.remaining());
         byte[] bytes = new byte[b.remaining()];
         b.get(bytes);
-        out.write(bytes);
+        writeBytes(bytes, out);
       }
       case UNION -> {
         int branch = data.resolveUnion(s, v);
@@ -224,11 +227,8 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
         return in.readDouble();
       case STRING:
         return readString(in);
-      case BYTES: {
-        byte[] b = new byte[in.readInt()];
-        in.readFully(b);
-        return ByteBuffer.wrap(b);
-      }
+      case BYTES:
+        return ByteBuffer.wrap(readBytes(in));
       case UNION:
         return readValue(s.getTypes().get(in.readByte()), in);
       case ARRAY:
@@ -281,7 +281,7 @@ public final class RecordWire<T extends SpecificRecord> implements Serializable 
     }
   }
 
-  /** A fixed-length list over a {@code double[]} (entries may be set, not added); {@link #toArray(double[])} copies without boxing. */
+  /** A fixed-length list over a {@code double[]} (entries may be set, not added); {@link #toDoubleArray()} copies without boxing. */
   public static final class Doubles extends AbstractList<Double> implements RandomAccess {
     private final double[] values;
 

@@ -61,8 +61,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient Counter skipped;
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
-  /** The figures of the publication being written, by position in {@link #FIGURES} (reused: no map per record). */
-  private transient double[] figures;
   private transient OperatorMetrics.Aggregate[] aggregated;
 
   /**
@@ -95,7 +93,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
         new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
     metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
-    figures = new double[FIGURES.length];
     aggregated = java.util.Arrays.stream(AGGREGATED).mapToObj(i -> metrics.aggregateOf(FIGURES[i])).toArray(OperatorMetrics.Aggregate[]::new);
     skipped = metrics.group().counter("skippedSteps");
     // a GPU task manager (deploy/kubernetes/flink/gradients.yaml) assigns each slot a GPU index
@@ -480,7 +477,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     double[] deltaValues = delta ? parameters.at(p.changed) : null;
     Entries snapshot = delta ? null : parameters.all();
     OnlineLearner learner = parameters.learner();
-    double[] f = figures;
+    double[] f = new double[FIGURES.length]; // by position in FIGURES: no map to build per record
     f[0] = p.updates;
     f[1] = learner.stepSize();
     f[2] = learner.gradientVariation();

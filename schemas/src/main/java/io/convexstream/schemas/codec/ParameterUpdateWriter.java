@@ -3,7 +3,6 @@ package io.convexstream.schemas.codec;
 import io.convexstream.schemas.PackedVector;
 import io.convexstream.schemas.ParameterUpdate;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
