@@ -101,6 +101,7 @@ public final class KafkaIO {
         // below the broker's transaction.max.timeout.ms (15 min by default)
         "transaction.timeout.ms", String.valueOf(10 * 60 * 1000),
         "linger.ms", "5",
+        "batch.size", String.valueOf(Topic.PRODUCER_BATCH_BYTES),
         "max.request.size", String.valueOf(Topic.MAX_MESSAGE_BYTES)));
     var builder = KafkaSink.<EncodedRecord>builder()
         .setBootstrapServers(kafka.bootstrapServers())

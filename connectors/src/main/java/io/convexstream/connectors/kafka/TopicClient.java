@@ -40,6 +40,7 @@ public final class TopicClient implements AutoCloseable {
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
         ProducerConfig.LINGER_MS_CONFIG, "5",
+        ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(Topic.PRODUCER_BATCH_BYTES),
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
         new ByteArraySerializer(), new ByteArraySerializer());
   }

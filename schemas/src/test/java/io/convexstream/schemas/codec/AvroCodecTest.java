@@ -81,6 +81,20 @@ class AvroCodecTest {
   }
 
   @Test
+  void aRecordThatFailsHalfWrittenLeavesNothingInTheNextOne() throws Exception {
+    // a metric without a value fails after the fields before it were buffered; they must not reach the next message
+    AvroCodec<ParameterUpdate> codec = AvroCodec.of(ParameterUpdate.class);
+    java.util.Map<String, Double> broken = new java.util.HashMap<>();
+    broken.put("loss", null);
+    ParameterUpdate good = ParameterUpdate.newBuilder().setModelId("m1").setVersion(3).setStep(3)
+        .setValues(io.convexstream.schemas.publication.PackedVectors.dense(new double[] {1, 2}, 0, 2))
+        .setMetrics(java.util.Map.of("updates", 3.0)).setEventTime(T0).setRunEpoch(1).build();
+    ParameterUpdate bad = ParameterUpdate.newBuilder(good).setMetrics(broken).build();
+    assertThatThrownBy(() -> codec.encode(bad)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(codec.encode(good)).isEqualTo(ParameterUpdate.getEncoder().encode(good).array());
+  }
+
+  @Test
   void catalogueCoversEveryGeneratedTopicType() {
     assertThat(SchemaCatalog.RECORD_TYPES).hasSize(11);
     for (var type : SchemaCatalog.RECORD_TYPES) {
