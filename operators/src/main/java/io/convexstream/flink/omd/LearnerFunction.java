@@ -257,7 +257,9 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     long start = System.nanoTime();
     T r = in.value;
     LearnerConfig config = active.learnerFor(ctx.getCurrentKey());
-    LearnerState saved = learnerState.value();
+    // learner state is written with the first update applied: a model without one has none, and on
+    // RocksDB looking up a key that is not there was half the learner's thread with 10⁶ new models
+    LearnerState saved = p.updates == 0 ? null : learnerState.value();
     int[] coordinates = null; // blocked: the coordinates this record plays on (its learner holds only those)
     T round = r;
     OnlineLearner learner;
