@@ -201,8 +201,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       if (p.updates > p.lastEmittedVersion) {
         String model = ctx.getCurrentKey();
         LearnerConfig config = active.learnerFor(model);
-        publish(p, out, p.blocked ? new BlockedParameters(p, config, null, null) : new WholeParameters(Learners.attach(config, p.dim,
-            learnerState.value())), model);
+        publish(p, out, p.blocked ? new BlockedParameters(p, config, learnerState.value(), null, null)
+            : new WholeParameters(Learners.attach(config, p.dim, learnerState.value())), model);
       }
     }
     progressState.update(p);
@@ -320,7 +320,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
     metrics.applied(start);
     if (p.updates - p.lastEmittedVersion >= settings.emitEveryFor(ctx.getCurrentKey())) {
-      publish(p, out, p.blocked ? new BlockedParameters(p, config, coordinates, learner.decision()) : new WholeParameters(learner),
+      publish(p, out, p.blocked ? new BlockedParameters(p, config, after, coordinates, learner.decision()) : new WholeParameters(learner),
           ctx.getCurrentKey());
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
       p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();
@@ -384,11 +384,14 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     private final int[] applied;
     private final double[] decision;
 
-    /** {@code applied}, {@code decision}: the coordinates the last update played on and their new entries (null: none known). */
-    BlockedParameters(ModelProgress p, LearnerConfig config, int[] applied, double[] decision) throws Exception {
+    /**
+     * {@code saved}: the model's stored learner state (rounds and scalars), as the caller has it at
+     * hand (a second read of it is a RocksDB get per publication); {@code applied}, {@code decision}:
+     * the coordinates the last update played on and their new entries (null: none known).
+     */
+    BlockedParameters(ModelProgress p, LearnerConfig config, LearnerState saved, int[] applied, double[] decision) {
       this.p = p;
       this.config = config;
-      LearnerState saved = learnerState.value();
       this.meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
       this.fresh = fresh(config);
       this.applied = applied;

@@ -105,8 +105,8 @@ final class BenchCommand implements Callable<Integer> {
 
   /**
    * Capacity of {@code pipeline} as a ratio to the no-op baseline on the same records, in the same
-   * JVM: one discarded run of each first, as large as the measured ones (JIT warm-up), then {@code repeat} pairs of (baseline,
-   * pipeline) runs on a backlog of {@code records}; each pair gives a ratio.
+   * JVM: one discarded run of each first, as large as the measured ones (JIT warm-up), then {@code
+   * repeat} pairs of (baseline, pipeline) runs on a backlog of {@code records}; each pair gives a ratio.
    */
   private void ratios(LocalFlinkCluster flink, String bootstrap, String pipeline, int p) throws Exception {
     Duration drain = Duration.ofSeconds(600);
