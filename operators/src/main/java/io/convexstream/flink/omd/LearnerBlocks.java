@@ -1,6 +1,9 @@
 package io.convexstream.flink.omd;
 
 import io.convexstream.core.learn.LearnerState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 
 /**
@@ -104,19 +107,46 @@ final class LearnerBlocks {
     return names;
   }
 
-  /** The blocks this key has stored (every other block holds fresh values). */
-  Iterable<Integer> stored() throws Exception {
-    Iterable<Integer> keys = state.keys();
-    return keys == null ? java.util.List.of() : keys;
-  }
+  /** The coordinates of every stored block, in increasing order, and the learner's state on them. */
+  record Stored(int[] coordinates, LearnerState state) {}
 
-  /** The coordinates of block {@code b}. */
-  static int[] coordinatesOf(int b, int dim) {
-    int[] c = new int[length(b, dim)];
-    for (int k = 0; k < c.length; k++) {
-      c[k] = b * BLOCK + k;
+  /**
+   * The learner's state on every coordinate of the blocks this key has stored (every other block
+   * holds fresh values), read in one pass over the map: a snapshot of a model with thousands of
+   * blocks looked each one up again, a fifth of the learner's thread with sparse ftrl at d = 10⁷.
+   */
+  Stored stored(LearnerState meta, LearnerState fresh, int dim) throws Exception {
+    String[] names = namesOf(fresh);
+    List<Map.Entry<Integer, double[]>> entries = new ArrayList<>();
+    Iterable<Map.Entry<Integer, double[]>> all = state.entries();
+    if (all != null) {
+      all.forEach(entries::add);
     }
-    return c;
+    entries.sort(Map.Entry.comparingByKey());
+    int n = 0;
+    for (Map.Entry<Integer, double[]> e : entries) {
+      n += length(e.getKey(), dim);
+    }
+    int[] coordinates = new int[n];
+    double[][] arrays = new double[names.length][n];
+    int at = 0;
+    for (Map.Entry<Integer, double[]> e : entries) {
+      int b = e.getKey();
+      int length = length(b, dim);
+      for (int k = 0; k < length; k++) {
+        coordinates[at + k] = b * BLOCK + k;
+      }
+      for (int a = 0; a < names.length; a++) {
+        System.arraycopy(e.getValue(), a * length, arrays[a], at, length);
+      }
+      at += length;
+    }
+    LearnerState s = new LearnerState(meta.algorithm, meta.rounds);
+    s.scalars.putAll(meta.scalars);
+    for (int a = 0; a < names.length; a++) {
+      s.arrays.put(names[a], arrays[a]);
+    }
+    return new Stored(coordinates, s);
   }
 
   /** Every coordinate 0..dim−1 (for a dense gradient). */

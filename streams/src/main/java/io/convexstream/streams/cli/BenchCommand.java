@@ -105,30 +105,62 @@ final class BenchCommand implements Callable<Integer> {
 
   /**
    * Capacity of {@code pipeline} as a ratio to the no-op baseline on the same records, in the same
-   * JVM: one discarded run of each first, as large as the measured ones (JIT warm-up), then {@code
-   * repeat} pairs of (baseline, pipeline) runs on a backlog of {@code records}; each pair gives a ratio.
+   * JVM: discarded pairs of (baseline, pipeline) runs until the JIT is quiet (see {@link #warmUp}),
+   * then {@code repeat} measured pairs on a backlog of {@code records}; each pair gives a ratio.
    */
   private void ratios(LocalFlinkCluster flink, String bootstrap, String pipeline, int p) throws Exception {
     Duration drain = Duration.ofSeconds(600);
-    // as long as a measured run: after N/5 records the first measured pair still ran beside C2's
-    // compiles (its baseline at 138 k records/s, the next two at 253–268 k)
-    long warmup = records;
-    EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, warmup, drain, line -> {});
-    EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, warmup, drain, line -> {});
+    int warmPairs = warmUp(flink, bootstrap, pipeline, p, drain);
     double[] base = new double[repeat];
     double[] job = new double[repeat];
     double[] ratio = new double[repeat];
     for (int k = 0; k < repeat; k++) {
+      long jit = compileMillis();
+      long t = System.nanoTime();
       EndToEnd.Result b = EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
       EndToEnd.Result j = EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
       System.out.println("  " + b.line());
       System.out.println("  " + j.line());
+      System.out.printf("  JIT compiling: %.1f %% of this pair's wall time%n", jitShare(jit, t));
       base[k] = b.recordsPerSecond();
       job[k] = j.recordsPerSecond();
       ratio[k] = j.recordsPerSecond() / b.recordsPerSecond();
     }
-    System.out.printf("%s p=%d: baseline %s rec/s, pipeline %s rec/s, ratio %s (median [min..max] of %d; warm: one discarded run each first)%n",
-        pipeline, p, spread(base), spread(job), spread3(ratio), repeat);
+    System.out.printf("%s p=%d: baseline %s rec/s, pipeline %s rec/s, ratio %s (median [min..max] of %d; warm: %d discarded pairs first)%n",
+        pipeline, p, spread(base), spread(job), spread3(ratio), repeat, warmPairs);
+  }
+
+  /**
+   * Discarded (baseline, pipeline) pairs until one spends under {@value #QUIET_JIT_PERCENT} % of its
+   * wall time compiling (at most {@value #MAX_WARM_PAIRS}). One pair was not enough on 2 cores: C2
+   * still took 60–70 % of a core through the next two pairs, and the baseline rose 266 k → 482 k
+   * records/s over them.
+   */
+  private int warmUp(LocalFlinkCluster flink, String bootstrap, String pipeline, int p, Duration drain) throws Exception {
+    for (int pairs = 1; ; pairs++) {
+      long jit = compileMillis();
+      long t = System.nanoTime();
+      EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
+      EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
+      double share = jitShare(jit, t);
+      System.out.printf("  warm-up pair %d: JIT compiling %.1f %% of its wall time%n", pairs, share);
+      if (share < QUIET_JIT_PERCENT || pairs == MAX_WARM_PAIRS) {
+        return pairs;
+      }
+    }
+  }
+
+  private static final double QUIET_JIT_PERCENT = 5;
+  private static final int MAX_WARM_PAIRS = 8;
+
+  /** Time all JIT compiler threads have spent compiling, summed. */
+  private static long compileMillis() {
+    return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+  }
+
+  /** Compile time since {@code jit} as a percentage of the wall time since {@code startNanos}. */
+  private static double jitShare(long jit, long startNanos) {
+    return 100.0 * (compileMillis() - jit) / ((System.nanoTime() - startNanos) / 1e6);
   }
 
   private static String spread3(double[] v) {
