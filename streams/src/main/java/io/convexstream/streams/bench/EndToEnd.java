@@ -285,25 +285,17 @@ public final class EndToEnd {
       }
     }
     long expected = pipeline.startsWith(BASELINE) ? sent : expectedOutputs(pipeline, sent, rate == 0);
-    List<ConsumerRecord<byte[], byte[]>> outputs = collect(bootstrap, load.output(), from, expected, load.completes(), drainTimeout);
+    Outputs outputs = collect(bootstrap, load.output(), from, expected, load.completes(),
+        rate > 0 ? o -> o.timestamp() - eventTime(load.outputType(), o.value()) : null, drainTimeout);
     flink.cancel(id);
 
-    double[] latencies = new double[outputs.size()];
-    long firstAppend = Long.MAX_VALUE;
-    long lastAppend = start;
-    for (int k = 0; k < outputs.size(); k++) {
-      ConsumerRecord<byte[], byte[]> o = outputs.get(k);
-      latencies[k] = rate > 0 ? o.timestamp() - eventTime(load.outputType(), o.value()) : Double.NaN;
-      firstAppend = Math.min(firstAppend, o.timestamp());
-      lastAppend = Math.max(lastAppend, o.timestamp());
-    }
+    double[] latencies = Arrays.copyOf(outputs.latencies, outputs.count);
     Arrays.sort(latencies);
-    double seconds = (lastAppend - (rate == 0 ? firstAppend : start)) / 1000.0;
+    double seconds = (Math.max(start, outputs.lastAppend) - (rate == 0 ? outputs.firstAppend : start)) / 1000.0;
     boolean measured = rate > 0 && latencies.length > 0;
-    return new Result(pipeline, parallelism, rate, sent, outputs.size(), seconds, sent / seconds,
+    return new Result(pipeline, parallelism, rate, sent, outputs.count, seconds, sent / seconds,
         measured ? percentile(latencies, 0.5) : Double.NaN, measured ? percentile(latencies, 0.99) : Double.NaN,
-        measured ? latencies[latencies.length - 1] : Double.NaN,
-        outputs.stream().filter(o -> load.completes().test(o.value())).count() >= expected);
+        measured ? latencies[latencies.length - 1] : Double.NaN, outputs.complete >= expected);
   }
 
   /**
@@ -403,12 +395,37 @@ public final class EndToEnd {
   }
 
   /**
-   * Reads outputs after {@code from} until {@code expected} complete outputs arrived and 2 s pass
-   * without more, or the timeout.
+   * What the outputs showed, kept as it is read: holding the records themselves (hundreds of MB for
+   * a million outputs) left that much garbage in the old generation, and G1 marked it concurrently
+   * through the next measured run.
    */
-  private static List<ConsumerRecord<byte[], byte[]>> collect(String bootstrap, String topic, Map<TopicPartition, Long> from, long expected,
-      java.util.function.Predicate<byte[]> completes, Duration timeout) throws InterruptedException {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+  private static final class Outputs {
+    int count;
+    long complete;
+    long firstAppend = Long.MAX_VALUE;
+    long lastAppend = Long.MIN_VALUE;
+    double[] latencies = new double[1024];
+
+    void add(ConsumerRecord<byte[], byte[]> o, java.util.function.Predicate<byte[]> completes,
+        java.util.function.ToLongFunction<ConsumerRecord<byte[], byte[]>> latency) {
+      if (count == latencies.length) {
+        latencies = Arrays.copyOf(latencies, 2 * count);
+      }
+      latencies[count++] = latency == null ? Double.NaN : latency.applyAsLong(o);
+      complete += completes.test(o.value()) ? 1 : 0;
+      firstAppend = Math.min(firstAppend, o.timestamp());
+      lastAppend = Math.max(lastAppend, o.timestamp());
+    }
+  }
+
+  /**
+   * Reads outputs after {@code from} until {@code expected} complete outputs arrived and 2 s pass
+   * without more, or the timeout; {@code latency} (null: none) gives each output's latency.
+   */
+  private static Outputs collect(String bootstrap, String topic, Map<TopicPartition, Long> from, long expected,
+      java.util.function.Predicate<byte[]> completes, java.util.function.ToLongFunction<ConsumerRecord<byte[], byte[]>> latency,
+      Duration timeout) throws InterruptedException {
+    Outputs out = new Outputs();
     try (var c = consumer(bootstrap)) {
       c.assign(from.keySet());
       from.forEach(c::seek);
@@ -416,12 +433,11 @@ public final class EndToEnd {
       awaitQuiet(c, from, expected, deadline);
       long quietSince = System.currentTimeMillis();
       while (System.currentTimeMillis() < deadline) {
-        int before = out.size();
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-        if (out.size() > before) {
+        int before = out.count;
+        c.poll(Duration.ofMillis(200)).forEach(o -> out.add(o, completes, latency));
+        if (out.count > before) {
           quietSince = System.currentTimeMillis();
-        } else if (out.size() >= expected && System.currentTimeMillis() - quietSince > 2_000
-            && out.stream().filter(r -> completes.test(r.value())).count() >= expected) {
+        } else if (out.count >= expected && System.currentTimeMillis() - quietSince > 2_000 && out.complete >= expected) {
           break;
         }
       }
