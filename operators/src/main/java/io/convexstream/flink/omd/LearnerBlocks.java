@@ -39,8 +39,6 @@ final class LearnerBlocks {
    */
   LearnerState gather(LearnerState meta, LearnerState fresh, int dim, int[] coordinates) throws Exception {
     String[] names = namesOf(fresh);
-    LearnerState s = new LearnerState(meta.algorithm, meta.rounds);
-    s.scalars.putAll(meta.scalars);
     double[][] arrays = new double[names.length][coordinates.length];
     double[][] blocks = new double[coordinates.length][];
     int n = 0;
@@ -58,11 +56,8 @@ final class LearnerBlocks {
         arrays[a][k] = block[a * length + i % BLOCK];
       }
     }
-    for (int a = 0; a < names.length; a++) {
-      s.arrays.put(names[a], arrays[a]);
-    }
     gathered = blocks;
-    return s;
+    return withArrays(meta, names, arrays);
   }
 
   /**
@@ -141,12 +136,23 @@ final class LearnerBlocks {
       }
       at += length;
     }
+    return new Stored(coordinates, withArrays(meta, names, arrays));
+  }
+
+  /** {@code meta}'s algorithm, rounds and scalars, without its arrays. */
+  static LearnerState roundsAndScalars(LearnerState meta) {
     LearnerState s = new LearnerState(meta.algorithm, meta.rounds);
     s.scalars.putAll(meta.scalars);
+    return s;
+  }
+
+  /** {@code meta}'s rounds and scalars with array {@code names[a]} = {@code arrays[a]}. */
+  private static LearnerState withArrays(LearnerState meta, String[] names, double[][] arrays) {
+    LearnerState s = roundsAndScalars(meta);
     for (int a = 0; a < names.length; a++) {
       s.arrays.put(names[a], arrays[a]);
     }
-    return new Stored(coordinates, s);
+    return s;
   }
 
   /** Every coordinate 0..dim−1 (for a dense gradient). */

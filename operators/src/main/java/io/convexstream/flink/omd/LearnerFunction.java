@@ -459,8 +459,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
 
     /** A learner on one fresh coordinate: the model's rounds and scalars, and the decision of every untouched coordinate. */
     private OnlineLearner freshCoordinate() {
-      LearnerState one = new LearnerState(meta.algorithm, meta.rounds);
-      one.scalars.putAll(meta.scalars);
+      LearnerState one = LearnerBlocks.roundsAndScalars(meta);
       one.arrays.putAll(fresh.arrays);
       return Learners.restore(config, p.dim, one);
     }

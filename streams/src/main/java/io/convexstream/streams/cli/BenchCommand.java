@@ -115,16 +115,13 @@ final class BenchCommand implements Callable<Integer> {
     double[] job = new double[repeat];
     double[] ratio = new double[repeat];
     for (int k = 0; k < repeat; k++) {
-      long jit = compileMillis();
-      long t = System.nanoTime();
-      EndToEnd.Result b = EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
-      EndToEnd.Result j = EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
-      System.out.println("  " + b.line());
-      System.out.println("  " + j.line());
-      System.out.printf("  JIT compiling: %.1f %% of this pair's wall time%n", jitShare(jit, t));
-      base[k] = b.recordsPerSecond();
-      job[k] = j.recordsPerSecond();
-      ratio[k] = j.recordsPerSecond() / b.recordsPerSecond();
+      Pair r = pair(flink, bootstrap, pipeline, p, drain);
+      System.out.println("  " + r.baseline().line());
+      System.out.println("  " + r.pipeline().line());
+      System.out.printf("  JIT compiling: %.1f %% of this pair's wall time%n", r.jitPercent());
+      base[k] = r.baseline().recordsPerSecond();
+      job[k] = r.pipeline().recordsPerSecond();
+      ratio[k] = job[k] / base[k];
     }
     System.out.printf("%s p=%d: baseline %s rec/s, pipeline %s rec/s, ratio %s (median [min..max] of %d; warm: %d discarded pairs first)%n",
         pipeline, p, spread(base), spread(job), spread3(ratio), repeat, warmPairs);
@@ -138,11 +135,7 @@ final class BenchCommand implements Callable<Integer> {
    */
   private int warmUp(LocalFlinkCluster flink, String bootstrap, String pipeline, int p, Duration drain) throws Exception {
     for (int pairs = 1; ; pairs++) {
-      long jit = compileMillis();
-      long t = System.nanoTime();
-      EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
-      EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
-      double share = jitShare(jit, t);
+      double share = pair(flink, bootstrap, pipeline, p, drain).jitPercent();
       System.out.printf("  warm-up pair %d: JIT compiling %.1f %% of its wall time%n", pairs, share);
       if (share < QUIET_JIT_PERCENT || pairs == MAX_WARM_PAIRS) {
         return pairs;
@@ -153,14 +146,20 @@ final class BenchCommand implements Callable<Integer> {
   private static final double QUIET_JIT_PERCENT = 5;
   private static final int MAX_WARM_PAIRS = 8;
 
+  /** One baseline run and one pipeline run, and the share of their wall time the JIT spent compiling. */
+  private record Pair(EndToEnd.Result baseline, EndToEnd.Result pipeline, double jitPercent) {}
+
+  private Pair pair(LocalFlinkCluster flink, String bootstrap, String pipeline, int p, Duration drain) throws Exception {
+    long jit = compileMillis();
+    long start = System.nanoTime();
+    EndToEnd.Result b = EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
+    EndToEnd.Result j = EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
+    return new Pair(b, j, 100.0 * (compileMillis() - jit) / ((System.nanoTime() - start) / 1e6));
+  }
+
   /** Time all JIT compiler threads have spent compiling, summed. */
   private static long compileMillis() {
     return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-  }
-
-  /** Compile time since {@code jit} as a percentage of the wall time since {@code startNanos}. */
-  private static double jitShare(long jit, long startNanos) {
-    return 100.0 * (compileMillis() - jit) / ((System.nanoTime() - startNanos) / 1e6);
   }
 
   private static String spread3(double[] v) {
