@@ -51,9 +51,11 @@ public final class EndToEnd {
   public record Result(String pipeline, int parallelism, int targetRate, long inputs, long outputs, double seconds,
       double recordsPerSecond, double p50Ms, double p99Ms, double maxMs, boolean complete) {
     public String line() {
-      return String.format("%-13s p=%d  target %6s rec/s  %8d in  %7d out  %6.1f s  %8.0f rec/s  latency p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms%s",
+      String latency = Double.isNaN(p50Ms) ? "latency not measured (backlog)"
+          : String.format("latency p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms", p50Ms, p99Ms, maxMs);
+      return String.format("%-13s p=%d  target %6s rec/s  %8d in  %7d out  %6.1f s  %8.0f rec/s  %s%s",
           pipeline, parallelism, targetRate == 0 ? "max" : Integer.toString(targetRate), inputs, outputs, seconds, recordsPerSecond,
-          p50Ms, p99Ms, maxMs, complete ? "" : "  INCOMPLETE");
+          latency, complete ? "" : "  INCOMPLETE");
     }
   }
 
@@ -289,7 +291,7 @@ public final class EndToEnd {
         rate > 0 ? o -> o.timestamp() - eventTime(load.outputType(), o.value()) : null, drainTimeout);
     flink.cancel(id);
 
-    double[] latencies = Arrays.copyOf(outputs.latencies, outputs.count);
+    double[] latencies = Arrays.copyOf(outputs.latencies, outputs.measured);
     Arrays.sort(latencies);
     double seconds = (Math.max(start, outputs.lastAppend) - (rate == 0 ? outputs.firstAppend : start)) / 1000.0;
     boolean measured = rate > 0 && latencies.length > 0;
@@ -405,13 +407,17 @@ public final class EndToEnd {
     long firstAppend = Long.MAX_VALUE;
     long lastAppend = Long.MIN_VALUE;
     double[] latencies = new double[1024];
+    int measured; // latencies kept: none for a backlog run
 
     void add(ConsumerRecord<byte[], byte[]> o, java.util.function.Predicate<byte[]> completes,
         java.util.function.ToLongFunction<ConsumerRecord<byte[], byte[]>> latency) {
-      if (count == latencies.length) {
-        latencies = Arrays.copyOf(latencies, 2 * count);
+      count++;
+      if (latency != null) {
+        if (measured == latencies.length) {
+          latencies = Arrays.copyOf(latencies, 2 * measured);
+        }
+        latencies[measured++] = latency.applyAsLong(o);
       }
-      latencies[count++] = latency == null ? Double.NaN : latency.applyAsLong(o);
       complete += completes.test(o.value()) ? 1 : 0;
       firstAppend = Math.min(firstAppend, o.timestamp());
       lastAppend = Math.max(lastAppend, o.timestamp());

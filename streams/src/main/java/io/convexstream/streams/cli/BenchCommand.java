@@ -95,8 +95,8 @@ final class BenchCommand implements Callable<Integer> {
             p99[k] = r.p99Ms();
           }
           if (repeat > 1) {
-            System.out.printf("%-13s p=%d  median of %d: %s rec/s, p50 %s ms, p99 %s ms%n", pipeline, p, repeat, spread(rates), spread(p50),
-                spread(p99));
+            System.out.printf("%-13s p=%d  median of %d: %s rec/s%s%n", pipeline, p, repeat, spread(rates),
+                rate > 0 ? ", p50 " + spread(p50) + " ms, p99 " + spread(p99) + " ms" : "");
           }
         }
       }
