@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *       tick at or after end + outOfOrderMs ({@link PriceReading#reportedThrough}) — no waiting for
  *       the next period, other partitions or other portfolios' assets;
  *   <li>the halt time: some asset has reported the period and the ones that have not have been silent
- *       (no reading arrived) for haltMs of processing time — halted: a live feed's notion, so a replay
- *       whose partitions run at different speeds never sees a halt that was not there (off by default);
+ *       (no reading arrived) for haltMs of processing time while this job ran — halted: a live feed's
+ *       notion, so a replay whose partitions run at different speeds never sees a halt that was not
+ *       there (off by default);
  *   <li>the watermark passes its end (all input partitions' event time, less outOfOrderMs; the end of
  *       a bounded input);
  *   <li>the end-of-feed timeout (below).
@@ -61,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * time) closes every open period, the current one included, as if the watermark had passed them:
  * a live feed that stops still gets its last decision. Off by default, since closing by wall time
  * makes a replay's last period depend on how fast it ran; a bounded input closes all at its end.
+ *
+ * <p>Both silences are measured in the job's running time: after a restore, silence counts from when
+ * this instance started, not from the last reading before the stop or crash, so the job's own
+ * downtime never halts an asset or ends a feed (the readings published meanwhile wait in Kafka and
+ * arrive as soon as the job reads again).
  */
 public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Tuple2<String, Decoded<T>>, PortfolioDecision> {
   private static final long serialVersionUID = 1L;
@@ -82,6 +88,8 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   private transient OperatorMetrics metrics;
   private transient Counter periods;
   private transient Counter carried;
+  /** Processing time at which this instance first saw the clock: silence before it is the job's downtime, not the feed's. */
+  private transient long resumedAt;
 
   public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading) {
     this(job, portfolios, reading, 0, 0, 0);
@@ -131,6 +139,20 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     metrics.trackOutputs();
     periods = metrics.group().counter("closedPeriods");
     carried = metrics.group().counter("carriedPrices");
+    resumedAt = Long.MIN_VALUE;
+  }
+
+  /** The processing time {@code now}, after which (not before) this instance has been running. */
+  private long runningSince(long now) {
+    if (resumedAt == Long.MIN_VALUE) {
+      resumedAt = now; // a restored timer fires, or the first reading arrives, as the instance starts
+    }
+    return resumedAt;
+  }
+
+  /** When the last reading came, as far as silence is concerned: not before this instance started. */
+  private long heardAt(long lastReading, long now) {
+    return Math.max(lastReading, runningSince(now));
   }
 
   @Override
@@ -183,6 +205,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     reported.update(through);
     if (endOfFeedMillis > 0) {
       long now = ctx.timerService().currentProcessingTime();
+      runningSince(now);
       lastReadingMillis.update(now);
       if (feedTimer.value() == null) { // one timer per quiet spell, not one per reading
         feedTimer.update(now + endOfFeedMillis);
@@ -193,6 +216,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     closeReported(settings, through, out);
     if (haltMillis > 0) {
       long now = ctx.timerService().currentProcessingTime();
+      runningSince(now);
       long[] last = arrived.value();
       if (last == null) {
         last = new long[settings.assets().size()];
@@ -232,11 +256,12 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
     PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
     if (ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.PROCESSING_TIME) {
+      long now = ctx.timerService().currentProcessingTime(); // a timer restored after its time fires late
       if (Long.valueOf(timestamp).equals(haltTimer.value())) {
-        halts(settings, timestamp, ctx, out);
+        halts(settings, now, ctx, out);
       }
       if (Long.valueOf(timestamp).equals(feedTimer.value())) {
-        endOfFeed(settings, timestamp, ctx, out);
+        endOfFeed(settings, now, ctx, out);
       }
       return;
     }
@@ -282,7 +307,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
         if (through[i] >= end) {
           someReported = true;
         } else {
-          haltAt = Math.max(haltAt, last[i] + haltMillis);
+          haltAt = Math.max(haltAt, heardAt(last[i], now) + haltMillis);
         }
       }
       if (!someReported) {
@@ -299,8 +324,9 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
 
   /** The end-of-feed timer: every open period closes once the feed has been silent long enough, else the timer moves on. */
   private void endOfFeed(PortfolioSettings settings, long now, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
-    Long last = lastReadingMillis.value();
-    if (last != null && now - last < endOfFeedMillis) {
+    Long reading = lastReadingMillis.value();
+    long last = heardAt(reading == null ? Long.MIN_VALUE : reading, now);
+    if (now - last < endOfFeedMillis) {
       feedTimer.update(last + endOfFeedMillis);
       ctx.timerService().registerProcessingTimeTimer(last + endOfFeedMillis);
       return;

@@ -193,6 +193,62 @@ class PortfolioFunctionTest {
   }
 
   /**
+   * A restore: the job's own downtime is not the feed's silence. A job stopped (or killed) while an
+   * asset's bar was still to come is restored a minute later; the restored halt and end-of-feed
+   * timers fire at once, yet nothing closes until the assets have been silent that long while the
+   * job runs again, so the bar published during the downtime is taken, not dead-lettered. A silence
+   * after the restore still halts the asset and ends the feed.
+   */
+  @Test
+  void aRestoredJobCountsSilenceOnlyWhileItRuns() throws Exception {
+    for (long[] timeouts : new long[][] {{5_000, 0}, {0, 5_000}}) { // {haltMs, endOfFeedMs}
+      org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+      try (var h = restorable(timeouts, null)) {
+        h.setProcessingTime(0);
+        h.processElement(dayBar("A", 0, 10));
+        h.processElement(dayBar("B", 0, 20));
+        h.setProcessingTime(1_000);
+        h.processElement(dayBar("A", 1, 11)); // B's day-1 bar is published at 3 000, while the job is down
+        snapshot = h.snapshot(1, 1_500);
+        assertThat(h.extractOutputValues()).hasSize(1);
+      }
+      try (var h = restorable(timeouts, snapshot)) {
+        h.setProcessingTime(60_000); // the restored timer (6 000) fires
+        h.setProcessingTime(60_050);
+        assertThat(h.extractOutputValues()).isEmpty();
+        h.processElement(dayBar("B", 1, 25)); // read from Kafka as the job catches up
+        assertThat(h.getSideOutput(DeadLetters.TAG)).isNull();
+        assertThat(h.extractOutputValues()).singleElement().satisfies(d -> {
+          assertThat(d.getPeriod()).isEqualTo(1L);
+          assertThat(d.getCarriedAssets()).isEmpty();
+        });
+        h.setProcessingTime(61_000);
+        h.processElement(dayBar("A", 2, 12)); // B is silent from here on
+        h.setProcessingTime(65_049);
+        assertThat(h.extractOutputValues()).hasSize(1);
+        h.setProcessingTime(66_000); // B halted (silent since 60 050), the feed ended (silent since 61 000)
+        assertThat(h.extractOutputValues()).hasSize(2).last().satisfies(d -> {
+          assertThat(d.getPeriod()).isEqualTo(2L);
+          assertThat(d.getCarriedAssets()).containsExactly("B");
+        });
+      }
+    }
+  }
+
+  /** A harness with {haltMs, endOfFeedMs}, restored from {@code snapshot} (null: new). */
+  private static KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, Decoded<MarketBar>>, PortfolioDecision> restorable(
+      long[] timeouts, org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot) throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+        new PortfolioFunction<>("test", List.of(SETTINGS), PriceReading.BARS, timeouts[1], 0, timeouts[0])),
+        (Tuple2<String, Decoded<MarketBar>> r) -> r.f0, Types.STRING);
+    if (snapshot != null) {
+      h.initializeState(snapshot);
+    }
+    h.open();
+    return h;
+  }
+
+  /**
    * A feed that stops: with endOfFeedMs the open periods close once it has been silent that long
    * (processing time), the last one included, with the decisions the watermark would have given;
    * a silence shorter than that closes nothing, and a reading for a closed period is late.
