@@ -53,6 +53,43 @@ public final class JobAccess {
     return users;
   }
 
+  /** The serving view's user: it reads the outputs and keeps its Kafka Streams state under {@code servingId}. */
+  public static final String SERVING_USER = "convexstream-serving";
+  /** The clients' user: producers write the inputs, readers read the outputs. */
+  public static final String CLIENTS_USER = "convexstream-clients";
+
+  /**
+   * Every user of a deployment with exactly its ACLs: one per job ({@link #defaultUsers()}), the
+   * serving view (reads the outputs, its group, changelogs and internal topics under its application
+   * id {@code servingId}) and the clients (write every input, read every output, groups
+   * convexstream-python-* and the CLI's readers' convexstream-reader-*).
+   */
+  public static java.util.Map<String, List<AclBinding>> allUsers(String servingId) {
+    java.util.Map<String, List<AclBinding>> users = defaultUsers();
+    String serving = "User:" + SERVING_USER;
+    String clients = "User:" + CLIENTS_USER;
+    List<AclBinding> servingAcls = new ArrayList<>();
+    List<AclBinding> clientAcls = new ArrayList<>();
+    for (Topic t : Topic.values()) {
+      if (t.kind() == Topic.Kind.OUTPUT) {
+        servingAcls.add(allow(serving, ResourceType.TOPIC, t.topicName(), PatternType.LITERAL, AclOperation.READ));
+        clientAcls.add(allow(clients, ResourceType.TOPIC, t.topicName(), PatternType.LITERAL, AclOperation.READ));
+      } else if (t.kind() == Topic.Kind.INPUT) {
+        clientAcls.add(allow(clients, ResourceType.TOPIC, t.topicName(), PatternType.LITERAL, AclOperation.WRITE));
+      }
+    }
+    for (AclOperation op : List.of(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE)) { // its changelogs and repartition topics
+      servingAcls.add(allow(serving, ResourceType.TOPIC, servingId + "-", PatternType.PREFIXED, op));
+    }
+    servingAcls.add(allow(serving, ResourceType.GROUP, servingId, PatternType.LITERAL, AclOperation.READ));
+    for (String group : List.of("convexstream-python-", io.convexstream.connectors.kafka.TopicClient.READER_GROUP_PREFIX)) {
+      clientAcls.add(allow(clients, ResourceType.GROUP, group, PatternType.PREFIXED, AclOperation.READ));
+    }
+    users.put(SERVING_USER, servingAcls);
+    users.put(CLIENTS_USER, clientAcls);
+    return users;
+  }
+
   /** One ALLOW entry: {@code principal} may do {@code op} on the resource, from any host. */
   public static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern, AclOperation op) {
     return new AclBinding(new ResourcePattern(type, name, pattern), new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));

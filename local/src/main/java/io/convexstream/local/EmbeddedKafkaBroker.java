@@ -44,6 +44,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   public static final String SCRAM = "SCRAM-SHA-512";
   /** The secured broker's super user (its password is random per broker). */
   public static final String ADMIN = "admin";
+  /** The secured broker's user on its controller listener, known only inside the broker's process. */
+  private static final String CONTROLLER_USER = "controller";
+  /** Where a durable secured broker keeps its super user's password, in its data directory. */
+  public static final String ADMIN_PASSWORD_FILE = "admin.password";
 
   private final Path dataDir;
   private final boolean temporary;
@@ -89,11 +93,48 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
+   * Starts a secured broker, as {@link #startSecure(int)}, whose data lives in {@code dataDir}: its
+   * users, their SCRAM credentials and ACLs are in the metadata log and outlive the process; the
+   * super user's password is kept beside it in {@value #ADMIN_PASSWORD_FILE} (owner only). A
+   * directory holds either a secured or a plain broker, never one then the other.
+   */
+  public static EmbeddedKafkaBroker startSecure(int port, Path dataDir) {
+    boolean formatted = Files.exists(dataDir.resolve("log").resolve("meta.properties"));
+    Path file = dataDir.resolve(ADMIN_PASSWORD_FILE);
+    try {
+      if (formatted != Files.exists(file)) {
+        throw new IllegalStateException(dataDir + " holds a " + (formatted ? "plain" : "secured") + " broker's data: start it "
+            + (formatted ? "without" : "with") + " --secure");
+      }
+      if (!formatted) {
+        Files.createDirectories(dataDir);
+        Files.writeString(file, java.util.UUID.randomUUID().toString());
+        ownerOnly(file);
+      }
+      return start(port, dataDir, false, Files.readString(file).trim());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Makes {@code file} readable and writable by its owner only (where the file system has POSIX permissions). */
+  public static void ownerOnly(Path file) throws IOException {
+    try {
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: the file keeps the default permissions
+    }
+  }
+
+  /**
    * Starts a broker on {@code port} (0: any free port) whose data lives in {@code dataDir}: a new
    * directory is formatted once, an existing one is started again with its topics, committed
    * offsets, transactions and cluster id. Nothing is deleted when it stops.
    */
   public static EmbeddedKafkaBroker start(int port, Path dataDir) {
+    if (Files.exists(dataDir.resolve(ADMIN_PASSWORD_FILE))) {
+      throw new IllegalStateException(dataDir + " holds a secured broker's data: start it with --secure");
+    }
     return start(port, dataDir, false, null);
   }
 
@@ -132,15 +173,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       String listener = "SASL_PLAINTEXT";
       props.put("listeners", listener + "://127.0.0.1:" + brokerPort + "," + CONTROLLER + "://127.0.0.1:" + controllerPort);
       props.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
-      props.put("listener.security.protocol.map", listener + ":SASL_PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+      props.put("listener.security.protocol.map", listener + ":SASL_PLAINTEXT," + CONTROLLER + ":SASL_PLAINTEXT");
       props.put("inter.broker.listener.name", listener);
       props.put("sasl.enabled.mechanisms", SCRAM);
       props.put("sasl.mechanism.inter.broker.protocol", SCRAM);
       props.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", jaas(ADMIN, adminPassword));
+      // KRaft controllers cannot use SCRAM (its credentials live in the metadata they serve): the
+      // controller listener takes PLAIN with one user of its own, the broker's link to its controller
+      String controllerPassword = java.util.UUID.randomUUID().toString();
+      props.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+      props.put("sasl.mechanism.controller.protocol", "PLAIN");
+      props.put("listener.name.controller.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
+          + " username=\"" + CONTROLLER_USER + "\" password=\"" + controllerPassword + "\" user_" + CONTROLLER_USER + "=\""
+          + controllerPassword + "\";");
       props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
       props.put("allow.everyone.if.no.acl.found", "false");
-      // the broker's own connections to its controller come in on the loopback PLAINTEXT controller listener, as ANONYMOUS
-      props.put("super.users", "User:" + ADMIN + ";User:ANONYMOUS");
+      props.put("super.users", "User:" + ADMIN + ";User:" + CONTROLLER_USER);
     }
     if (!formatted) { // else the log, and with it the cluster id, are kept
       format(dir, logDir, temporary, adminPassword);

@@ -25,6 +25,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools). Reads are read_committed, so they see exactly what an exactly-once job committed.
  */
 public final class TopicClient implements AutoCloseable {
+  /** The consumer groups of its readers (one per reader, never committed): what a reading user's ACL names. */
+  public static final String READER_GROUP_PREFIX = "convexstream-reader-";
   private final KafkaConnection kafka;
   private final KafkaProducer<byte[], byte[]> producer;
   private final java.util.concurrent.atomic.AtomicReference<Exception> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
@@ -132,7 +134,7 @@ public final class TopicClient implements AutoCloseable {
 
   private static KafkaConsumer<byte[], byte[]> consumer(KafkaConnection kafka) {
     return new KafkaConsumer<>(kafka.config(Map.of(
-        ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+        ConsumerConfig.GROUP_ID_CONFIG, READER_GROUP_PREFIX + UUID.randomUUID(),
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",

@@ -68,6 +68,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
       conf.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
       conf.setString("metrics.reporter.prom.port", prometheusPort == 0 ? "9249-9349" : String.valueOf(prometheusPort));
     }
+    // jobs come from this process: the REST API takes no uploaded jars (their main() would run here,
+    // with this process's Kafka credentials)
+    conf.set(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE, false);
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "localhost");
     conf.set(RestOptions.BIND_PORT, preferredPort == 0 ? "0" : preferredPort + "-" + (preferredPort + 100));

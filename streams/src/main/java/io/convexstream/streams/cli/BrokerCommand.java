@@ -19,10 +19,13 @@ import picocli.CommandLine.Option;
         "(jobs reading and writing it go on, exactly once); without, they live in a temporary",
         "directory removed when it stops (Ctrl-C).",
         "",
-        "--secure: SASL/SCRAM-SHA-512 and ACLs, nothing allowed without one. It creates the super",
-        "user admin and one user per job (convexstream-<job>) with exactly the job's ACLs (docs/SECURITY.md),",
-        "and writes each one's client properties to --users-dir: run a job with",
-        "--kafka-config DIR/convexstream-<job>.properties, produce and consume with DIR/admin.properties.",
+        "--secure: SASL/SCRAM-SHA-512 and ACLs, nothing allowed without one, on every port (the",
+        "controller's listener takes only its own user). It creates the super user admin, one user per",
+        "job (convexstream-<job>) with exactly the job's ACLs, convexstream-clients (write the inputs, read",
+        "the outputs) and convexstream-serving (docs/SECURITY.md), and writes each one's client properties",
+        "to --users-dir: run a job with --kafka-config DIR/convexstream-<job>.properties, produce and",
+        "consume with DIR/convexstream-clients.properties. With --data-dir the users, their ACLs and",
+        "passwords survive a restart (the users' files in --users-dir are kept).",
         ""})
 final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "9092", description = "Listener port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
@@ -31,7 +34,7 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Keep the broker's data here, across restarts (default: a temporary directory).")
   Path dataDir;
 
-  @Option(names = "--secure", description = "SASL/SCRAM and ACLs, a user per job (temporary data only).")
+  @Option(names = "--secure", description = "SASL/SCRAM and ACLs, least-privilege users.")
   boolean secure;
 
   @Option(names = "--users-dir", defaultValue = "secure-broker-users", description = "With --secure: where to write the users' client properties (default: ${DEFAULT-VALUE}).")
@@ -39,24 +42,24 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (secure && dataDir != null) {
-      throw new IllegalArgumentException("--secure runs on temporary data only (its passwords are new each time)");
-    }
-    EmbeddedKafkaBroker broker = secure ? EmbeddedKafkaBroker.startSecure(port)
+    EmbeddedKafkaBroker broker = secure ? (dataDir == null ? EmbeddedKafkaBroker.startSecure(port) : EmbeddedKafkaBroker.startSecure(port, dataDir))
         : dataDir == null ? EmbeddedKafkaBroker.start(port) : EmbeddedKafkaBroker.start(port, dataDir);
     Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "convexstream-broker-shutdown"));
     System.out.println("created topics: " + TopicAdmin.createAll(broker.adminConnection()));
     if (secure) {
       java.nio.file.Files.createDirectories(usersDir);
       write(usersDir.resolve("admin.properties"), broker.adminConnection().clientProperties());
-      var users = io.convexstream.jobs.JobAccess.defaultUsers();
+      var users = io.convexstream.jobs.JobAccess.allUsers("convexstream-serving");
       for (var user : users.entrySet()) {
-        String password = java.util.UUID.randomUUID().toString();
-        broker.createUser(user.getKey(), password);
+        Path file = usersDir.resolve(user.getKey() + ".properties");
+        if (dataDir == null || !java.nio.file.Files.exists(file)) { // a durable broker keeps the users it made
+          String password = java.util.UUID.randomUUID().toString();
+          broker.createUser(user.getKey(), password);
+          write(file, EmbeddedKafkaBroker.clientProperties(user.getKey(), password));
+        }
         broker.allow(user.getValue());
-        write(usersDir.resolve(user.getKey() + ".properties"), EmbeddedKafkaBroker.clientProperties(user.getKey(), password));
       }
-      System.out.println("users (SASL_PLAINTEXT, " + EmbeddedKafkaBroker.SCRAM + "): admin and " + users.keySet()
+      System.out.println("users (SASL_PLAINTEXT, " + EmbeddedKafkaBroker.SCRAM + "): admin, " + users.keySet()
           + "; their client properties are in " + usersDir + " (pass one with --kafka-config)");
     }
     System.out.println("Kafka: " + broker.bootstrapServers() + (dataDir == null ? "  (Ctrl-C stops it and removes its data)"
@@ -71,10 +74,6 @@ final class BrokerCommand implements Callable<Integer> {
     try (var out = java.nio.file.Files.newBufferedWriter(file)) {
       p.store(out, "Kafka client properties for convexstream --kafka-config");
     }
-    try {
-      java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: the file keeps the default permissions
-    }
+    EmbeddedKafkaBroker.ownerOnly(file);
   }
 }

@@ -70,6 +70,7 @@ public final class StandaloneCluster implements AutoCloseable {
     c.put("rest.address", "localhost");
     c.put("rest.bind-address", "localhost");
     c.put("rest.port", String.valueOf(port));
+    c.put("web.submit.enable", "false"); // jobs are submitted as job graphs, never as uploaded jars
     c.put("taskmanager.host", "localhost");
     c.put("taskmanager.bind-host", "localhost");
     c.put("taskmanager.numberOfTaskSlots", String.valueOf(slots));

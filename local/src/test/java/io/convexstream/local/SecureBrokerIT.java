@@ -1,0 +1,134 @@
+package io.convexstream.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The secured broker from outside: every port its process listens on refuses a client without the
+ * right credentials, the broker's listener and the controller's alike (an Admin client given the
+ * port as a bootstrap server or as a bootstrap controller), and the super user's SCRAM credentials
+ * do not open the controller's listener. With a data directory its users, credentials and ACLs
+ * outlive a restart, and the directory is never started as a plain broker.
+ */
+class SecureBrokerIT {
+  private static final AclBinding READ_BY_U = new AclBinding(new ResourcePattern(ResourceType.TOPIC, "t", PatternType.LITERAL),
+      new AccessControlEntry("User:u", "*", AclOperation.READ, AclPermissionType.ALLOW));
+
+  @Test
+  void noPortTheBrokerOpensLetsAClientInWithoutCredentials() throws Exception {
+    Set<Integer> before = listeningPorts();
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0)) {
+      Set<Integer> opened = new HashSet<>(listeningPorts());
+      opened.removeAll(before);
+      int brokerPort = Integer.parseInt(broker.bootstrapServers().split(":")[1]);
+      assertThat(opened).as("the broker's listener and its controller's").hasSize(2).contains(brokerPort);
+
+      try (Admin admin = admin(broker.adminConnection().config(Map.of()))) { // the super user gets in on the broker's port
+        admin.createAcls(List.of(READ_BY_U)).all().get(30, TimeUnit.SECONDS);
+        assertThat(admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)).contains(READ_BY_U);
+      }
+      Map<String, Object> adminScram = new HashMap<>(broker.adminConnection().config(Map.of()));
+      adminScram.remove(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+      for (int port : opened) {
+        String address = "127.0.0.1:" + port;
+        assertRefused(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, address), "no credentials, bootstrap server " + address);
+        assertRefused(Map.of(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, address), "no credentials, bootstrap controller " + address);
+        if (port != brokerPort) {
+          Map<String, Object> scram = new HashMap<>(adminScram);
+          scram.put(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, address);
+          assertRefused(scram, "the super user's SCRAM credentials on the controller " + address);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aDurableSecuredBrokerKeepsItsUsersAndAclsAcrossARestart(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("kafka");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0, data)) {
+      broker.createUser("u", "u-password");
+      broker.allow(List.of(READ_BY_U));
+    }
+    assertThat(Files.getPosixFilePermissions(data.resolve(EmbeddedKafkaBroker.ADMIN_PASSWORD_FILE)))
+        .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    assertThatThrownBy(() -> EmbeddedKafkaBroker.start(0, data)).hasMessageContaining("start it with --secure");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0, data);
+        Admin admin = admin(broker.adminConnection().config(Map.of()))) {
+      assertThat(admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)).containsExactly(READ_BY_U);
+      assertThat(admin.describeUserScramCredentials(List.of("u")).all().get(30, TimeUnit.SECONDS)).containsKey("u");
+      try (Admin user = admin(broker.connection("u", "u-password").config(Map.of()))) { // its password still holds
+        assertThat(user.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+      }
+    }
+    Path plain = dir.resolve("plain");
+    EmbeddedKafkaBroker.start(0, plain).close();
+    assertThatThrownBy(() -> EmbeddedKafkaBroker.startSecure(0, plain)).hasMessageContaining("start it without --secure");
+  }
+
+  private static Admin admin(Map<String, Object> config) {
+    Map<String, Object> c = new HashMap<>(config);
+    c.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 8_000);
+    c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
+    return Admin.create(c);
+  }
+
+  /** A client with {@code config} can neither list the ACLs nor create one. */
+  private static void assertRefused(Map<String, Object> config, String what) {
+    try (Admin admin = admin(config)) {
+      assertThatThrownBy(() -> admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)).as(what)
+          .isInstanceOf(java.util.concurrent.ExecutionException.class);
+      assertThatThrownBy(() -> admin.createAcls(List.of(READ_BY_U)).all().get(30, TimeUnit.SECONDS)).as(what)
+          .isInstanceOf(java.util.concurrent.ExecutionException.class);
+    }
+  }
+
+  /** The TCP ports this process listens on: its sockets (/proc/self/fd) in LISTEN state (/proc/net/tcp, tcp6). */
+  private static Set<Integer> listeningPorts() throws IOException {
+    Set<String> inodes = new HashSet<>();
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(target.substring(8, target.length() - 1));
+          }
+        } catch (IOException e) {
+          // closed while listing
+        }
+      }
+    }
+    Set<Integer> ports = new HashSet<>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+        String[] f = line.trim().split("\\s+");
+        if (f[3].equals("0A") && inodes.contains(f[9])) { // 0A: LISTEN
+          ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
+        }
+      }
+    }
+    return ports;
+  }
+}
