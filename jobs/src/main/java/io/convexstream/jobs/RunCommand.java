@@ -7,6 +7,7 @@ import io.convexstream.jobs.StreamJob;
 import io.convexstream.jobs.local.FlinkRest;
 import io.convexstream.jobs.local.LocalFlinkCluster;
 import io.convexstream.jobs.local.RetainedState;
+import io.convexstream.jobs.local.StateDirLock;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -135,26 +136,9 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (flink.equals("local")) {
       Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".convexstream", "state", instance);
-      claim(state, settings);
-      String restore = restorePoint(state, settings, job);
-      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2), prometheusPort, state)) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Jobs.prepare(env, streamJob, settings);
-        Instant started = Instant.now();
-        JobID id = cluster.submit(env, jobName, restore);
-        System.out.println("submitted " + jobName + " as " + id + (restore != null ? ", resuming from " + restore : ", with empty state")
-            + "; Flink web UI: " + cluster.restAddress()
-            + (prometheusPort >= 0 ? "; Prometheus: http://localhost:" + prometheusPort + "/metrics" : ""));
-        System.out.println("state: " + state + " (checkpoints outlive this process; `convexstream stop --job " + instance
-            + " --flink " + cluster.restAddress().getHost() + ":" + cluster.restAddress().getPort() + "` stops it with a savepoint)");
-        JobStatus end = cluster.awaitTerminal(id);
-        Optional<Path> savepoint = RetainedState.latestSavepoint(state)
-            .filter(p -> p.resolve("_metadata").toFile().lastModified() >= started.toEpochMilli());
-        System.out.println(jobName + " " + end.name().toLowerCase()
-            + savepoint.map(p -> " with savepoint " + p + "; the next run resumes from it").orElse(""));
-        if (end != JobStatus.FINISHED) {
-          cluster.awaitFinished(id, 60_000); // throws with the failure's cause
-        }
+      try (StateDirLock lock = StateDirLock.acquire(state)) { // before anything reads or prunes the directory
+        claim(state, settings);
+        runLocally(streamJob, settings, jobName, instance, state, restorePoint(state, settings, job), lock);
       }
       return 0;
     }
@@ -188,6 +172,48 @@ public final class RunCommand implements Callable<Integer> {
       System.out.println("finished " + client.getJobID());
     }
     return 0;
+  }
+
+  /** Runs the job on a MiniCluster in this process with its state in {@code state} (resuming {@code restore}), until it ends. */
+  private void runLocally(StreamJob streamJob, JobSettings settings, String jobName, String instance, Path state, String restore,
+      StateDirLock lock) throws Exception {
+    try (LocalFlinkCluster cluster = LocalFlinkCluster.start(uiPort, Math.max(4, parallelism * 2), prometheusPort, state)) {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      Jobs.prepare(env, streamJob, settings);
+      Instant started = Instant.now();
+      JobID id = cluster.submit(env, jobName, restore);
+      lock.describe("process " + ProcessHandle.current().pid() + " runs " + jobName + " as Flink job " + id + ", web UI "
+          + cluster.restAddress());
+      System.out.println("submitted " + jobName + " as " + id + (restore != null ? ", resuming from " + restore : ", with empty state")
+          + "; Flink web UI: " + cluster.restAddress()
+          + (prometheusPort >= 0 ? "; Prometheus: http://localhost:" + prometheusPort + "/metrics" : ""));
+      System.out.println("state: " + state + " (checkpoints outlive this process; `convexstream stop --job " + instance
+          + " --flink " + cluster.restAddress().getHost() + ":" + cluster.restAddress().getPort() + "` stops it with a savepoint)");
+      JobStatus end = cluster.awaitTerminal(id);
+      Optional<Path> savepoint = RetainedState.latestSavepoint(state)
+          .filter(p -> p.resolve("_metadata").toFile().lastModified() >= started.toEpochMilli());
+      System.out.println(jobName + " " + end.name().toLowerCase()
+          + savepoint.map(p -> " with savepoint " + p + "; the next run resumes from it").orElse(""));
+      if (end == JobStatus.FINISHED && savepoint.isPresent()) {
+        commitSavepointOffsets(settings, savepoint.get());
+      }
+      if (end != JobStatus.FINISHED) {
+        cluster.awaitFinished(id, 60_000); // throws with the failure's cause
+      }
+    }
+  }
+
+  /**
+   * Leaves the job's consumer group at the offsets its savepoint covers: the sources commit offsets
+   * a while after each checkpoint, and the savepoint's commit is lost as the job finishes, so the
+   * group would lag behind the outputs and a --fresh start would apply those inputs again.
+   */
+  private static void commitSavepointOffsets(JobSettings settings, Path savepoint) throws IOException {
+    var offsets = io.convexstream.jobs.local.SavepointOffsets.of(savepoint);
+    if (!offsets.isEmpty()) {
+      TopicAdmin.commitOffsets(settings.kafka(), settings.groupId(), offsets);
+      System.out.println("group " + settings.groupId() + " committed at the savepoint's offsets (" + offsets.size() + " partitions)");
+    }
   }
 
   /**
@@ -235,24 +261,30 @@ public final class RunCommand implements Callable<Integer> {
 
   /**
    * A state directory belongs to one job instance on one Kafka cluster: resuming another's state
-   * would read offsets of other topics or another cluster. The first run writes whose it is.
+   * would read offsets of other topics or another cluster. The first run writes whose it is: the
+   * group and the cluster's id (the same whatever address or port the cluster is reached at).
    */
   private static void claim(Path state, JobSettings settings) throws IOException {
     Path owner = state.resolve("instance.properties");
     Properties p = new Properties();
-    p.setProperty("bootstrap", settings.bootstrapServers());
+    p.setProperty("cluster", TopicAdmin.clusterId(settings.kafka()));
     p.setProperty("group", settings.groupId());
     if (Files.exists(owner)) {
       Properties was = new Properties();
       try (var in = Files.newBufferedReader(owner)) {
         was.load(in);
       }
-      if (!was.equals(p)) {
+      // a directory written before clusters were named by id names the bootstrap address instead
+      boolean sameCluster = was.containsKey("cluster") ? p.getProperty("cluster").equals(was.getProperty("cluster"))
+          : settings.bootstrapServers().equals(was.getProperty("bootstrap"));
+      if (!was.getProperty("group").equals(p.getProperty("group")) || !sameCluster) {
         throw new IllegalStateException("state directory " + state + " holds the state of group " + was.getProperty("group")
-            + " on " + was.getProperty("bootstrap") + ", not of group " + settings.groupId() + " on " + settings.bootstrapServers()
-            + "; give this job another --state-dir or --name");
+            + " on Kafka cluster " + was.getProperty("cluster", was.getProperty("bootstrap")) + ", not of group " + settings.groupId()
+            + " on cluster " + p.getProperty("cluster") + " (" + settings.bootstrapServers() + "); give this job another --state-dir or --name");
       }
-      return;
+      if (was.containsKey("cluster")) {
+        return;
+      }
     }
     Files.createDirectories(state);
     try (var out = Files.newBufferedWriter(owner)) {

@@ -85,6 +85,18 @@ public final class TopicAdmin {
     }
   }
 
+  /** The id of the Kafka cluster {@code kafka} reaches: the same across restarts and listener ports. */
+  public static String clusterId(KafkaConnection kafka) {
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
+      return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing the Kafka cluster", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot describe the Kafka cluster at " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The topics on which consumer group {@code groupId} has committed offsets (none for an unknown group). */
   public static Set<String> topicsWithCommittedOffsets(KafkaConnection kafka, String groupId) {
     try (Admin admin = Admin.create(kafka.config(Map.of()))) {
@@ -101,6 +113,20 @@ public final class TopicAdmin {
       throw new IllegalStateException("interrupted while reading the offsets of group " + groupId, e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("cannot read the committed offsets of group " + groupId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Commits {@code offsets} (the next offset to read, per partition) for consumer group {@code groupId}, which must have no active member. */
+  public static void commitOffsets(KafkaConnection kafka, String groupId, Map<org.apache.kafka.common.TopicPartition, Long> offsets) {
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> commits = new java.util.HashMap<>();
+    offsets.forEach((partition, offset) -> commits.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(offset)));
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
+      admin.alterConsumerGroupOffsets(groupId, commits).all().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while committing the offsets of group " + groupId, e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot commit the offsets of group " + groupId + ": " + e.getMessage(), e);
     }
   }
 

@@ -44,7 +44,8 @@ final class StopCommand implements Callable<Integer> {
       try {
         running = rest.unfinishedJobsNamed("convexstream " + job);
       } catch (Exception e) {
-        throw new IllegalStateException("no Flink REST API answers at " + flink + " (" + e.getMessage() + ")");
+        throw new IllegalStateException("no Flink REST API answers at " + flink + " (" + (e.getMessage() == null
+            ? e.getClass().getSimpleName() : e.getMessage()) + ")");
       }
       if (running.size() != 1) {
         throw new IllegalStateException(running.isEmpty() ? "no job named 'convexstream " + job + "' is running on " + flink

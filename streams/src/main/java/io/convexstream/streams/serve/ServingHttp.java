@@ -77,12 +77,16 @@ public final class ServingHttp implements AutoCloseable {
   public static ServingHttp start(ServingView view, Options options) throws IOException {
     InetSocketAddress address = new InetSocketAddress(options.bind(), options.port());
     HttpServer server;
-    if (options.tls() != null) {
-      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 0);
-      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(options.tls()));
-      server = https;
-    } else {
-      server = HttpServer.create(address, 0);
+    try {
+      if (options.tls() != null) {
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(options.tls()));
+        server = https;
+      } else {
+        server = HttpServer.create(address, 0);
+      }
+    } catch (java.net.BindException e) {
+      throw new java.net.BindException("cannot listen on " + options.bind() + ":" + options.port() + ": " + e.getMessage());
     }
     ServingHttp http = new ServingHttp(view, server, options);
     server.createContext("/", http::handle);

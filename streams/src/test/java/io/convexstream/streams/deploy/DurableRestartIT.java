@@ -37,8 +37,9 @@ import picocli.CommandLine;
  * `convexstream run --flink local` as its own process, as a user runs it: killed with SIGKILL
  * mid-stream and started again with the same command, it resumes from its last checkpoint (no
  * reset, no conflicting duplicates: versions 1..N once each, equal to the learner core's); stopped
- * with `convexstream stop`, it exits and the next start resumes from the savepoint. A start
- * without state while the group has committed offsets, or on another instance's state, is refused.
+ * with `convexstream stop`, it exits, leaves its group at the offsets the savepoint covers, and the
+ * next start resumes from the savepoint. A second run on a state directory in use, a start without
+ * state while the group has committed offsets, or on another instance's state, is refused.
  */
 class DurableRestartIT {
   private static final int STEPS = 60;
@@ -75,12 +76,19 @@ class DurableRestartIT {
       send(bootstrap, 2 * STEPS / 3 + 1, STEPS);
       checkEveryVersionOnce(awaitOutputs(bootstrap, STEPS), STEPS);
 
-      // a clean stop: the savepoint is written, run exits and says where it is
+      // one run per state directory: a second is refused at once, naming the one that runs
+      assertThat(failure(run.toArray(String[]::new))).containsPattern("state directory \\S+ is in use by another run \\(process "
+          + second.pid() + " runs convexstream gradients as Flink job [0-9a-f]{32}, web UI http://");
+
+      // a clean stop: the savepoint is written, run exits and says where it is, and the group's
+      // offsets are those the savepoint covers (every input applied), so --fresh would start after them
       String ui = awaitLine(second, dir.resolve("second.log"), "Flink web UI: http://[^:]+:\\d+");
       String flink = ui.replaceAll(".*Flink web UI: http://([^:]+:\\d+).*", "$1");
       cli("stop", "--job", "gradients", "--flink", flink);
       assertThat(second.waitFor()).isZero();
-      assertThat(Files.readString(dir.resolve("second.log"))).containsPattern("convexstream gradients finished with savepoint \\S+savepoint-");
+      assertThat(Files.readString(dir.resolve("second.log"))).containsPattern("convexstream gradients finished with savepoint \\S+savepoint-")
+          .contains("group convexstream-gradients committed at the savepoint's offsets");
+      assertThat(committed(bootstrap, "convexstream-gradients")).isEqualTo(MODELS.size() * (long) STEPS);
 
       Process third = launch(dir.resolve("third.log"), run);
       awaitLine(third, dir.resolve("third.log"), "submitted .* resuming from \\S+savepoint-");
@@ -94,6 +102,15 @@ class DurableRestartIT {
       // another instance's state is not resumed
       assertThat(failure("run", "--job", "gradients", "--bootstrap", bootstrap, "--state-dir", state.toString(), "--group-id", "other"))
           .contains("holds the state of group convexstream-gradients");
+    }
+  }
+
+  /** The sum of the group's committed offsets on the gradients topic. */
+  private static long committed(String bootstrap, String group) throws Exception {
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
+          .filter(e -> e.getKey().topic().equals(Topic.GRADIENTS.topicName()) && e.getValue() != null)
+          .mapToLong(e -> e.getValue().offset()).sum();
     }
   }
 
