@@ -11,6 +11,8 @@ import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
@@ -102,6 +104,83 @@ class DurableRestartIT {
       // another instance's state is not resumed
       assertThat(failure("run", "--job", "gradients", "--bootstrap", bootstrap, "--state-dir", state.toString(), "--group-id", "other"))
           .contains("holds the state of group convexstream-gradients");
+    }
+  }
+
+  /**
+   * A portfolio with a halt time, killed while a period waits for its late asset: daily bars of A
+   * and B, then C's 700 ms later (well within haltMs = 1.5 s), each day. The run is killed a second
+   * after day 5's A and B bars (a checkpoint holds them and the halt timer), C's bar is published
+   * while it is down, and the same run starts 2 s later. The job's downtime is not C's silence:
+   * every period closes on its own bars, nothing is carried or dead-lettered, and every decision
+   * equals that of a bounded run over the same recorded feed without a restart.
+   */
+  @Test
+  void aRestoredPortfolioDecidesEveryPeriodAsWithoutTheRestart(@TempDir Path dir) throws Exception {
+    int days = 10;
+    int killedOn = 5;
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      String bootstrap = broker.bootstrapServers();
+      TopicAdmin.createAll(bootstrap);
+      List<String> portfolio = List.of("--parallelism", "1", "--checkpoint-interval", "PT0.3S", "--set", "portfolio.id=p",
+          "--set", "portfolio.assets=A,B,C", "--set", "portfolio.strategies=ucrp,olmar1");
+      List<String> run = new ArrayList<>(List.of("run", "--job", "portfolio", "--bootstrap", bootstrap, "--flink", "local", "--ui-port",
+          "0", "--state-dir", dir.resolve("state").toString(), "--set", "haltMs=1500"));
+      run.addAll(portfolio);
+
+      Process first = launch(dir.resolve("first.log"), run);
+      awaitLine(first, dir.resolve("first.log"), "submitted .* with empty state");
+      try (TopicClient kafka = new TopicClient(bootstrap)) {
+        for (int day = 0; day < days; day++) {
+          bar(kafka, "A", 0, day);
+          bar(kafka, "B", 1, day);
+          if (day == killedOn) {
+            Thread.sleep(1_000);
+            first.destroyForcibly().waitFor(); // SIGKILL while day 5 waits for C
+            bar(kafka, "C", 2, day); // published while the job is down
+            Thread.sleep(2_000);
+            Process second = launch(dir.resolve("second.log"), run);
+            awaitLine(second, dir.resolve("second.log"), "submitted .* resuming from \\S+chk-\\d+");
+            continue;
+          }
+          Thread.sleep(700);
+          bar(kafka, "C", 2, day);
+          Thread.sleep(300);
+        }
+      }
+      List<PortfolioDecision> restarted = awaitDecisions(bootstrap, 2 * days);
+      processes.forEach(Process::destroyForcibly);
+
+      List<String> reference = new ArrayList<>(List.of("run", "--job", "portfolio", "--bootstrap", bootstrap, "--flink", "local",
+          "--ui-port", "0", "--state-dir", dir.resolve("reference").toString(), "--name", "reference", "--bounded"));
+      reference.addAll(portfolio);
+      cli(reference.toArray(String[]::new));
+      List<PortfolioDecision> all = awaitDecisions(bootstrap, 4 * days);
+      List<PortfolioDecision> bounded = all.subList(2 * days, 4 * days);
+
+      assertThat(restarted).allSatisfy(d -> assertThat(d.getCarriedAssets()).as("period %d", d.getPeriod()).isEmpty());
+      assertThat(TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS).values()).as("dead letters").containsOnly(0L);
+      assertThat(restarted).extracting(d -> d.getStrategy() + "/" + d.getPeriod() + " " + d.getWeights() + " " + d.getWealth())
+          .containsExactlyInAnyOrderElementsOf(bounded.stream().map(d -> d.getStrategy() + "/" + d.getPeriod() + " " + d.getWeights()
+              + " " + d.getWealth()).toList());
+      assertThat(restarted).extracting(PortfolioDecision::getPeriod).containsOnly(LongStream.range(0, days).boxed().toArray(Long[]::new));
+    }
+  }
+
+  /** Day {@code day}'s bar of {@code asset} (2026-01-05 on), on {@code partition}. */
+  private static void bar(TopicClient kafka, String asset, int partition, int day) {
+    Instant start = Instant.parse("2026-01-05T00:00:00Z").plus(Duration.ofDays(day));
+    double price = 100 * (1 + 0.1 * asset.charAt(0) % 3) * (1 + 0.02 * Math.sin(day + asset.charAt(0)));
+    MarketBar bar = new MarketBar(asset, start, start.plus(Duration.ofDays(1)), price, price, price, price, 1.0);
+    kafka.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topic.MARKET_BARS.topicName(), partition, start.toEpochMilli(),
+        asset.getBytes(), io.convexstream.schemas.codec.AvroCodec.of(MarketBar.class).encode(bar)));
+    kafka.flush();
+  }
+
+  /** The first {@code n} portfolio decisions, read_committed, in the order the jobs wrote them. */
+  private static List<PortfolioDecision> awaitDecisions(String bootstrap, int n) throws Exception {
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      return kafka.read(Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class, n, Duration.ofSeconds(120));
     }
   }
 
