@@ -21,4 +21,17 @@ public final class KafkaOptions {
   public KafkaConnection connection() {
     return KafkaConnection.of(bootstrap, config, System.getenv());
   }
+
+  /**
+   * The connection, once the cluster answered it and lets it read {@code reads} and write {@code
+   * writes}: a client without credentials, with a wrong password or without an ACL fails here in
+   * seconds with one line, instead of waiting a minute per record for metadata it may not see.
+   */
+  public KafkaConnection checkedConnection(java.util.Collection<io.convexstream.connectors.kafka.Topic> reads,
+      java.util.Collection<io.convexstream.connectors.kafka.Topic> writes) {
+    KafkaConnection kafka = connection();
+    io.convexstream.connectors.kafka.TopicAdmin.checkReachable(kafka, java.time.Duration.ofSeconds(10));
+    io.convexstream.connectors.kafka.TopicAdmin.checkAccess(kafka, reads, writes);
+    return kafka;
+  }
 }

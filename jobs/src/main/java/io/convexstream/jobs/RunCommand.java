@@ -81,7 +81,7 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--bounded", description = "Stop at the input offsets that are latest at start instead of running forever.")
   boolean bounded;
 
-  @Option(names = "--create-topics", description = "Create the catalogue's topics first (replication 1) if missing.")
+  @Option(names = "--create-topics", description = "Create the job's topics first (replication 1) where missing.")
   boolean createTopics;
 
   @Option(names = "--prometheus-port", defaultValue = "-1", description = "Local mode: serve metrics for Prometheus on this port (default: off).")
@@ -131,8 +131,10 @@ public final class RunCommand implements Callable<Integer> {
     if (!flink.equals("local") && !flink.equals("cluster")) {
       checkFlink(jobName);
     }
-    if (createTopics) {
-      System.out.println("created topics: " + TopicAdmin.createAll(connection));
+    if (createTopics) { // the job's own topics only: a job user sees (and may need) no others
+      java.util.Set<io.convexstream.connectors.kafka.Topic> own = new java.util.LinkedHashSet<>(streamJob.inputs(options));
+      own.addAll(streamJob.writes());
+      System.out.println("created topics: " + TopicAdmin.create(connection, own, 0, (short) 1));
     }
     if (flink.equals("local")) {
       Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".convexstream", "state", instance);

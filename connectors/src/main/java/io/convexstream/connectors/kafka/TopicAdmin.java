@@ -13,6 +13,12 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /** Creates the catalogue's topics on a cluster; creating a topic that exists is not an error. */
 public final class TopicAdmin {
+  /**
+   * The client id of the connection check: it says in one line what failed, so the CLI's logging
+   * drops the Kafka client's own ERROR lines about it (log4j2.properties).
+   */
+  public static final String CHECK_CLIENT_ID = "convexstream-check";
+
   private TopicAdmin() {}
 
   /**
@@ -22,7 +28,7 @@ public final class TopicAdmin {
   public static void checkReachable(KafkaConnection kafka, java.time.Duration timeout) {
     int millis = (int) timeout.toMillis();
     String bootstrapServers = kafka.bootstrapServers();
-    try (Admin admin = Admin.create(kafka.config(Map.of(
+    try (Admin admin = Admin.create(kafka.config(Map.of(AdminClientConfig.CLIENT_ID_CONFIG, CHECK_CLIENT_ID,
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis)))) {
       if (admin.describeCluster().nodes().get(millis, TimeUnit.MILLISECONDS).isEmpty()) {
         throw new IllegalStateException("the Kafka cluster at " + bootstrapServers + " has no brokers");
@@ -81,7 +87,7 @@ public final class TopicAdmin {
     }
     if (!missing.isEmpty()) {
       throw new IllegalStateException("the Kafka cluster at " + kafka.bootstrapServers() + " does not let this client " + missing
-          + "; grant the job's ACLs (docs/SECURITY.md)");
+          + "; grant its user the ACLs it needs (docs/SECURITY.md)");
     }
   }
 

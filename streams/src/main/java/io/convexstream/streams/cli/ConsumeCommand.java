@@ -80,7 +80,7 @@ final class ConsumeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     boolean keepGoing = follow || !fromBeginning;
     long printed = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(kafkaOptions.checkedConnection(List.of(t), List.of()))) {
       List<TopicPartition> partitions = consumer.partitionsFor(t.topicName()).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
@@ -143,8 +143,8 @@ final class ConsumeCommand implements Callable<Integer> {
         + ",\"timestamp\":" + r.timestamp() + ",\"key\":" + key + ",\"value\":" + valueJson + "}";
   }
 
-  private KafkaConsumer<byte[], byte[]> consumer() {
-    return new KafkaConsumer<>(kafkaOptions.connection().config(Map.of(
+  private KafkaConsumer<byte[], byte[]> consumer(io.convexstream.connectors.kafka.KafkaConnection kafka) {
+    return new KafkaConsumer<>(kafka.config(Map.of(
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted",
         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecord;
 import picocli.CommandLine.Command;
@@ -58,7 +59,7 @@ final class ProduceCommand implements Callable<Integer> {
     long refused = 0;
     try (BufferedReader in = file == null ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
         : Files.newBufferedReader(file);
-        TopicClient kafka = new TopicClient(kafkaOptions.connection())) {
+        TopicClient kafka = new TopicClient(kafkaOptions.checkedConnection(List.of(), List.of(t)))) {
       String line;
       long n = 0;
       while ((line = in.readLine()) != null) {

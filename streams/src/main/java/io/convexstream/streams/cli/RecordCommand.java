@@ -33,8 +33,19 @@ final class RecordCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Recorder.record(kafkaOptions.connection(), topics, out, timeout)
+    List<io.convexstream.connectors.kafka.Topic> known = topics.stream().filter(RecordCommand::inCatalogue)
+        .map(io.convexstream.connectors.kafka.Topic::named).toList(); // others (a serving view's changelogs) are read as they come
+    Recorder.record(kafkaOptions.checkedConnection(known, List.of()), topics, out, timeout)
         .forEach((topic, n) -> System.out.printf("recorded %d messages of %s into %s%n", n, topic, out));
     return 0;
+  }
+
+  private static boolean inCatalogue(String name) {
+    try {
+      io.convexstream.connectors.kafka.Topic.named(name);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 }

@@ -68,7 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
     long toMillis = to == null ? Long.MAX_VALUE : to.toEpochMilli();
     if (job == null) {
       Replayer.Options o = new Replayer.Options(Replayer.Options.parseSpeed(speed), fromMillis, toMillis);
-      Replayer.replay(kafkaOptions.connection(), in, topics, o, n -> System.out.println("replayed " + n + " messages"))
+      Replayer.replay(kafkaOptions.checkedConnection(List.of(), List.of()), in, topics, o, n -> System.out.println("replayed " + n + " messages"))
           .forEach((topic, n) -> System.out.printf("replayed %d messages into %s%n", n, topic));
       return 0;
     }

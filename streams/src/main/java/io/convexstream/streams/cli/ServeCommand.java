@@ -3,6 +3,7 @@ package io.convexstream.streams.cli;
 import io.convexstream.streams.serve.ServingHttp;
 import io.convexstream.streams.serve.ServingView;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -62,7 +63,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     java.util.Set<String> tokens = new java.util.HashSet<>();
     if (tokenFile != null) {
-      for (String line : java.nio.file.Files.readAllLines(tokenFile)) {
+      for (String line : secretLines("--token-file", tokenFile)) {
         if (!line.isBlank() && !line.strip().startsWith("#")) {
           tokens.add(line.strip());
         }
@@ -71,9 +72,23 @@ final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--token-file " + tokenFile + " holds no token");
       }
     }
-    javax.net.ssl.SSLContext tls = tlsKeystore == null ? null : ServingHttp.tls(tlsKeystore,
-        tlsPasswordFile == null ? new char[0] : java.nio.file.Files.readAllLines(tlsPasswordFile).get(0).strip().toCharArray());
-    ServingView view = ServingView.start(kafkaOptions.connection(), applicationId, stateDir, history);
+    if (tlsKeystore != null && tlsPasswordFile == null) {
+      throw new IllegalArgumentException("--tls-keystore needs --tls-password-file (a file holding the keystore's password)");
+    }
+    if (tlsKeystore != null && !java.nio.file.Files.isReadable(tlsKeystore)) {
+      throw new IllegalArgumentException("--tls-keystore " + tlsKeystore + " does not exist or cannot be read");
+    }
+    javax.net.ssl.SSLContext tls = null;
+    if (tlsKeystore != null) {
+      List<String> password = secretLines("--tls-password-file", tlsPasswordFile);
+      if (password.isEmpty()) {
+        throw new IllegalArgumentException("--tls-password-file " + tlsPasswordFile + " is empty");
+      }
+      tls = ServingHttp.tls(tlsKeystore, password.get(0).strip().toCharArray());
+    }
+    List<io.convexstream.connectors.kafka.Topic> outputs = java.util.Arrays.stream(io.convexstream.connectors.kafka.Topic.values())
+        .filter(t -> t.kind() == io.convexstream.connectors.kafka.Topic.Kind.OUTPUT).toList();
+    ServingView view = ServingView.start(kafkaOptions.checkedConnection(outputs, List.of()), applicationId, stateDir, history);
     ServingHttp http = ServingHttp.start(view, new ServingHttp.Options(bind, port, staleAfter, tokens, tls));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       http.close();
@@ -83,5 +98,26 @@ final class ServeCommand implements Callable<Integer> {
         + "  (ready: " + http.address() + "/ready; Ctrl-C stops)");
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /**
+   * The lines of a file holding secrets: a clear error where it is missing, and a warning where
+   * other users may read it (a Kubernetes Secret's files are 0644 unless its defaultMode says otherwise).
+   */
+  private static List<String> secretLines(String option, Path file) throws java.io.IOException {
+    if (!java.nio.file.Files.isReadable(file)) {
+      throw new IllegalArgumentException(option + " " + file + " does not exist or cannot be read");
+    }
+    try {
+      var mode = java.nio.file.Files.getPosixFilePermissions(file);
+      if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+          || mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)) {
+        System.err.println("warning: " + option + " " + file + " is readable by other users ("
+            + java.nio.file.attribute.PosixFilePermissions.toString(mode) + "); chmod 600 it");
+      }
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: nothing to say about its permissions
+    }
+    return java.nio.file.Files.readAllLines(file);
   }
 }

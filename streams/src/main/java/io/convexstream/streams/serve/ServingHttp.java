@@ -118,7 +118,8 @@ public final class ServingHttp implements AutoCloseable {
       return;
     }
     String header = ex.getRequestHeaders().getFirst("Authorization");
-    if (header == null || !header.startsWith("Bearer ")) {
+    // the scheme is case-insensitive (RFC 9110, 11.1)
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
       ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
       throw new Refusal(401, "a bearer token is required (Authorization: Bearer <token>)");
     }

@@ -66,7 +66,7 @@ class SecureKafkaIT {
           properties(dir, "no-acls", EmbeddedKafkaBroker.clientProperties("no-acls", "pw-no-acls")).toString(), "--job", "gradients",
           "--flink", flinkAddress, "--name", "secure-gradients"))
           .isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers() + " does not let this client [READ convexstream.gradients, "
-              + "WRITE convexstream.parameters, WRITE convexstream.dead-letters]; grant the job's ACLs (docs/SECURITY.md)");
+              + "WRITE convexstream.parameters, WRITE convexstream.dead-letters]; grant its user the ACLs it needs (docs/SECURITY.md)");
       broker.createUser("almost", "pw-almost");
       broker.allow(JobAccess.acls("User:almost", LearnerJob.gradients(), settings).stream()
           .filter(b -> !(b.pattern().name().equals(Topic.PARAMETERS.topicName()) && b.entry().operation() == AclOperation.WRITE)).toList());
@@ -74,9 +74,22 @@ class SecureKafkaIT {
           properties(dir, "almost", EmbeddedKafkaBroker.clientProperties("almost", "pw-almost")).toString(), "--job", "gradients",
           "--flink", flinkAddress, "--name", "secure-gradients"))
           .isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers() + " does not let this client [WRITE convexstream.parameters]; "
-              + "grant the job's ACLs (docs/SECURITY.md)");
+              + "grant its user the ACLs it needs (docs/SECURITY.md)");
       assertThat(flink.restAddress()).isNotNull();
       assertThat(new FlinkRest(flink.restAddress()).unfinishedJobsNamed("convexstream secure-gradients")).isEmpty();
+      // the clients check the same way before their first record: one line, in seconds
+      Path record = Files.writeString(dir.resolve("g.json"), "{\"modelId\":\"x\",\"step\":1,\"producerId\":\"p\",\"gradient\":{\"dim\":1,"
+          + "\"indices\":null,\"values\":[0.5]},\"loss\":null,\"comparatorLoss\":null,\"eventTime\":1}\n");
+      assertThat(fails("produce", "--bootstrap", broker.bootstrapServers(), "--kafka-config", wrong.toString(), "--topic", "gradients",
+          "--file", record.toString())).startsWith("error: the Kafka cluster at " + broker.bootstrapServers() + " refuses this client");
+      assertThat(fails("produce", "--bootstrap", broker.bootstrapServers(), "--kafka-config", job.toString(), "--topic", "gradients",
+          "--file", record.toString())).isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers()
+              + " does not let this client [WRITE convexstream.gradients]; grant its user the ACLs it needs (docs/SECURITY.md)");
+      assertThat(fails("consume", "--bootstrap", broker.bootstrapServers(), "--kafka-config", job.toString(), "--topic", "parameters"))
+          .isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers()
+              + " does not let this client [READ convexstream.parameters]; grant its user the ACLs it needs (docs/SECURITY.md)");
+      assertThat(fails("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "parameters"))
+          .isEqualTo("error: no Kafka broker answers at " + broker.bootstrapServers() + " within 10 s");
 
       // the least-privilege user runs the job; the admin feeds and reads it
       StringWriter out = new StringWriter();

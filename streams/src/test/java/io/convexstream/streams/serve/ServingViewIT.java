@@ -171,6 +171,9 @@ class ServingViewIT {
           HttpResponse<String> allowed = call.apply("/models/a", "t0k3n-b");
           assertThat(allowed.statusCode()).isEqualTo(200);
           assertThat(json(allowed).get("version").asLong()).isEqualTo(30);
+          HttpResponse<String> lowerCase = https.send(HttpRequest.newBuilder(s.resolve("/models/a")).header("Authorization", "bearer t0k3n-a")
+              .build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(lowerCase.statusCode()).as("the scheme is case-insensitive").isEqualTo(200);
           assertThatThrownBy(() -> get(URI.create("http://localhost:" + s.getPort()), "/health")).as("no plain HTTP on the TLS port")
               .isInstanceOf(Exception.class);
         }
