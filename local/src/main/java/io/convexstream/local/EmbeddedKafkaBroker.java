@@ -54,8 +54,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final int port;
   private final KafkaRaftServer server;
   private final String adminPassword; // null: PLAINTEXT, no authorization
+  private final Path caCertificate; // the secured broker's CA, which its clients trust
 
-  private EmbeddedKafkaBroker(Path dataDir, boolean temporary, int port, KafkaRaftServer server, String adminPassword) {
+  private EmbeddedKafkaBroker(Path dataDir, boolean temporary, int port, KafkaRaftServer server, String adminPassword, Path caCertificate) {
+    this.caCertificate = caCertificate;
     this.dataDir = dataDir;
     this.temporary = temporary;
     this.port = port;
@@ -78,11 +80,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Starts a secured broker on {@code port} (0: any free port) with temporary data: one SASL_PLAINTEXT
-   * listener with SCRAM-SHA-512, the standard authorizer, and no access without an ACL. Its super
-   * user {@value #ADMIN} (random password, {@link #adminConnection()}) creates users ({@link
-   * #createUser}) and their ACLs ({@link #allow}). For trials and tests of least-privilege setups;
-   * production clusters add TLS (docs/SECURITY.md).
+   * Starts a secured broker on {@code port} (0: any free port) with temporary data: one SASL_SSL
+   * listener with SCRAM-SHA-512 (TLS with a CA and certificate of its own, {@link #caCertificate()}),
+   * the standard authorizer, and no access without an ACL. Its super user {@value #ADMIN} (random
+   * password, {@link #adminConnection()}) creates users ({@link #createUser}) and their ACLs ({@link
+   * #allow}). For local least-privilege setups and their tests (docs/SECURITY.md).
    */
   public static EmbeddedKafkaBroker startSecure(int port) {
     try {
@@ -169,15 +171,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // the catalogue's topics take messages up to Topic.MAX_MESSAGE_BYTES; other topics too (serving changelogs)
         Map.entry("message.max.bytes", String.valueOf(Topic.MAX_MESSAGE_BYTES)),
         Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));
+    BrokerCertificates tls = adminPassword == null ? null : BrokerCertificates.in(dir);
     if (adminPassword != null) {
-      String listener = "SASL_PLAINTEXT";
+      String listener = "SASL_SSL";
       props.put("listeners", listener + "://127.0.0.1:" + brokerPort + "," + CONTROLLER + "://127.0.0.1:" + controllerPort);
       props.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
-      props.put("listener.security.protocol.map", listener + ":SASL_PLAINTEXT," + CONTROLLER + ":SASL_PLAINTEXT");
+      props.put("listener.security.protocol.map", listener + ":SASL_SSL," + CONTROLLER + ":SASL_SSL");
       props.put("inter.broker.listener.name", listener);
+      // both listeners speak TLS with the broker's certificate; its own links to them trust its CA
+      props.put("ssl.keystore.type", "PKCS12");
+      props.put("ssl.keystore.location", tls.keystore().toString());
+      props.put("ssl.keystore.password", tls.password());
+      props.put("ssl.truststore.type", "PEM");
+      props.put("ssl.truststore.location", tls.caCertificate().toString());
       props.put("sasl.enabled.mechanisms", SCRAM);
       props.put("sasl.mechanism.inter.broker.protocol", SCRAM);
-      props.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", jaas(ADMIN, adminPassword));
+      props.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", jaas(ADMIN, adminPassword));
       // KRaft controllers cannot use SCRAM (its credentials live in the metadata they serve): the
       // controller listener takes PLAIN with one user of its own, the broker's link to its controller
       String controllerPassword = java.util.UUID.randomUUID().toString();
@@ -194,7 +203,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       format(dir, logDir, temporary, adminPassword);
     }
     KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
-    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, temporary, brokerPort, server, adminPassword);
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, temporary, brokerPort, server, adminPassword,
+        tls == null ? null : tls.caCertificate());
     try {
       server.startup();
       broker.awaitReady(Duration.ofSeconds(60));
@@ -254,14 +264,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return adminPassword == null ? KafkaConnection.to(bootstrapServers()) : connection(ADMIN, adminPassword);
   }
 
-  /** How user {@code name} connects to the secured broker with {@code password} (SASL_PLAINTEXT, SCRAM-SHA-512). */
+  /** How user {@code name} connects to the secured broker with {@code password} (SASL_SSL, SCRAM-SHA-512). */
   public KafkaConnection connection(String name, String password) {
     return new KafkaConnection(bootstrapServers(), clientProperties(name, password));
   }
 
   /** The client properties of user {@code name} on this secured broker, as a --kafka-config file holds them. */
-  public static Map<String, String> clientProperties(String name, String password) {
-    return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", SCRAM, "sasl.jaas.config", jaas(name, password));
+  public Map<String, String> clientProperties(String name, String password) {
+    return clientProperties(name, password, caCertificate);
+  }
+
+  /** The client properties of user {@code name}, trusting the CA certificate at {@code caCertificate} (a copy of {@link #caCertificate()}). */
+  public static Map<String, String> clientProperties(String name, String password, Path caCertificate) {
+    return Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", SCRAM, "sasl.jaas.config", jaas(name, password),
+        "ssl.truststore.type", "PEM", "ssl.truststore.location", caCertificate.toAbsolutePath().toString());
+  }
+
+  /** The secured broker's CA certificate (PEM), which its clients trust. */
+  public Path caCertificate() {
+    return caCertificate;
   }
 
   /** Creates (or updates) SCRAM user {@code name} on the secured broker. */

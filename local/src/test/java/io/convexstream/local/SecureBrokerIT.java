@@ -64,6 +64,53 @@ class SecureBrokerIT {
     }
   }
 
+  /**
+   * Both ports speak TLS only: a Kafka request in clear (ApiVersions) gets no Kafka answer, only a TLS
+   * alert or a closed connection, and a TLS handshake that trusts the broker's CA succeeds for
+   * 127.0.0.1 (hostname verification on).
+   */
+  @Test
+  void everyPortSpeaksTlsOnly() throws Exception {
+    Set<Integer> before = listeningPorts();
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0)) {
+      Set<Integer> opened = new HashSet<>(listeningPorts());
+      opened.removeAll(before);
+      java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      trust.load(null, null);
+      try (var in = Files.newInputStream(broker.caCertificate())) {
+        trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+      }
+      var trustManagers = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      trustManagers.init(trust);
+      javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+      tls.init(null, trustManagers.getTrustManagers(), null);
+      for (int port : opened) {
+        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port)) {
+          plain.setSoTimeout(10_000);
+          // ApiVersions v0: size, api key 18, version 0, correlation id 7, client id "probe"
+          java.nio.ByteBuffer request = java.nio.ByteBuffer.allocate(4 + 2 + 2 + 4 + 2 + 5);
+          request.putInt(2 + 2 + 4 + 2 + 5).putShort((short) 18).putShort((short) 0).putInt(7).putShort((short) 5)
+              .put("probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          plain.getOutputStream().write(request.array());
+          int first;
+          try {
+            first = plain.getInputStream().read();
+          } catch (java.net.SocketException e) {
+            first = -1; // reset: closed on us
+          }
+          assertThat(first).as("port %d answers a clear request with a TLS alert (21) or nothing", port).isIn(-1, 21);
+        }
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port)) {
+          javax.net.ssl.SSLParameters p = socket.getSSLParameters();
+          p.setEndpointIdentificationAlgorithm("HTTPS");
+          socket.setSSLParameters(p);
+          socket.startHandshake();
+          assertThat(socket.getSession().getProtocol()).as("port %d", port).startsWith("TLSv1.");
+        }
+      }
+    }
+  }
+
   @Test
   void aDurableSecuredBrokerKeepsItsUsersAndAclsAcrossARestart(@TempDir Path dir) throws Exception {
     Path data = dir.resolve("kafka");
@@ -122,7 +169,8 @@ class SecureBrokerIT {
     }
     Set<Integer> ports = new HashSet<>();
     for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-      for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+      List<String> lines = Files.readAllLines(Path.of(table));
+      for (String line : lines.subList(1, lines.size())) {
         String[] f = line.trim().split("\\s+");
         if (f[3].equals("0A") && inodes.contains(f[9])) { // 0A: LISTEN
           ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));

@@ -48,18 +48,23 @@ final class BrokerCommand implements Callable<Integer> {
     System.out.println("created topics: " + TopicAdmin.createAll(broker.adminConnection()));
     if (secure) {
       java.nio.file.Files.createDirectories(usersDir);
-      write(usersDir.resolve("admin.properties"), broker.adminConnection().clientProperties());
+      // the users' files trust a copy of the broker's CA beside them: the directory is all a client needs
+      Path ca = usersDir.resolve("ca.crt");
+      java.nio.file.Files.copy(broker.caCertificate(), ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      var admin = new java.util.HashMap<>(broker.adminConnection().clientProperties());
+      admin.put("ssl.truststore.location", ca.toAbsolutePath().toString());
+      write(usersDir.resolve("admin.properties"), admin);
       var users = io.convexstream.jobs.JobAccess.allUsers("convexstream-serving");
       for (var user : users.entrySet()) {
         Path file = usersDir.resolve(user.getKey() + ".properties");
         if (dataDir == null || !java.nio.file.Files.exists(file)) { // a durable broker keeps the users it made
           String password = java.util.UUID.randomUUID().toString();
           broker.createUser(user.getKey(), password);
-          write(file, EmbeddedKafkaBroker.clientProperties(user.getKey(), password));
+          write(file, EmbeddedKafkaBroker.clientProperties(user.getKey(), password, ca));
         }
         broker.allow(user.getValue());
       }
-      System.out.println("users (SASL_PLAINTEXT, " + EmbeddedKafkaBroker.SCRAM + "): admin, " + users.keySet()
+      System.out.println("users (SASL_SSL, " + EmbeddedKafkaBroker.SCRAM + "; clients trust " + ca + "): admin, " + users.keySet()
           + "; their client properties are in " + usersDir + " (pass one with --kafka-config)");
     }
     System.out.println("Kafka: " + broker.bootstrapServers() + (dataDir == null ? "  (Ctrl-C stops it and removes its data)"

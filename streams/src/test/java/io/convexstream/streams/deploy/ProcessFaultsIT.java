@@ -14,6 +14,7 @@ import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
+import io.convexstream.jobs.JobAccess;
 import io.convexstream.jobs.JobSettings;
 import io.convexstream.jobs.Jobs;
 import io.convexstream.jobs.LearnerJob;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Faults of whole processes, as an operator of a real deployment meets them: a TaskManager killed
  * with SIGKILL mid-stream (the cluster starts it again) and the Kafka broker stopped and started
- * again mid-stream (its data directory kept). The job goes on by itself, and what a read_committed
+ * again mid-stream (its data directory kept: a secured broker, TLS and SCRAM, whose users, ACLs and
+ * certificates outlive the restart; the job runs as its own least-privilege user). The job goes on by itself, and what a read_committed
  * consumer sees equals the failure-free run: versions 1..N of every model, each with the
  * parameters the learner core computes, no gaps, no duplicates. REST metrics stay live after the
  * TaskManager loss (they froze for 10 minutes with Flink's default web.timeout).
@@ -51,14 +53,18 @@ class ProcessFaultsIT {
   void aKilledTaskManagerAndARestartedBrokerLeaveExactlyTheFailureFreeOutputs(@TempDir Path dir) throws Exception {
     int port = freePort();
     Path kafkaData = dir.resolve("kafka");
-    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, kafkaData);
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(port, kafkaData);
     try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("flink"), 0, 1, 2,
         Map.of("restart-strategy.type", "fixed-delay", "restart-strategy.fixed-delay.attempts", "1000",
             "restart-strategy.fixed-delay.delay", "1 s"))) {
-      TopicAdmin.createAll(broker.bootstrapServers());
+      TopicAdmin.createAll(broker.adminConnection());
+      // the job runs as a least-privilege user of the secured broker (TLS, SCRAM, ACLs), which keeps it through its restart
+      JobSettings settings = new JobSettings(broker.connection("faults-job", "faults-password"), "it-process-faults", false,
+          DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500), 2, Map.of("learner", "oomd", "learner.domain", "ball:1"), null);
+      broker.createUser("faults-job", "faults-password");
+      broker.allow(JobAccess.acls("User:faults-job", LearnerJob.gradients(), settings));
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("localhost", cluster.rest().address().getPort());
-      Jobs.prepare(env, LearnerJob.gradients(), new JobSettings(broker.bootstrapServers(), "it-process-faults", false,
-          DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500), 2, Map.of("learner", "oomd", "learner.domain", "ball:1")));
+      Jobs.prepare(env, LearnerJob.gradients(), settings);
       JobClient job = env.executeAsync("it-process-faults");
 
       send(broker, 1, STEPS / 3);
@@ -83,7 +89,7 @@ class ProcessFaultsIT {
       // 2. stop the broker and start it again on the same data: the job goes on by itself
       broker.close();
       Thread.sleep(2_000);
-      broker = EmbeddedKafkaBroker.start(port, kafkaData);
+      broker = EmbeddedKafkaBroker.startSecure(port, kafkaData);
       send(broker, 2 * STEPS / 3 + 1, STEPS);
       List<ParameterUpdate> out = awaitOutputs(broker, STEPS);
 
@@ -106,7 +112,7 @@ class ProcessFaultsIT {
   }
 
   private static void send(EmbeddedKafkaBroker broker, int from, int to) throws Exception {
-    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+    try (TopicClient kafka = new TopicClient(broker.adminConnection())) {
       for (int t = from; t <= to; t++) {
         for (String m : MODELS) {
           kafka.send(Topic.GRADIENTS, m, new Gradient(m, (long) t, "w",
@@ -119,7 +125,7 @@ class ProcessFaultsIT {
 
   /** Every output so far, read_committed, once each model has {@code steps} versions. */
   private static List<ParameterUpdate> awaitOutputs(EmbeddedKafkaBroker broker, int steps) throws Exception {
-    try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
+    try (TopicClient kafka = new TopicClient(broker.adminConnection())) {
       return kafka.read(Topic.PARAMETERS, ParameterUpdate.class, MODELS.size() * steps, Duration.ofSeconds(180));
     }
   }

@@ -53,17 +53,17 @@ class SecureKafkaIT {
       List<AclBinding> acls = JobAccess.acls("User:gradients-job", LearnerJob.gradients(), settings);
       broker.createUser("gradients-job", "right-password");
       broker.allow(acls);
-      Path job = properties(dir, "job", EmbeddedKafkaBroker.clientProperties("gradients-job", "right-password"));
+      Path job = properties(dir, "job", broker.clientProperties("gradients-job", "right-password"));
 
       // refused before anything runs, one line each
-      Path wrong = properties(dir, "wrong", EmbeddedKafkaBroker.clientProperties("gradients-job", "wrong-password"));
+      Path wrong = properties(dir, "wrong", broker.clientProperties("gradients-job", "wrong-password"));
       assertThat(fails("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config", wrong.toString(), "--job", "gradients",
           "--flink", flinkAddress, "--name", "secure-gradients"))
           .startsWith("error: the Kafka cluster at " + broker.bootstrapServers() + " refuses this client").contains("Authentication failed")
           .doesNotContain("wrong-password");
       broker.createUser("no-acls", "pw-no-acls");
       assertThat(fails("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config",
-          properties(dir, "no-acls", EmbeddedKafkaBroker.clientProperties("no-acls", "pw-no-acls")).toString(), "--job", "gradients",
+          properties(dir, "no-acls", broker.clientProperties("no-acls", "pw-no-acls")).toString(), "--job", "gradients",
           "--flink", flinkAddress, "--name", "secure-gradients"))
           .isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers() + " does not let this client [READ convexstream.gradients, "
               + "WRITE convexstream.parameters, WRITE convexstream.dead-letters]; grant its user the ACLs it needs (docs/SECURITY.md)");
@@ -71,7 +71,7 @@ class SecureKafkaIT {
       broker.allow(JobAccess.acls("User:almost", LearnerJob.gradients(), settings).stream()
           .filter(b -> !(b.pattern().name().equals(Topic.PARAMETERS.topicName()) && b.entry().operation() == AclOperation.WRITE)).toList());
       assertThat(fails("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config",
-          properties(dir, "almost", EmbeddedKafkaBroker.clientProperties("almost", "pw-almost")).toString(), "--job", "gradients",
+          properties(dir, "almost", broker.clientProperties("almost", "pw-almost")).toString(), "--job", "gradients",
           "--flink", flinkAddress, "--name", "secure-gradients"))
           .isEqualTo("error: the Kafka cluster at " + broker.bootstrapServers() + " does not let this client [WRITE convexstream.parameters]; "
               + "grant its user the ACLs it needs (docs/SECURITY.md)");
@@ -172,7 +172,7 @@ class SecureKafkaIT {
         broker.createUser(user, "pw-" + c.job());
         broker.allow(users.get(user));
         List<String> args = new java.util.ArrayList<>(List.of("run", "--bootstrap", broker.bootstrapServers(), "--kafka-config",
-            properties(dir, user, EmbeddedKafkaBroker.clientProperties(user, "pw-" + c.job())).toString(), "--job", c.job(),
+            properties(dir, user, broker.clientProperties(user, "pw-" + c.job())).toString(), "--job", c.job(),
             "--flink", flinkAddress, "--checkpoint-interval", "PT0.5S"));
         c.options().forEach(o -> {
           args.add("--set");
