@@ -12,6 +12,7 @@ import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
@@ -32,6 +33,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -112,76 +115,91 @@ class DurableRestartIT {
   }
 
   /**
-   * A portfolio with a halt time, killed while a period waits for its late asset: daily bars of A
-   * and B, then C's 700 ms later (well within haltMs = 1.5 s), each day. The run is killed a second
-   * after day 5's A and B bars (a checkpoint holds them and the halt timer), C's bar is published
-   * while it is down, and the same run starts 2 s later. The job's downtime is not C's silence:
-   * every period closes on its own bars, nothing is carried or dead-lettered, and every decision
-   * equals that of a bounded run over the same recorded feed without a restart.
+   * A portfolio with a halt time, restarted while a period waits for its late asset: each day A's
+   * and B's readings, then C's 700 ms later (well within haltMs = 1.5 s). On day 5 the run is
+   * killed (bars) or stopped with a savepoint (ticks) a second after A's and B's readings (a
+   * checkpoint holds them and the halt timer), C's reading is published while it is down, and the
+   * same run starts 2 s later. The job's downtime is not C's silence: every period closes on its own
+   * readings, nothing is carried or dead-lettered, and every decision equals that of a bounded run
+   * over the same recorded feed without a restart.
    */
-  @Test
-  void aRestoredPortfolioDecidesEveryPeriodAsWithoutTheRestart(@TempDir Path dir) throws Exception {
+  @ParameterizedTest(name = "{0}, {1}")
+  @CsvSource({"bars, kill", "ticks, stop"})
+  void aRestoredPortfolioDecidesEveryPeriodAsWithoutTheRestart(String input, String restart, @TempDir Path dir) throws Exception {
     int days = 10;
-    int killedOn = 5;
+    int restartedOn = 5;
+    boolean bars = input.equals("bars");
+    int decided = bars ? days : days - 1; // a tick reports its asset through the previous day only: the last day stays open
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       String bootstrap = broker.bootstrapServers();
       TopicAdmin.createAll(bootstrap);
-      List<String> portfolio = List.of("--parallelism", "1", "--checkpoint-interval", "PT0.3S", "--set", "portfolio.id=p",
-          "--set", "portfolio.assets=A,B,C", "--set", "portfolio.strategies=ucrp,olmar1");
+      List<String> portfolio = List.of("--parallelism", "1", "--checkpoint-interval", "PT0.3S", "--set", "market.input=" + input,
+          "--set", "portfolio.id=p", "--set", "portfolio.assets=A,B,C", "--set", "portfolio.strategies=ucrp,olmar1");
       List<String> run = new ArrayList<>(List.of("run", "--job", "portfolio", "--bootstrap", bootstrap, "--flink", "local", "--ui-port",
           "0", "--state-dir", dir.resolve("state").toString(), "--set", "haltMs=1500"));
       run.addAll(portfolio);
 
       Process first = launch(dir.resolve("first.log"), run);
-      awaitLine(first, dir.resolve("first.log"), "submitted .* with empty state");
+      String ui = awaitLine(first, dir.resolve("first.log"), "submitted .* with empty state; Flink web UI: http://[^:]+:\\d+");
       try (TopicClient kafka = new TopicClient(bootstrap)) {
         for (int day = 0; day < days; day++) {
-          bar(kafka, "A", 0, day);
-          bar(kafka, "B", 1, day);
-          if (day == killedOn) {
+          reading(kafka, bars, "A", 0, day);
+          reading(kafka, bars, "B", 1, day);
+          if (day == restartedOn) {
             Thread.sleep(1_000);
-            first.destroyForcibly().waitFor(); // SIGKILL while day 5 waits for C
-            bar(kafka, "C", 2, day); // published while the job is down
+            if (restart.equals("kill")) {
+              first.destroyForcibly().waitFor(); // SIGKILL while the day waits for C
+            } else {
+              cli("stop", "--job", "portfolio", "--flink", ui.replaceAll(".*Flink web UI: http://([^:]+:\\d+).*", "$1"));
+              assertThat(first.waitFor()).isZero();
+            }
+            reading(kafka, bars, "C", 2, day); // published while the job is down
             Thread.sleep(2_000);
             Process second = launch(dir.resolve("second.log"), run);
-            awaitLine(second, dir.resolve("second.log"), "submitted .* resuming from \\S+chk-\\d+");
+            awaitLine(second, dir.resolve("second.log"), "submitted .* resuming from \\S+(chk-\\d+|savepoint-)");
             continue;
           }
           Thread.sleep(700);
-          bar(kafka, "C", 2, day);
+          reading(kafka, bars, "C", 2, day);
           Thread.sleep(300);
         }
       }
-      List<PortfolioDecision> restarted = awaitDecisions(bootstrap, 2 * days);
+      List<PortfolioDecision> restarted = awaitDecisions(bootstrap, 2 * decided);
       processes.forEach(Process::destroyForcibly);
       String restoredLog = Files.readString(dir.resolve("second.log"));
-      assertThat(restarted).as("decisions of the restarted run; its log:%n%s", restoredLog).hasSize(2 * days);
+      assertThat(restarted).as("decisions of the restarted run; its log:%n%s", restoredLog).hasSize(2 * decided);
       assertThat(restoredLog).doesNotContain("ERROR").doesNotContain("data loss");
 
       List<String> reference = new ArrayList<>(List.of("run", "--job", "portfolio", "--bootstrap", bootstrap, "--flink", "local",
           "--ui-port", "0", "--state-dir", dir.resolve("reference").toString(), "--name", "reference", "--bounded"));
       reference.addAll(portfolio);
-      cli(reference.toArray(String[]::new));
-      List<PortfolioDecision> all = awaitDecisions(bootstrap, 4 * days);
-      assertThat(all).as("decisions of the restarted and the bounded run").hasSize(4 * days);
-      List<PortfolioDecision> bounded = all.subList(2 * days, 4 * days);
+      cli(reference.toArray(String[]::new)); // its input ends: every period closes, the last day's too
+      List<PortfolioDecision> all = awaitDecisions(bootstrap, 2 * decided + 2 * days);
+      assertThat(all).as("decisions of the restarted and the bounded run").hasSize(2 * decided + 2 * days);
+      List<PortfolioDecision> bounded = all.subList(2 * decided, all.size()).stream().filter(d -> d.getPeriod() < decided).toList();
 
       assertThat(restarted).allSatisfy(d -> assertThat(d.getCarriedAssets()).as("period %d", d.getPeriod()).isEmpty());
       assertThat(TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS).values()).as("dead letters").containsOnly(0L);
       assertThat(restarted).extracting(d -> d.getStrategy() + "/" + d.getPeriod() + " " + d.getWeights() + " " + d.getWealth())
           .containsExactlyInAnyOrderElementsOf(bounded.stream().map(d -> d.getStrategy() + "/" + d.getPeriod() + " " + d.getWeights()
               + " " + d.getWealth()).toList());
-      assertThat(restarted).extracting(PortfolioDecision::getPeriod).containsOnly(LongStream.range(0, days).boxed().toArray(Long[]::new));
+      assertThat(restarted).extracting(PortfolioDecision::getPeriod)
+          .containsOnly(LongStream.range(0, decided).boxed().toArray(Long[]::new));
     }
   }
 
-  /** Day {@code day}'s bar of {@code asset} (2026-01-05 on), on {@code partition}. */
-  private static void bar(TopicClient kafka, String asset, int partition, int day) {
+  /** Day {@code day}'s reading of {@code asset} (2026-01-05 on), on {@code partition}: a bar of the day, or a tick an hour into it. */
+  private static void reading(TopicClient kafka, boolean bar, String asset, int partition, int day) {
     Instant start = Instant.parse("2026-01-05T00:00:00Z").plus(Duration.ofDays(day));
     double price = 100 * (1 + 0.1 * asset.charAt(0) % 3) * (1 + 0.02 * Math.sin(day + asset.charAt(0)));
-    MarketBar bar = new MarketBar(asset, start, start.plus(Duration.ofDays(1)), price, price, price, price, 1.0);
-    kafka.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topic.MARKET_BARS.topicName(), partition, start.toEpochMilli(),
-        asset.getBytes(), io.convexstream.schemas.codec.AvroCodec.of(MarketBar.class).encode(bar)));
+    Topic topic = bar ? Topic.MARKET_BARS : Topic.MARKET_TICKS;
+    Instant time = bar ? start : start.plus(Duration.ofHours(1));
+    byte[] value = bar
+        ? io.convexstream.schemas.codec.AvroCodec.of(MarketBar.class).encode(
+            new MarketBar(asset, start, start.plus(Duration.ofDays(1)), price, price, price, price, 1.0))
+        : io.convexstream.schemas.codec.AvroCodec.of(MarketTick.class).encode(new MarketTick(asset, time, price, 1.0));
+    kafka.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic.topicName(), partition, time.toEpochMilli(),
+        asset.getBytes(), value));
     kafka.flush();
   }
 
