@@ -21,7 +21,9 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /**
  * A Flink MiniCluster in this JVM with its REST endpoint and web UI (flink-runtime-web is on the
- * classpath). The UI binds to the preferred port, or the next free one above it. Checkpoints go to
+ * classpath). The UI binds to the preferred port on 127.0.0.1, or the next free one above it. Jobs
+ * come from this process only: the REST API takes neither jars nor job graphs, both of which carry
+ * code that would run here with this process's Kafka credentials ({@link InProcessJobsMiniCluster}). Checkpoints go to
  * files (no size cap, unlike the JobManager's memory): into a state directory given ({@link
  * RetainedState}: checkpoints/ and savepoints/, which outlive the process), or a temporary one
  * removed when the cluster closes; a job's option execution.checkpointing.dir overrides it.
@@ -59,6 +61,20 @@ public final class LocalFlinkCluster implements AutoCloseable {
    * with savepoint) in {@code stateDir} (null: a temporary directory).
    */
   public static LocalFlinkCluster start(int preferredPort, int slots, int prometheusPort, Path stateDir) throws Exception {
+    return start(preferredPort, slots, prometheusPort, stateDir, false);
+  }
+
+  /**
+   * A cluster whose REST API also takes job graphs (POST /jobs), as a remote session cluster does:
+   * for trying `run --flink HOST:PORT` against it. Job graphs carry code: anyone who reaches the port
+   * runs code in this process.
+   */
+  public static LocalFlinkCluster startTakingJobGraphs(int slots) throws Exception {
+    return start(0, slots, -1, null, true);
+  }
+
+  private static LocalFlinkCluster start(int preferredPort, int slots, int prometheusPort, Path stateDir, boolean takesJobGraphs)
+      throws Exception {
     Path temporary = stateDir == null ? Files.createTempDirectory("convexstream-state-") : null;
     Path state = stateDir == null ? temporary : Files.createDirectories(stateDir);
     Configuration conf = new Configuration();
@@ -76,11 +92,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
     conf.set(RestOptions.BIND_PORT, preferredPort == 0 ? "0" : preferredPort + "-" + (preferredPort + 100));
     // the UI and REST metrics refresh every half second instead of every 10 s
     conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
-    MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+    MiniClusterConfiguration config = new MiniClusterConfiguration.Builder()
         .setConfiguration(conf)
         .setNumTaskManagers(1)
         .setNumSlotsPerTaskManager(slots)
-        .build());
+        .build();
+    MiniCluster cluster = takesJobGraphs ? new MiniCluster(config) : new InProcessJobsMiniCluster(config);
     cluster.start();
     URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
     return new LocalFlinkCluster(cluster, rest, temporary);

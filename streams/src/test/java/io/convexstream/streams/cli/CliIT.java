@@ -91,7 +91,7 @@ class CliIT {
   @Test
   void runSubmitsToARemoteClusterThroughItsRestAddress() throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
-        LocalFlinkCluster remote = LocalFlinkCluster.start(0, 4)) {
+        LocalFlinkCluster remote = LocalFlinkCluster.startTakingJobGraphs(4)) {
       String bootstrap = broker.bootstrapServers();
       io.convexstream.connectors.kafka.TopicAdmin.createAll(bootstrap);
       try (TopicClient kafka = new TopicClient(bootstrap)) {
@@ -187,7 +187,7 @@ class CliIT {
         .isEqualTo("error: no Kafka broker answers at 127.0.0.1:1 within 10 s");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
-        LocalFlinkCluster remote = LocalFlinkCluster.start(0, 4)) {
+        LocalFlinkCluster remote = LocalFlinkCluster.startTakingJobGraphs(4)) {
       String bootstrap = broker.bootstrapServers();
       io.convexstream.connectors.kafka.TopicAdmin.createAll(bootstrap);
       int closedPort;

@@ -44,7 +44,7 @@ class SecureKafkaIT {
   @Test
   void aJobRunsWithItsOwnAclsAndNothingElseGetsIn(@TempDir Path dir) throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0);
-        LocalFlinkCluster flink = LocalFlinkCluster.start(0, 4)) {
+        LocalFlinkCluster flink = LocalFlinkCluster.startTakingJobGraphs(4)) {
       KafkaConnection admin = broker.adminConnection();
       TopicAdmin.createAll(admin);
       String flinkAddress = flink.restAddress().getHost() + ":" + flink.restAddress().getPort();
@@ -133,7 +133,7 @@ class SecureKafkaIT {
     Instant t0 = Instant.parse("2026-01-05T00:00:00Z");
     record Case(String job, List<String> options, Topic output, String key, int expected, Runnable feed) {}
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0);
-        LocalFlinkCluster flink = LocalFlinkCluster.start(0, 4);
+        LocalFlinkCluster flink = LocalFlinkCluster.startTakingJobGraphs(4);
         TopicClient admin = new TopicClient(broker.adminConnection())) {
       TopicAdmin.createAll(broker.adminConnection());
       String flinkAddress = flink.restAddress().getHost() + ":" + flink.restAddress().getPort();
