@@ -48,6 +48,20 @@ def now_ms():
     return int(time.time() * 1000)
 
 
+def load_config(path):
+    """librdkafka client properties from a file of key=value lines ('#' comments), such as the
+    USER.librdkafka.properties that `convexstream broker --secure` writes (SASL/PLAIN inside TLS):
+    Producer(bootstrap, **load_config(path))."""
+    conf = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                conf[key.strip()] = value.strip()
+    return conf
+
+
 class Producer:
     """Sends records (dicts) to convexstream topics in the wire format, keyed as the jobs expect."""
 

@@ -1,5 +1,6 @@
 """The Kafka helpers over a stand-in for confluent_kafka: what they send, and what readers keep."""
 
+import os
 import sys
 import types
 import unittest
@@ -95,6 +96,20 @@ class Helpers(unittest.TestCase):
         self.assertEqual(avro.decode("RouterLoadReport", value),
                          {"modelId": "moe", "layer": 3, "globalStep": 41, "rank": 1, "expectedRanks": 2,
                           "tokensPerExpert": [5, 0, 7], "biasVersion": 40, "eventTime": 1000})
+
+    def test_a_secured_brokers_user_file_becomes_the_client_configuration(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".properties", delete=False) as f:
+            f.write("# librdkafka client properties\nsecurity.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n"
+                    "sasl.username=convexstream-clients\nsasl.password=a=b-c\nssl.ca.location=/users/ca.crt\n")
+        try:
+            self.client.Producer("broker:9093", **self.client.load_config(f.name))
+        finally:
+            os.unlink(f.name)
+        conf = self.kafka.configs[-1]
+        self.assertEqual(conf["security.protocol"], "SASL_SSL")
+        self.assertEqual(conf["sasl.password"], "a=b-c")  # split at the first '=' only
+        self.assertEqual((conf["sasl.username"], conf["ssl.ca.location"]), ("convexstream-clients", "/users/ca.crt"))
 
     def test_sparse_gradients_sort_their_indices(self):
         self.client.Producer("b").gradient("m", 7, {9: 1.0, 2: -1.0}, dim=10, event_time=5)

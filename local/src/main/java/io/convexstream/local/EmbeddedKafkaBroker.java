@@ -42,6 +42,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** The SCRAM mechanism of the secured broker's listener. */
   public static final String SCRAM = "SCRAM-SHA-512";
+  /** The secured broker's second mechanism, inside TLS only: for clients whose SCRAM fails (old librdkafka). */
+  public static final String PLAIN = "PLAIN";
   /** The secured broker's super user (its password is random per broker). */
   public static final String ADMIN = "admin";
   /** The secured broker's user on its controller listener, known only inside the broker's process. */
@@ -187,6 +189,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       props.put("sasl.enabled.mechanisms", SCRAM);
       props.put("sasl.mechanism.inter.broker.protocol", SCRAM);
       props.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", jaas(ADMIN, adminPassword));
+      // PLAIN inside TLS as well, for clients whose SCRAM fails (PlainPasswords): the same users and passwords
+      props.put("listener.name.sasl_ssl.sasl.enabled.mechanisms", SCRAM + "," + PLAIN);
+      props.put("listener.name.sasl_ssl.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+          + PlainPasswords.FILE_OPTION + "=\"" + plainPasswords(dir) + "\";");
+      props.put("listener.name.sasl_ssl.plain.sasl.server.callback.handler.class", PlainPasswords.class.getName());
+      PlainPasswords.put(plainPasswords(dir), ADMIN, adminPassword);
       // KRaft controllers cannot use SCRAM (its credentials live in the metadata they serve): the
       // controller listener takes PLAIN with one user of its own, the broker's link to its controller
       String controllerPassword = java.util.UUID.randomUUID().toString();
@@ -280,13 +288,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         "ssl.truststore.type", "PEM", "ssl.truststore.location", caCertificate.toAbsolutePath().toString());
   }
 
+  /** Where the secured broker keeps its users' PLAIN password hashes. */
+  private static Path plainPasswords(Path dataDir) {
+    return dataDir.resolve("plain-passwords");
+  }
+
   /** The secured broker's CA certificate (PEM), which its clients trust. */
   public Path caCertificate() {
     return caCertificate;
   }
 
-  /** Creates (or updates) SCRAM user {@code name} on the secured broker. */
+  /** Creates (or updates) user {@code name} on the secured broker: its SCRAM credential, and the same password for PLAIN inside TLS. */
   public void createUser(String name, String password) {
+    PlainPasswords.put(plainPasswords(dataDir), name, password);
     try (Admin admin = Admin.create(adminConnection().config(Map.of()))) {
       admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(name,
           new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);

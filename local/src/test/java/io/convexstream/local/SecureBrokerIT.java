@@ -59,6 +59,10 @@ class SecureBrokerIT {
           Map<String, Object> scram = new HashMap<>(adminScram);
           scram.put(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, address);
           assertRefused(scram, "the super user's SCRAM credentials on the controller " + address);
+          Map<String, Object> plain = new HashMap<>(scram);
+          plain.putAll(plain(broker, EmbeddedKafkaBroker.ADMIN, adminPassword(broker)));
+          plain.remove(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+          assertRefused(plain, "the super user's PLAIN credentials on the controller " + address);
         }
       }
     }
@@ -129,10 +133,30 @@ class SecureBrokerIT {
       try (Admin user = admin(broker.connection("u", "u-password").config(Map.of()))) { // its password still holds
         assertThat(user.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
       }
+      // the same user and password over SASL/PLAIN inside TLS, for clients whose SCRAM fails; a wrong password is refused
+      try (Admin plain = admin(plain(broker, "u", "u-password"))) {
+        assertThat(plain.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+      }
+      assertRefused(plain(broker, "u", "not-u-password"), "PLAIN with a wrong password");
     }
     Path plain = dir.resolve("plain");
     EmbeddedKafkaBroker.start(0, plain).close();
     assertThatThrownBy(() -> EmbeddedKafkaBroker.startSecure(0, plain)).hasMessageContaining("start it without --secure");
+  }
+
+  /** The super user's password, from its SCRAM login configuration. */
+  private static String adminPassword(EmbeddedKafkaBroker broker) {
+    String jaas = broker.adminConnection().clientProperties().get("sasl.jaas.config");
+    return jaas.replaceAll(".*password=\"([^\"]*)\".*", "$1");
+  }
+
+  /** A client of {@code broker} as {@code user} with SASL/PLAIN over TLS. */
+  private static Map<String, Object> plain(EmbeddedKafkaBroker broker, String user, String password) {
+    Map<String, Object> c = new HashMap<>(broker.connection(user, password).config(Map.of()));
+    c.put("sasl.mechanism", "PLAIN");
+    c.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\""
+        + password + "\";");
+    return c;
   }
 
   private static Admin admin(Map<String, Object> config) {

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
         "job (convexstream-<job>) with exactly the job's ACLs, convexstream-clients (write the inputs, read",
         "the outputs) and convexstream-serving (docs/SECURITY.md), and writes each one's client properties",
         "to --users-dir: run a job with --kafka-config DIR/convexstream-<job>.properties, produce and",
-        "consume with DIR/convexstream-clients.properties. With --data-dir the users, their ACLs and",
+        "consume with DIR/convexstream-clients.properties (librdkafka clients: DIR/<user>.librdkafka.properties,",
+        "SASL/PLAIN inside TLS). With --data-dir the users, their ACLs and",
         "passwords survive a restart (the users' files in --users-dir are kept).",
         ""})
 final class BrokerCommand implements Callable<Integer> {
@@ -61,6 +62,7 @@ final class BrokerCommand implements Callable<Integer> {
           String password = java.util.UUID.randomUUID().toString();
           broker.createUser(user.getKey(), password);
           write(file, EmbeddedKafkaBroker.clientProperties(user.getKey(), password, ca));
+          writeLibrdkafka(usersDir.resolve(user.getKey() + ".librdkafka.properties"), user.getKey(), password, ca);
         }
         broker.allow(user.getValue());
       }
@@ -71,6 +73,18 @@ final class BrokerCommand implements Callable<Integer> {
         : "  (data in " + dataDir + "; Ctrl-C stops it, a restart with the same --data-dir goes on from there)"));
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /**
+   * The same user for librdkafka clients (kcat -F FILE, the Python client's load_config): SASL/PLAIN
+   * inside TLS, since Debian's librdkafka 2.0.2 fails SCRAM against this broker. Plain key=value
+   * lines, as librdkafka reads them (no Java escapes).
+   */
+  private static void writeLibrdkafka(Path file, String user, String password, Path ca) throws java.io.IOException {
+    java.nio.file.Files.writeString(file, String.join("\n", "# librdkafka client properties for convexstream's secured broker",
+        "security.protocol=SASL_SSL", "sasl.mechanism=" + EmbeddedKafkaBroker.PLAIN, "sasl.username=" + user, "sasl.password=" + password,
+        "ssl.ca.location=" + ca.toAbsolutePath(), ""));
+    EmbeddedKafkaBroker.ownerOnly(file);
   }
 
   private static void write(Path file, java.util.Map<String, String> properties) throws java.io.IOException {
