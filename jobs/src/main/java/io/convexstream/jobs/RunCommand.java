@@ -197,7 +197,7 @@ public final class RunCommand implements Callable<Integer> {
       System.out.println(jobName + " " + end.name().toLowerCase()
           + savepoint.map(p -> " with savepoint " + p + "; the next run resumes from it").orElse(""));
       if (end == JobStatus.FINISHED && savepoint.isPresent()) {
-        commitSavepointOffsets(settings, savepoint.get());
+        commitSavepointOffsets(settings, streamJob.inputs(options), savepoint.get());
       }
       if (end != JobStatus.FINISHED) {
         cluster.awaitFinished(id, 60_000); // throws with the failure's cause
@@ -210,8 +210,11 @@ public final class RunCommand implements Callable<Integer> {
    * a while after each checkpoint, and the savepoint's commit is lost as the job finishes, so the
    * group would lag behind the outputs and a --fresh start would apply those inputs again.
    */
-  private static void commitSavepointOffsets(JobSettings settings, Path savepoint) throws IOException {
+  private static void commitSavepointOffsets(JobSettings settings, java.util.Collection<io.convexstream.connectors.kafka.Topic> inputs,
+      Path savepoint) throws IOException {
+    Set<String> topics = inputs.stream().map(io.convexstream.connectors.kafka.Topic::topicName).collect(java.util.stream.Collectors.toSet());
     var offsets = io.convexstream.jobs.local.SavepointOffsets.of(savepoint);
+    offsets.keySet().removeIf(partition -> !topics.contains(partition.topic())); // the group reads these topics only
     if (!offsets.isEmpty()) {
       TopicAdmin.commitOffsets(settings.kafka(), settings.groupId(), offsets);
       System.out.println("group " + settings.groupId() + " committed at the savepoint's offsets (" + offsets.size() + " partitions)");
