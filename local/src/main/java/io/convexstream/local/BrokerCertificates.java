@@ -18,7 +18,6 @@ final class BrokerCertificates {
   /** keytool reads the keystores' password from this environment variable, never from its command line (`ps`). */
   private static final String PASSWORD_VARIABLE = "CONVEXSTREAM_KEYTOOL_PASSWORD";
   private final Path dir;
-  private String keytoolPassword;
 
   private BrokerCertificates(Path dir) {
     this.dir = dir;
@@ -58,21 +57,20 @@ final class BrokerCertificates {
       Files.writeString(password, java.util.UUID.randomUUID().toString());
       EmbeddedKafkaBroker.ownerOnly(password);
       String pw = password();
-      keytoolPassword = pw;
       Path ca = dir.resolve("ca.p12");
       Path request = dir.resolve("broker.csr");
       Path signed = dir.resolve("broker.crt");
-      keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=convexstream local broker CA",
+      keytool(pw, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=convexstream local broker CA",
           "-ext", "bc:c", "-validity", "3650", "-storetype", "PKCS12", "-keystore", ca.toString(), "-storepass:env", PASSWORD_VARIABLE);
-      keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass:env", PASSWORD_VARIABLE, "-file", caCertificate().toString());
-      keytool("-genkeypair", "-alias", "broker", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-validity", "3650",
+      keytool(pw, "-exportcert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass:env", PASSWORD_VARIABLE, "-file", caCertificate().toString());
+      keytool(pw, "-genkeypair", "-alias", "broker", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-validity", "3650",
           "-storetype", "PKCS12", "-keystore", keystore().toString(), "-storepass:env", PASSWORD_VARIABLE);
-      keytool("-certreq", "-alias", "broker", "-keystore", keystore().toString(), "-storepass:env", PASSWORD_VARIABLE, "-file", request.toString());
-      keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass:env", PASSWORD_VARIABLE, "-infile", request.toString(),
+      keytool(pw, "-certreq", "-alias", "broker", "-keystore", keystore().toString(), "-storepass:env", PASSWORD_VARIABLE, "-file", request.toString());
+      keytool(pw, "-gencert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass:env", PASSWORD_VARIABLE, "-infile", request.toString(),
           "-outfile", signed.toString(), "-ext", "san=dns:localhost,ip:127.0.0.1", "-validity", "3650");
-      keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caCertificate().toString(), "-keystore", keystore().toString(),
+      keytool(pw, "-importcert", "-noprompt", "-alias", "ca", "-file", caCertificate().toString(), "-keystore", keystore().toString(),
           "-storepass:env", PASSWORD_VARIABLE);
-      keytool("-importcert", "-alias", "broker", "-file", signed.toString(), "-keystore", keystore().toString(), "-storepass:env", PASSWORD_VARIABLE);
+      keytool(pw, "-importcert", "-alias", "broker", "-file", signed.toString(), "-keystore", keystore().toString(), "-storepass:env", PASSWORD_VARIABLE);
       Files.delete(request);
       Files.delete(signed);
       for (Path f : List.of(ca, keystore(), caCertificate())) {
@@ -83,12 +81,12 @@ final class BrokerCertificates {
     }
   }
 
-  /** Runs the keytool of this JVM's JDK. */
-  private void keytool(String... args) throws IOException {
+  /** Runs the keytool of this JVM's JDK on keystores whose password is {@code password}. */
+  private static void keytool(String password, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put(PASSWORD_VARIABLE, keytoolPassword);
+    builder.environment().put(PASSWORD_VARIABLE, password);
     Process p = builder.start();
     String output = new String(p.getInputStream().readAllBytes());
     try {

@@ -198,8 +198,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       // KRaft controllers cannot use SCRAM (its credentials live in the metadata they serve): the
       // controller listener takes PLAIN with one user of its own, the broker's link to its controller
       String controllerPassword = java.util.UUID.randomUUID().toString();
-      props.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
-      props.put("sasl.mechanism.controller.protocol", "PLAIN");
+      props.put("listener.name.controller.sasl.enabled.mechanisms", PLAIN);
+      props.put("sasl.mechanism.controller.protocol", PLAIN);
       props.put("listener.name.controller.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
           + " username=\"" + CONTROLLER_USER + "\" password=\"" + controllerPassword + "\" user_" + CONTROLLER_USER + "=\""
           + controllerPassword + "\";");

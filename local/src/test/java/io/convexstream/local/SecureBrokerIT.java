@@ -40,8 +40,7 @@ class SecureBrokerIT {
   void noPortTheBrokerOpensLetsAClientInWithoutCredentials() throws Exception {
     Set<Integer> before = listeningPorts();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0)) {
-      Set<Integer> opened = new HashSet<>(listeningPorts());
-      opened.removeAll(before);
+      Set<Integer> opened = openedSince(before);
       int brokerPort = Integer.parseInt(broker.bootstrapServers().split(":")[1]);
       assertThat(opened).as("the broker's listener and its controller's").hasSize(2).contains(brokerPort);
 
@@ -77,8 +76,7 @@ class SecureBrokerIT {
   void everyPortSpeaksTlsOnly() throws Exception {
     Set<Integer> before = listeningPorts();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startSecure(0)) {
-      Set<Integer> opened = new HashSet<>(listeningPorts());
-      opened.removeAll(before);
+      Set<Integer> opened = openedSince(before);
       java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
       trust.load(null, null);
       try (var in = Files.newInputStream(broker.caCertificate())) {
@@ -181,6 +179,13 @@ class SecureBrokerIT {
       assertThatThrownBy(() -> admin.createAcls(List.of(READ_BY_U)).all().get(30, TimeUnit.SECONDS)).as(what)
           .isInstanceOf(java.util.concurrent.ExecutionException.class);
     }
+  }
+
+  /** The ports this process listens on now and did not at {@code before}: the broker's, started since. */
+  private static Set<Integer> openedSince(Set<Integer> before) throws IOException {
+    Set<Integer> opened = listeningPorts();
+    opened.removeAll(before);
+    return opened;
   }
 
   /** The TCP ports this process listens on: its sockets (/proc/self/fd) in LISTEN state (/proc/net/tcp, tcp6). */

@@ -93,19 +93,13 @@ public final class TopicAdmin {
 
   /** The id of the Kafka cluster {@code kafka} reaches: the same across restarts and listener ports. */
   public static String clusterId(KafkaConnection kafka) {
-    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
-      return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while describing the Kafka cluster", e);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot describe the Kafka cluster at " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
-    }
+    return withAdmin(kafka, "describe the Kafka cluster at " + kafka.bootstrapServers(),
+        admin -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS));
   }
 
   /** The topics on which consumer group {@code groupId} has committed offsets (none for an unknown group). */
   public static Set<String> topicsWithCommittedOffsets(KafkaConnection kafka, String groupId) {
-    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
+    return withAdmin(kafka, "read the committed offsets of group " + groupId, admin -> {
       Set<String> topics = new java.util.TreeSet<>();
       admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
           .forEach((partition, offset) -> {
@@ -114,26 +108,15 @@ public final class TopicAdmin {
             }
           });
       return topics;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reading the offsets of group " + groupId, e);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot read the committed offsets of group " + groupId + ": " + e.getMessage(), e);
-    }
+    });
   }
 
   /** Commits {@code offsets} (the next offset to read, per partition) for consumer group {@code groupId}, which must have no active member. */
   public static void commitOffsets(KafkaConnection kafka, String groupId, Map<org.apache.kafka.common.TopicPartition, Long> offsets) {
     Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> commits = new java.util.HashMap<>();
     offsets.forEach((partition, offset) -> commits.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(offset)));
-    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
-      admin.alterConsumerGroupOffsets(groupId, commits).all().get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while committing the offsets of group " + groupId, e);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot commit the offsets of group " + groupId + ": " + e.getMessage(), e);
-    }
+    withAdmin(kafka, "commit the offsets of group " + groupId, admin -> admin.alterConsumerGroupOffsets(groupId, commits).all()
+        .get(30, TimeUnit.SECONDS));
   }
 
   /**
@@ -142,7 +125,7 @@ public final class TopicAdmin {
    * stopped (transactional.id.expiration.ms), so they show that a job instance wrote here before.
    */
   public static Set<String> transactionalIds(KafkaConnection kafka, String prefix) {
-    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
+    return withAdmin(kafka, "list the transactions at " + kafka.bootstrapServers(), admin -> {
       Set<String> ids = new java.util.TreeSet<>();
       admin.listTransactions().all().get(30, TimeUnit.SECONDS).forEach(t -> {
         if (t.transactionalId().startsWith(prefix)) {
@@ -150,11 +133,23 @@ public final class TopicAdmin {
         }
       });
       return ids;
+    });
+  }
+
+  /** One request (or a few) on an admin client of its own. */
+  private interface AdminCall<T> {
+    T on(Admin admin) throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException;
+  }
+
+  /** Runs {@code call} on a new admin client; a failure says in one line what could not be done ({@code what}) and why. */
+  private static <T> T withAdmin(KafkaConnection kafka, String what, AdminCall<T> call) {
+    try (Admin admin = Admin.create(kafka.config(Map.of()))) {
+      return call.on(admin);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while listing transactions", e);
+      throw new IllegalStateException("interrupted while trying to " + what, e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot list the transactions at " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
     }
   }
 
