@@ -37,7 +37,7 @@ class PortfolioPipelineIT {
 
   @BeforeAll
   static void start() throws Exception {
-    data = PriceRelativesCsv.read(Path.of("..", "..", "shared", "data", "olps", "djia.csv"));
+    data = PriceRelativesCsv.read(Path.of("..", "data", "olps", "djia.csv"));
     assets = IntStream.range(0, data.assets().size()).mapToObj(i -> "S" + i).toList(); // header names are placeholders
     bars = MarketBars.fromPrices(assets, data.prices(), Instant.parse("2001-01-14T00:00:00Z"), Duration.ofDays(1));
   }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Reproduces the OLPS toolbox's final wealth figures (../shared/data/olps/reference_wealth.tsv)
+ * Reproduces the OLPS toolbox's final wealth figures (data/olps/reference_wealth.tsv in the repository)
  * for every deterministic strategy implemented here, to 1e-6 relative — except Anticor, to 1e-3,
  * and Anticor of Anticors, to 5e-3 (measured up to 4.3e-4 and 3.9e-3). Their cause is the input, not
  * the algorithm: the figures came from the toolbox's own relatives, ours are rebuilt from the CSV's
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestFactory;
  * default tolerances, we solve that BCRP exactly (measured 5.5e-8, 3e-7, 4e-7, and 1.1e-4 on MSCI).
  */
 class ReferenceWealthTest {
-  static final Path DATA = Path.of("..", "..", "shared", "data", "olps");
+  static final Path DATA = Path.of("..", "data", "olps");
 
   static double[][] relatives(String dataset) throws IOException {
     return PriceRelativesCsv.read(DATA.resolve(dataset + ".csv")).relatives();

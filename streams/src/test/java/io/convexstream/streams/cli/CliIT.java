@@ -38,7 +38,7 @@ class CliIT {
 
   @Test
   void backtestPrintsTheReferenceWealthAndPlots(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    String out = run("backtest", "--data", "../../shared/data/olps/djia.csv", "--strategies", "ucrp,olmar1",
+    String out = run("backtest", "--data", "../data/olps/djia.csv", "--strategies", "ucrp,olmar1",
         "--combiners", "bah,accelerated", "--cost", "0.001", "--report", dir.toString());
     // the OLPS toolbox's figures on DJIA at cost 0.001: UCRP 0.80942, OLMAR-1 1.82449 (reference_wealth.tsv)
     assertThat(out).contains("ucrp", "olmar1", "buy-and-hold-combiner", "accelerated-combiner", "Sharpe", "MaxDD");
@@ -47,7 +47,7 @@ class CliIT {
     assertThat(dir.resolve("summary.md")).content().contains("| olmar1 | 1.8245", "![wealth curves](wealth.png)");
 
     // machine-readable: every period's wealth at full precision, numbered as the job's decisions (0: wealth 1)
-    String[] csv = run("backtest", "--data", "../../shared/data/olps/djia.csv", "--strategies", "ucrp,olmar1", "--cost", "0.001",
+    String[] csv = run("backtest", "--data", "../data/olps/djia.csv", "--strategies", "ucrp,olmar1", "--cost", "0.001",
         "--format", "csv").strip().split("\n");
     assertThat(csv[0]).isEqualTo("strategy,period,wealth");
     List<String[]> olmar = java.util.Arrays.stream(csv).map(l -> l.split(",")).filter(f -> f[0].equals("olmar1")).toList();
@@ -55,7 +55,7 @@ class CliIT {
     assertThat(olmar).hasSize(507 + 1); // DJIA: 507 trading days
     String last = olmar.get(olmar.size() - 1)[2];
     assertThat(Double.parseDouble(last)).isCloseTo(1.82449, org.assertj.core.data.Offset.offset(1e-5));
-    String json = run("backtest", "--data", "../../shared/data/olps/djia.csv", "--strategies", "ucrp,olmar1", "--cost", "0.001",
+    String json = run("backtest", "--data", "../data/olps/djia.csv", "--strategies", "ucrp,olmar1", "--cost", "0.001",
         "--format", "json");
     assertThat(json).startsWith("{\"source\": \"djia.csv\", \"periods\": 507").contains("{\"strategy\": \"olmar1\", \"finalWealth\": " + last + ",");
   }
