@@ -23,9 +23,9 @@ if [ $# -ge 2 ] && [ -n "$2" ]; then
 fi
 if [ $# -ge 3 ]; then
   cli="$(mkdir -p "$3" && cd "$3" && pwd)"
-  mvn -B -q -pl streams dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$cli" \
+  mvn -B -q -pl cli dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$cli" \
     -DexcludeArtifactIds="$flink_provided" -DexcludeGroupIds=org.nd4j,org.bytedeco
-  cp streams/target/convexstream-streams-"$version".jar "$cli/"
+  cp cli/target/convexstream-cli-"$version".jar "$cli/"
   for jar in "$usrlib"/*.jar; do rm -f "$cli/$(basename "$jar")"; done # on the classpath from USERLIB_DIR already
 fi
 echo "collected $(ls "$usrlib" | wc -l) jars into $usrlib${2:+ and ND4J into $2}"

@@ -1,6 +1,6 @@
 package io.convexstream.benchmarks;
 
-import io.convexstream.connectors.marketdata.MarketBars;
+import io.convexstream.kafka.feeds.MarketBars;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
 import java.util.List;

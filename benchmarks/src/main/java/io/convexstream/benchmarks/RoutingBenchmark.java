@@ -1,6 +1,6 @@
 package io.convexstream.benchmarks;
 
-import io.convexstream.connectors.synthetic.TokenRouteGenerator;
+import io.convexstream.core.synthetic.TokenRouteGenerator;
 import io.convexstream.core.moe.BalanceMetrics;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.core.moe.Router;

@@ -4,7 +4,7 @@ import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.kafka.Topic;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.core.moe.Router;
 import io.convexstream.flink.moe.BalancerSettings;

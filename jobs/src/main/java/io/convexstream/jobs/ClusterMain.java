@@ -1,22 +1,43 @@
 package io.convexstream.jobs;
 
+import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
 /**
  * Entry class for jobs on a Flink cluster ({@code flink run}, the Flink Kubernetes Operator's
- * application mode): the {@code run} command's options, e.g. {@code --job gradients --bootstrap
- * kafka:9092 --set learner=oomd}, with {@code --flink cluster} implied. It returns instead of
- * calling System.exit, which in application mode would stop the JobManager.
+ * application mode): the job options of {@code convexstream run}, e.g. {@code --job gradients
+ * --bootstrap kafka:9092 --set learner=oomd}, run in the environment this program was started in.
+ * It returns instead of calling System.exit, which in application mode would stop the JobManager.
  */
-public final class ClusterMain {
-  private ClusterMain() {}
+@Command(name = "ClusterMain", mixinStandardHelpOptions = true,
+    description = "Submit one convexstream job to the Flink cluster this program runs in (flink run, application mode).")
+public final class ClusterMain implements Callable<Integer> {
+  @Mixin
+  JobLaunch launch;
 
   public static void main(String[] args) {
-    String[] withCluster = new String[args.length + 2];
-    withCluster[0] = "--flink";
-    withCluster[1] = "cluster";
-    System.arraycopy(args, 0, withCluster, 2, args.length);
-    int code = new picocli.CommandLine(new RunCommand()).execute(withCluster);
+    int code = new CommandLine(new ClusterMain()).execute(args);
     if (code != 0) {
-      throw new IllegalStateException("convexstream run failed (exit code " + code + "); see the messages above");
+      throw new IllegalStateException("convexstream job submission failed (exit code " + code + "); see the messages above");
     }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    String plan = launch.checkedPlan();
+    if (launch.dryRun()) {
+      System.out.println(plan);
+      return 0;
+    }
+    launch.checkKafka();
+    launch.createTopics();
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    launch.prepare(env);
+    var client = env.executeAsync(launch.flinkJobName());
+    System.out.println("submitted " + launch.flinkJobName() + " as " + client.getJobID());
+    return 0;
   }
 }

@@ -1,6 +1,6 @@
 package io.convexstream.jobs;
 
-import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.kafka.Topic;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.acl.AccessControlEntry;
@@ -82,7 +82,7 @@ public final class JobAccess {
       servingAcls.add(allow(serving, ResourceType.TOPIC, servingId + "-", PatternType.PREFIXED, op));
     }
     servingAcls.add(allow(serving, ResourceType.GROUP, servingId, PatternType.LITERAL, AclOperation.READ));
-    for (String group : List.of("convexstream-python-", io.convexstream.connectors.kafka.TopicClient.READER_GROUP_PREFIX)) {
+    for (String group : List.of("convexstream-python-", io.convexstream.kafka.TopicClient.READER_GROUP_PREFIX)) {
       clientAcls.add(allow(clients, ResourceType.GROUP, group, PatternType.PREFIXED, AclOperation.READ));
     }
     users.put(SERVING_USER, servingAcls);

@@ -19,7 +19,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  *     ids start with it, so two instances of one job can run on one Kafka cluster
  */
 public record JobSettings(
-    io.convexstream.connectors.kafka.KafkaConnection kafka,
+    io.convexstream.kafka.KafkaConnection kafka,
     String groupId,
     boolean bounded,
     DeliveryGuarantee delivery,
@@ -35,7 +35,7 @@ public record JobSettings(
   /** Settings for a cluster that needs no client properties (the in-JVM broker, tests). */
   public JobSettings(String bootstrapServers, String groupId, boolean bounded, DeliveryGuarantee delivery, Duration checkpointInterval,
       int parallelism, Map<String, String> options) {
-    this(io.convexstream.connectors.kafka.KafkaConnection.to(bootstrapServers), groupId, bounded, delivery, checkpointInterval, parallelism,
+    this(io.convexstream.kafka.KafkaConnection.to(bootstrapServers), groupId, bounded, delivery, checkpointInterval, parallelism,
         options, null);
   }
 

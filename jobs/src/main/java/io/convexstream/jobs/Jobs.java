@@ -1,7 +1,7 @@
 package io.convexstream.jobs;
 
-import io.convexstream.connectors.recording.Recording;
-import io.convexstream.connectors.recording.RecordingSource;
+import io.convexstream.kafka.recording.Recording;
+import io.convexstream.connectors.flink.RecordingSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ import io.convexstream.connectors.flink.FailureInjector;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.flink.RawRecord;
-import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.kafka.Topic;
 import io.convexstream.schemas.DeadLetter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

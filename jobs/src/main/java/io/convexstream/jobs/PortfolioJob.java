@@ -4,7 +4,7 @@ import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.DecodedSerializer;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.kafka.Topic;
 import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.flink.portfolio.PortfolioFunction;
 import io.convexstream.flink.portfolio.PortfolioRouter;

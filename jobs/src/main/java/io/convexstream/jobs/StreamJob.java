@@ -14,15 +14,15 @@ public interface StreamJob {
   JobOptions options();
 
   /** The topics it reads with these (checked) options. */
-  java.util.List<io.convexstream.connectors.kafka.Topic> inputs(java.util.Map<String, String> options);
+  java.util.List<io.convexstream.kafka.Topic> inputs(java.util.Map<String, String> options);
 
   /** The topics it writes, besides the dead letters every job writes. */
-  java.util.List<io.convexstream.connectors.kafka.Topic> outputs();
+  java.util.List<io.convexstream.kafka.Topic> outputs();
 
   /** Every topic it writes: its outputs and the dead letters. */
-  default java.util.List<io.convexstream.connectors.kafka.Topic> writes() {
-    java.util.List<io.convexstream.connectors.kafka.Topic> all = new java.util.ArrayList<>(outputs());
-    all.add(io.convexstream.connectors.kafka.Topic.DEAD_LETTERS);
+  default java.util.List<io.convexstream.kafka.Topic> writes() {
+    java.util.List<io.convexstream.kafka.Topic> all = new java.util.ArrayList<>(outputs());
+    all.add(io.convexstream.kafka.Topic.DEAD_LETTERS);
     return all;
   }
 

@@ -1,7 +1,7 @@
 package io.convexstream.local;
 
-import io.convexstream.connectors.kafka.KafkaConnection;
-import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.kafka.KafkaConnection;
+import io.convexstream.kafka.Topic;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;

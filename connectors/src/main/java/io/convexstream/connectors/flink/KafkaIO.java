@@ -1,7 +1,7 @@
 package io.convexstream.connectors.flink;
 
-import io.convexstream.connectors.kafka.KafkaConnection;
-import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.kafka.KafkaConnection;
+import io.convexstream.kafka.Topic;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.Serializable;

@@ -1,6 +1,6 @@
 package io.convexstream.connectors.flink;
 
-import io.convexstream.connectors.kafka.Topic;
+import io.convexstream.kafka.Topic;
 import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.schemas.DeadLetter;

@@ -1,0 +1,156 @@
+package io.convexstream.cli;
+
+import io.convexstream.core.portfolio.PriceRelativesCsv;
+import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.Performance;
+import io.convexstream.core.portfolio.PortfolioStrategy;
+import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.cli.report.Plots;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "backtest",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Backtest portfolio strategies and combiners on a CSV of prices or a recorded market-data stream.",
+        "",
+        "The CSV has a header of asset names, then one row per period of prices relative to the",
+        "price before the first row (the OLPS benchmark format). Prints final wealth, annualised",
+        "return, Sharpe ratio, maximum drawdown and turnover, and writes wealth curves to a PNG.",
+        "",
+        "--format csv prints every strategy's wealth per period (strategy,period,wealth, full",
+        "precision; period 0 is the first complete period, wealth 1, numbered as the portfolio",
+        "job's decisions); --format json the summary and the wealth curves.",
+        ""})
+final class BacktestCommand implements Callable<Integer> {
+  @Option(names = "--data", description = "Price CSV (OLPS format).")
+  Path data;
+
+  @Option(names = "--recording", description = "Or a recorded market-data stream (`convexstream record` of the bars or ticks topic), cut into periods as the portfolio job does.")
+  Path recording;
+
+  @Option(names = "--period", defaultValue = "P1D", description = "Period length for --recording, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  java.time.Duration period;
+
+  @Option(names = "--strategies", split = ",", defaultValue = "ubah,ucrp,eg,olmar1,olmar2,pamr",
+      description = "Component strategies: ubah, best, ucrp, bcrp, eg, ons, olmar1, olmar2, pamr, pamr_1, pamr_2, cwmr_var, cwmr_stdev, rmr, anticor, anticor_anticor, corn, up (default: ${DEFAULT-VALUE}).")
+  List<String> strategies;
+
+  @Option(names = "--combiners", split = ",", defaultValue = "",
+      description = "Combiners over the non-hindsight strategies: bah, universal, accelerated, eg.")
+  List<String> combiners = List.of();
+
+  @Option(names = "--cost", defaultValue = "0", description = "Proportional transaction cost rate c (default: ${DEFAULT-VALUE}).")
+  double cost;
+
+  @Option(names = "--periods-per-year", defaultValue = "252", description = "For annualised figures (default: ${DEFAULT-VALUE}).")
+  double periodsPerYear;
+
+  enum Format { table, csv, json }
+
+  @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+  Format format;
+
+  @Option(names = "--report", description = "Directory for wealth.png (log-scale wealth curves) and summary.md (the table, linking the plot).")
+  Path report;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    if ((data == null) == (recording == null)) {
+      throw new IllegalArgumentException("give either --data CSV or --recording DIR");
+    }
+    PriceRelativesCsv.Data d;
+    if (data != null) {
+      d = PriceRelativesCsv.read(data);
+    } else {
+      var r = io.convexstream.cli.RecordedMarket.read(recording, period.toMillis());
+      d = r.data();
+      // on stderr for csv and json, whose output is data only
+      (format == Format.table ? out : spec.commandLine().getErr()).printf("%s: %d invalid recorded messages skipped%n", recording, r.skipped());
+    }
+    double[][] x = d.relatives();
+    int m = x[0].length;
+    List<PortfolioStrategy> runs = new ArrayList<>();
+    for (String s : strategies) {
+      runs.add(Strategies.create(s, m, x));
+    }
+    List<String> online = strategies.stream().filter(s -> !s.equals("best") && !s.equals("bcrp")).toList();
+    for (String c : combiners) {
+      if (!c.isBlank()) {
+        runs.add(Strategies.combiner(c, online, m, x, cost));
+      }
+    }
+    String source = (data != null ? data : recording).getFileName().toString();
+    if (format == Format.table) {
+      out.printf("%s: %d periods x %d assets, cost rate %s%n", source, x.length, m, cost);
+      out.printf("%-22s %16s %12s %8s %8s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "MaxDD", "turnover");
+    } else if (format == Format.csv) {
+      out.println("strategy,period,wealth");
+    }
+    StringBuilder json = new StringBuilder("{\"source\": ").append(Json.quote(source)).append(", \"periods\": ").append(x.length)
+        .append(", \"assets\": ").append(m).append(", \"cost\": ").append(Json.number(cost)).append(", \"strategies\": [");
+    StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
+        .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))
+        .append("| strategy | final wealth | annualised return | Sharpe | max drawdown | mean turnover |\n|---|---|---|---|---|---|\n");
+    Map<String, double[][]> curves = new LinkedHashMap<>();
+    for (PortfolioStrategy s : runs) {
+      Backtest.Result r = Backtest.run(s, x, cost);
+      Performance p = Performance.of(r, periodsPerYear);
+      switch (format) {
+        case table -> out.printf("%-22s %16.10g %11.2f%% %8.2f %7.1f%% %9.3f%n", s.name(), p.finalWealth(),
+            100 * p.annualisedReturn(), p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover());
+        case csv -> {
+          out.println(s.name() + ",0,1.0");
+          for (int i = 0; i < r.wealth().length; i++) {
+            out.println(s.name() + "," + (i + 1) + "," + r.wealth()[i]);
+          }
+        }
+        case json -> {
+          json.append(s == runs.get(0) ? "\n  " : ",\n  ").append("{\"strategy\": ").append(Json.quote(s.name()))
+              .append(", \"finalWealth\": ").append(Json.number(p.finalWealth()))
+              .append(", \"annualisedReturn\": ").append(Json.number(p.annualisedReturn()))
+              .append(", \"sharpe\": ").append(Json.number(p.sharpe()))
+              .append(", \"maxDrawdown\": ").append(Json.number(p.maxDrawdown()))
+              .append(", \"meanTurnover\": ").append(Json.number(p.meanTurnover()))
+              .append(", \"wealth\": [1.0");
+          for (double w : r.wealth()) {
+            json.append(", ").append(Json.number(w));
+          }
+          json.append("]}");
+        }
+      }
+      md.append(String.format("| %s | %.4f | %.2f%% | %.2f | %.1f%% | %.3f |%n", s.name(), p.finalWealth(), 100 * p.annualisedReturn(),
+          p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover()));
+      double[] t = new double[r.wealth().length];
+      for (int i = 0; i < t.length; i++) {
+        t[i] = i + 1;
+      }
+      curves.put(s.name(), new double[][] {t, r.wealth()});
+    }
+    if (format == Format.json) {
+      out.println(json.append("\n]}"));
+    }
+    if (report != null) {
+      Path plot = Plots.lines(report.resolve("wealth.png"), "Wealth of " + source + " (cost " + cost + ")", "period", "wealth (log scale)",
+          true, curves);
+      md.append("\n![wealth curves](wealth.png)\n");
+      java.nio.file.Files.writeString(report.resolve("summary.md"), md.toString());
+      if (format == Format.table) {
+        out.println("report: " + report.resolve("summary.md").toAbsolutePath() + ", plot: " + plot.toAbsolutePath());
+      }
+    }
+    out.flush();
+    return 0;
+  }
+}

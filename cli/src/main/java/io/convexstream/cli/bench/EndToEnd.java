@@ -1,0 +1,453 @@
+package io.convexstream.cli.bench;
+
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicClient;
+import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.MarketTick;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.RouterLoadReport;
+import io.convexstream.schemas.codec.AvroCodec;
+import io.convexstream.jobs.BalancerJob;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.PortfolioJob;
+import io.convexstream.jobs.StreamJob;
+import io.convexstream.local.LocalFlinkCluster;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * End-to-end load on a running job: a producer sends a pipeline's input at a fixed rate (or as
+ * fast as it can) with event time = send time, the job runs with exactly-once output, and a
+ * read_committed consumer collects the outputs. Reports throughput (input records / seconds from
+ * the first send to the last output) and event-to-output latency percentiles (the output's
+ * broker append time minus the event time it carries), and whether every input was accounted for.
+ */
+public final class EndToEnd {
+  private EndToEnd() {}
+
+  /** Figures of one run. */
+  public record Result(String pipeline, int parallelism, int targetRate, long inputs, long outputs, double seconds,
+      double recordsPerSecond, double p50Ms, double p99Ms, double maxMs, boolean complete) {
+    public String line() {
+      String latency = targetRate == 0 ? "latency not measured (backlog)"
+          : String.format("latency p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms", p50Ms, p99Ms, maxMs);
+      return String.format("%-13s p=%d  target %6s rec/s  %8d in  %7d out  %6.1f s  %8.0f rec/s  %s%s",
+          pipeline, parallelism, targetRate == 0 ? "max" : Integer.toString(targetRate), inputs, outputs, seconds, recordsPerSecond,
+          latency, complete ? "" : "  INCOMPLETE");
+    }
+  }
+
+  /**
+   * A pipeline's load: its job and options, its input and output topics, how to make input i,
+   * inputs per unit (whole steps), whether an output record completes an output (the last chunk
+   * of a parameter publication), and the record type of the outputs (they carry an eventTime).
+   */
+  private record Load(StreamJob job, Map<String, String> options, Topic input, String output, int unit, Sender sender,
+      java.util.function.Predicate<byte[]> completes, Class<? extends SpecificRecord> outputType) {}
+
+  /** The baseline's output topic: the same records, only moved by a job that copies them ({@link Passthrough}). */
+  public static final String BASELINE_TOPIC = "convexstream.bench.baseline";
+  /** Prefix of a spec that runs the no-op baseline on another spec's input. */
+  public static final String BASELINE = "baseline:";
+
+  /**
+   * The no-op baseline: Kafka source → exactly-once Kafka sink of the same keys and values, with the
+   * jobs' checkpointing and state options. What a pipeline adds to it is the pipeline's own cost.
+   */
+  static final class Passthrough implements StreamJob {
+    private final Topic input;
+
+    Passthrough(Topic input) {
+      this.input = input;
+    }
+
+    @Override
+    public String name() {
+      return "baseline";
+    }
+
+    @Override
+    public List<Topic> inputs(Map<String, String> options) {
+      return List.of(input);
+    }
+
+    @Override
+    public List<Topic> outputs() {
+      return List.of(); // a topic outside the catalogue
+    }
+
+    @Override
+    public String description() {
+      return "copies " + input.topicName() + " to " + BASELINE_TOPIC;
+    }
+
+    @Override
+    public io.convexstream.jobs.JobOptions options() {
+      return new io.convexstream.jobs.JobOptions(List.of());
+    }
+
+    @Override
+    public void build(StreamExecutionEnvironment env, JobSettings s) {
+      env.fromSource(io.convexstream.connectors.flink.KafkaIO.rawSource(s.kafka(), s.groupId(), false, input),
+              org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(), "source")
+          .map(r -> new io.convexstream.connectors.flink.EncodedRecord(r.key, r.value))
+          .returns(io.convexstream.connectors.flink.EncodedRecord.class)
+          .sinkTo(io.convexstream.connectors.flink.KafkaIO.sink(s.kafka(), BASELINE_TOPIC, s.delivery(), s.groupId()));
+    }
+  }
+
+  private interface Sender {
+    /** Sends input number i (0-based) with event time {@code now}. */
+    void send(TopicClient kafka, long i, long now);
+  }
+
+  public static final List<String> PIPELINES = List.of("gradients", "router-loads", "portfolio");
+
+  /**
+   * The load of a spec {@code NAME[:key=value,...]}. {@code gradients} takes {@code models} (16),
+   * {@code dim} (32) and {@code nnz} (0: dense gradients; else that many random coordinates each);
+   * every other key is a job option (e.g. {@code learner=ftrl}, {@code state.backend.type=rocksdb}).
+   * {@code baseline:SPEC} copies SPEC's input unchanged.
+   */
+  private static Load load(String spec) {
+    if (spec.startsWith(BASELINE)) {
+      Load of = load(spec.substring(BASELINE.length()));
+      Map<String, String> shared = new HashMap<>();
+      of.options().forEach((k, v) -> {
+        if (k.startsWith("state.") || k.startsWith("execution.")) {
+          shared.put(k, v); // the same state backend and checkpoints
+        }
+      });
+      return new Load(new Passthrough(of.input()), shared, of.input(), BASELINE_TOPIC, of.unit(), of.sender(), v -> true,
+          of.input().recordType());
+    }
+    int colon = spec.indexOf(':');
+    String pipeline = colon < 0 ? spec : spec.substring(0, colon);
+    Map<String, String> args = specArgs(spec);
+    return switch (pipeline) {
+      case "gradients" -> gradients(args);
+      // 4 layers x 8 ranks, 64 experts: a bias update per (layer, step), i.e. per 8 reports
+      case "router-loads" -> new Load(BalancerJob.loadReports(), with(Map.of("rate", "1e-3"), args), Topic.ROUTER_LOADS,
+          Topic.EXPERT_BIASES.topicName(), 32, (kafka, i, now) -> {
+            int layer = (int) (i % 4);
+            int rank = (int) (i / 4 % 8);
+            long step = i / 32 + 1;
+            List<Long> loads = new ArrayList<>(64);
+            for (int e = 0; e < 64; e++) {
+              loads.add((long) (100 + (e * 7 + step) % 50));
+            }
+            kafka.send(Topic.ROUTER_LOADS, "m/" + layer, new RouterLoadReport("m", layer, step, rank, 8, loads, -1L, Instant.ofEpochMilli(now)));
+          }, v -> true, ExpertBiasUpdate.class);
+      // ticks of 16 assets, 100 ms periods, 3 strategies and a combiner: 4 decisions per period
+      case "portfolio" -> new Load(new PortfolioJob(), with(Map.of("market.input", "ticks", "period.ms", "100", "portfolio.id", "p",
+          "portfolio.assets", String.join(",", assets()), "portfolio.strategies", "ucrp,eg,olmar1", "portfolio.combiners", "accelerated",
+          "idleTimeoutMs", "500"), args), Topic.MARKET_TICKS, Topic.PORTFOLIO_DECISIONS.topicName(), 16, (kafka, i, now) -> {
+            String asset = assets().get((int) (i % 16));
+            kafka.send(Topic.MARKET_TICKS, asset, new MarketTick(asset, Instant.ofEpochMilli(now), 100 + (i % 7) * 0.1, 1.0));
+          }, v -> true, PortfolioDecision.class);
+      default -> throw new IllegalArgumentException("unknown pipeline " + pipeline + "; known: " + PIPELINES);
+    };
+  }
+
+  /** The key=value arguments of a pipeline spec NAME[:k=v,...]. */
+  private static Map<String, String> specArgs(String spec) {
+    Map<String, String> args = new HashMap<>();
+    int colon = spec.indexOf(':');
+    if (colon >= 0) {
+      for (String kv : spec.substring(colon + 1).split(",")) {
+        String[] p = kv.split("=", 2);
+        args.put(p[0].trim(), p[1].trim());
+      }
+    }
+    return args;
+  }
+
+  private static Map<String, String> with(Map<String, String> defaults, Map<String, String> given) {
+    Map<String, String> m = new HashMap<>(defaults);
+    m.putAll(given);
+    return m;
+  }
+
+  /** {@code models} models of dimension {@code dim}, dense gradients or {@code nnz} random coordinates; a publication per gradient. */
+  private static Load gradients(Map<String, String> args) {
+    Map<String, String> options = new HashMap<>(args);
+    int models = Integer.parseInt(options.getOrDefault("models", "16"));
+    int dim = Integer.parseInt(options.getOrDefault("dim", "32"));
+    int nnz = Integer.parseInt(options.getOrDefault("nnz", "0"));
+    options.keySet().removeAll(List.of("models", "dim", "nnz"));
+    options = with(Map.of("learner", "oomd", "emitEvery", "1"), options);
+    if (!options.get("learner").equals("ftrl")) { // ftrl has no domain (it refuses one)
+      options = with(Map.of("learner.domain", "ball:1"), options);
+    }
+    SplittableRandom r = new SplittableRandom(1);
+    int n = nnz > 0 ? nnz : dim;
+    List<Double> values = Arrays.stream(r.doubles(n).map(x -> (x - 0.5) / Math.sqrt(n)).toArray()).boxed().toList();
+    List<List<Integer>> indexSets = new ArrayList<>();
+    for (int k = 0; nnz > 0 && k < 64; k++) {
+      indexSets.add(Arrays.stream(r.ints(nnz * 2L, 0, dim).distinct().limit(nnz).sorted().toArray()).boxed().toList());
+    }
+    int width = Math.max(1, (int) Math.ceil(Math.log10(models)));
+    return new Load(LearnerJob.gradients(), options, Topic.GRADIENTS, Topic.PARAMETERS.topicName(), models, (kafka, i, now) -> {
+      String model = String.format("m%0" + width + "d", i % models);
+      NumericVector g = nnz > 0 ? new NumericVector(dim, indexSets.get((int) (i % indexSets.size())), values)
+          : new NumericVector(dim, null, values);
+      kafka.send(Topic.GRADIENTS, model, new Gradient(model, i / models + 1, "w", g, 0.0, null, Instant.ofEpochMilli(now)));
+    }, v -> {
+      ParameterUpdate u = AvroCodec.of(ParameterUpdate.class).decode(v);
+      return u.getChunk() == u.getChunks() - 1;
+    }, ParameterUpdate.class);
+  }
+
+  private static List<String> assets() {
+    List<String> a = new ArrayList<>();
+    for (int k = 0; k < 16; k++) {
+      a.add("A" + k);
+    }
+    return a;
+  }
+
+  /**
+   * Runs {@code pipeline} at {@code parallelism}. With {@code rate > 0}: the job runs first and the
+   * input arrives at {@code rate} records/s for {@code duration}; latency is event time to output.
+   * With {@code rate == 0} (capacity): {@code records} inputs are loaded first, then the job starts
+   * and works through the backlog; throughput is inputs / (last output − first output), and latency
+   * is not meaningful (reported as NaN). Then waits up to {@code drainTimeout} for the outputs.
+   */
+  public static Result run(LocalFlinkCluster flink, String bootstrap, String pipeline, int parallelism, int rate, Duration duration,
+      long records, Duration drainTimeout, Consumer<String> progress) throws Exception {
+    Load load = load(pipeline);
+    String group = "bench-" + pipeline.replaceAll("[^A-Za-z0-9.-]", "_") + "-" + System.nanoTime();
+    if (load.output().equals(BASELINE_TOPIC)) {
+      createBaselineTopic(bootstrap);
+    }
+    Map<TopicPartition, Long> from = endOffsets(bootstrap, load.output());
+    startAtEnd(bootstrap, group, load.input()); // earlier runs' input stays in the topic: not this run's
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Map<String, String> options = new HashMap<>(load.options());
+    Jobs.prepare(env, load.job(), new JobSettings(bootstrap, group, false, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500),
+        parallelism, options));
+    long sent = 0;
+    JobID id;
+    long start;
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      if (rate == 0) {
+        long t0 = System.currentTimeMillis();
+        while (sent < records || sent % load.unit() != 0) {
+          load.sender().send(kafka, sent, t0 + sent); // events 1 ms apart: the portfolio's 100 ms periods close
+          sent++;
+        }
+        kafka.flush();
+        progress.accept(String.format("%s p=%d: %d records loaded", pipeline, parallelism, sent));
+        id = flink.submit(env, group);
+        flink.awaitRunning(id, 60_000);
+        start = System.currentTimeMillis();
+      } else {
+        id = flink.submit(env, group);
+        flink.awaitRunning(id, 60_000);
+        start = System.currentTimeMillis();
+        long end = start + duration.toMillis();
+        long nextReport = start + 5_000;
+        for (long now = start; now < end; now = System.currentTimeMillis()) {
+          for (long due = (now - start) * rate / 1000; sent < due; ) {
+            load.sender().send(kafka, sent++, now);
+          }
+          if (now >= nextReport) {
+            progress.accept(String.format("%s p=%d: %d records sent in %.0f s", pipeline, parallelism, sent, (now - start) / 1000.0));
+            nextReport += 5_000;
+          }
+          Thread.sleep(1);
+        }
+        // whole units only (every model's step, every rank of a step), so no step waits for a timeout
+        while (sent % load.unit() != 0) {
+          load.sender().send(kafka, sent++, System.currentTimeMillis());
+        }
+        kafka.flush();
+      }
+    }
+    long expected = pipeline.startsWith(BASELINE) ? sent : expectedOutputs(pipeline, sent, rate == 0);
+    Outputs outputs = collect(bootstrap, load.output(), from, expected, load.completes(),
+        rate > 0 ? o -> o.timestamp() - eventTime(load.outputType(), o.value()) : null, drainTimeout);
+    flink.cancel(id);
+
+    double[] latencies = Arrays.copyOf(outputs.latencies, outputs.measured);
+    Arrays.sort(latencies);
+    double seconds = (Math.max(start, outputs.lastAppend) - (rate == 0 ? outputs.firstAppend : start)) / 1000.0;
+    boolean measured = latencies.length > 0; // kept only when rate > 0
+    return new Result(pipeline, parallelism, rate, sent, outputs.count, seconds, sent / seconds,
+        measured ? percentile(latencies, 0.5) : Double.NaN, measured ? percentile(latencies, 0.99) : Double.NaN,
+        measured ? latencies[latencies.length - 1] : Double.NaN, outputs.complete >= expected);
+  }
+
+  /**
+   * Outputs that {@code n} inputs must produce. Portfolio periods close by watermark: for a backlog
+   * (events 1 ms apart) every 100 ms period but the last, 4 decisions each; at a rate, not required.
+   */
+  static long expectedOutputs(String pipeline, long n, boolean backlog) {
+    return switch (pipeline.replaceAll(":.*", "")) {
+      case "gradients" -> { // input i goes to model i mod models; each model publishes after every k-th of its updates
+        Map<String, String> args = specArgs(pipeline);
+        long models = Long.parseLong(args.getOrDefault("models", "16"));
+        long k = Long.parseLong(args.getOrDefault("emitEvery", "1"));
+        long base = n / models;
+        long extra = n % models; // models with one input more
+        yield (models - extra) * (base / k) + extra * ((base + 1) / k);
+      }
+      case "router-loads" -> n / 8;
+      default -> backlog ? 4 * ((n - 1) / 100) : 0;
+    };
+  }
+
+  /** The event time an output carries (every record type has one). */
+  private static long eventTime(Class<? extends SpecificRecord> type, byte[] value) {
+    SpecificRecord r = AvroCodec.of(type).decode(value);
+    return ((Instant) r.get(r.getSchema().getField("eventTime").pos())).toEpochMilli();
+  }
+
+  private static double percentile(double[] sorted, double q) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+  }
+
+  /** Commits the input's end offsets for {@code group}, where the job's source then starts. */
+  private static void startAtEnd(String bootstrap, String group, Topic input) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+    TopicClient.endOffsets(bootstrap, input).forEach((tp, end) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(end)));
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      admin.alterConsumerGroupOffsets(group, offsets).all().get();
+    }
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static void createBaselineTopic(String bootstrap) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      if (!admin.listTopics().names().get().contains(BASELINE_TOPIC)) {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(BASELINE_TOPIC, Topic.DEFAULT_PARTITIONS, (short) 1)
+            .configs(Map.of("max.message.bytes", String.valueOf(Topic.MAX_MESSAGE_BYTES), "message.timestamp.type", "LogAppendTime"))))
+            .all().get();
+      }
+    }
+  }
+
+  private static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) {
+    Map<TopicPartition, Long> ends = new HashMap<>();
+    try (var c = consumer(bootstrap)) {
+      List<TopicPartition> partitions = c.partitionsFor(topic).stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
+      ends.putAll(c.endOffsets(partitions));
+    }
+    return ends;
+  }
+
+  /**
+   * Waits without reading a record until the committed outputs after {@code from} (offsets, which
+   * also count transaction markers) reach {@code expected} and then stop growing for 2 s: reading
+   * them while the job runs took 10–20 % of a core from the job being measured on this 2-core machine
+   * (the outputs' own append times give the figures, so nothing is lost by reading them afterwards).
+   */
+  private static void awaitQuiet(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> from, long expected, long deadline)
+      throws InterruptedException {
+    long last = -1;
+    long quietSince = System.currentTimeMillis();
+    while (System.currentTimeMillis() < deadline) {
+      long committed = 0; // a read_committed consumer's end offsets are the last stable offsets
+      for (var e : c.endOffsets(from.keySet()).entrySet()) {
+        committed += e.getValue() - from.get(e.getKey());
+      }
+      if (committed != last) {
+        last = committed;
+        quietSince = System.currentTimeMillis();
+      } else if (committed >= expected && System.currentTimeMillis() - quietSince > 2_000) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  /**
+   * What the outputs showed, kept as it is read: holding the records themselves (hundreds of MB for
+   * a million outputs) left that much garbage in the old generation, and G1 marked it concurrently
+   * through the next measured run.
+   */
+  private static final class Outputs {
+    int count;
+    long complete;
+    long firstAppend = Long.MAX_VALUE;
+    long lastAppend = Long.MIN_VALUE;
+    double[] latencies = new double[1024];
+    int measured; // latencies kept: none for a backlog run
+
+    void add(ConsumerRecord<byte[], byte[]> o, java.util.function.Predicate<byte[]> completes,
+        java.util.function.ToLongFunction<ConsumerRecord<byte[], byte[]>> latency) {
+      count++;
+      if (latency != null) {
+        if (measured == latencies.length) {
+          latencies = Arrays.copyOf(latencies, 2 * measured);
+        }
+        latencies[measured++] = latency.applyAsLong(o);
+      }
+      complete += completes.test(o.value()) ? 1 : 0;
+      firstAppend = Math.min(firstAppend, o.timestamp());
+      lastAppend = Math.max(lastAppend, o.timestamp());
+    }
+  }
+
+  /**
+   * Reads outputs after {@code from} until {@code expected} complete outputs arrived and 2 s pass
+   * without more, or the timeout; {@code latency} (null: none) gives each output's latency.
+   */
+  private static Outputs collect(String bootstrap, String topic, Map<TopicPartition, Long> from, long expected,
+      java.util.function.Predicate<byte[]> completes, java.util.function.ToLongFunction<ConsumerRecord<byte[], byte[]>> latency,
+      Duration timeout) throws InterruptedException {
+    Outputs out = new Outputs();
+    try (var c = consumer(bootstrap)) {
+      c.assign(from.keySet());
+      from.forEach(c::seek);
+      long deadline = System.currentTimeMillis() + timeout.toMillis();
+      awaitQuiet(c, from, expected, deadline);
+      long quietSince = System.currentTimeMillis();
+      while (System.currentTimeMillis() < deadline) {
+        int before = out.count;
+        c.poll(Duration.ofMillis(200)).forEach(o -> out.add(o, completes, latency));
+        if (out.count > before) {
+          quietSince = System.currentTimeMillis();
+        } else if (out.count >= expected && System.currentTimeMillis() - quietSince > 2_000 && out.complete >= expected) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
