@@ -1,8 +1,8 @@
 package io.convexstream.benchmarks;
 
-import io.convexstream.kafka.feeds.MarketBars;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.kafka.feeds.MarketBars;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,9 +1,9 @@
 package io.convexstream.benchmarks;
 
-import io.convexstream.core.synthetic.TokenRouteGenerator;
 import io.convexstream.core.moe.BalanceMetrics;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.core.moe.Router;
+import io.convexstream.core.synthetic.TokenRouteGenerator;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

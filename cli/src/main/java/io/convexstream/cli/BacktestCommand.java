@@ -1,11 +1,11 @@
 package io.convexstream.cli;
 
-import io.convexstream.core.portfolio.PriceRelativesCsv;
+import io.convexstream.cli.report.Plots;
 import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.Performance;
 import io.convexstream.core.portfolio.PortfolioStrategy;
+import io.convexstream.core.portfolio.PriceRelativesCsv;
 import io.convexstream.core.portfolio.Strategies;
-import io.convexstream.cli.report.Plots;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,12 +1,12 @@
 package io.convexstream.cli;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
-import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.cli.bench.EndToEnd;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
-import io.convexstream.cli.bench.EndToEnd;
+import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.local.LocalFlinkCluster;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package io.convexstream.cli;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

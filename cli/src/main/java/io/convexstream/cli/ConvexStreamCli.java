@@ -1,7 +1,6 @@
 package io.convexstream.cli;
 
 import io.convexstream.serving.ServeCommand;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 

@@ -1,20 +1,18 @@
 package io.convexstream.cli;
 
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.recording.Recording;
+import io.convexstream.cli.learn.HindsightComparator;
+import io.convexstream.cli.learn.OfflineLearning;
+import io.convexstream.cli.report.Plots;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.Loss;
-import io.convexstream.core.learn.OnlineLearner;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.recording.Recording;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.RecordedMessage;
 import io.convexstream.schemas.codec.AvroCodec;
-import io.convexstream.schemas.validate.RecordChecks;
-import io.convexstream.cli.learn.HindsightComparator;
-import io.convexstream.cli.learn.OfflineLearning;
-import io.convexstream.cli.report.Plots;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

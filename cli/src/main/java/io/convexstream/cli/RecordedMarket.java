@@ -1,11 +1,10 @@
 package io.convexstream.cli;
 
-import io.convexstream.kafka.recording.Recording;
-
-import io.convexstream.kafka.Topic;
 import io.convexstream.core.portfolio.PeriodPrices;
-import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.core.portfolio.PriceRelativesCsv;
+import io.convexstream.flink.portfolio.PriceReading;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.recording.Recording;
 import io.convexstream.schemas.RecordedMessage;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.IOException;

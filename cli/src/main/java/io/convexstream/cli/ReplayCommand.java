@@ -1,11 +1,11 @@
 package io.convexstream.cli;
 
-import io.convexstream.kafka.TopicAdmin;
-import io.convexstream.kafka.recording.Replayer;
 import io.convexstream.jobs.JobOptions;
 import io.convexstream.jobs.JobSettings;
 import io.convexstream.jobs.Jobs;
 import io.convexstream.jobs.StreamJob;
+import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.kafka.recording.Replayer;
 import io.convexstream.local.LocalFlinkCluster;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,9 +8,9 @@ import java.util.concurrent.Callable;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "schemas",

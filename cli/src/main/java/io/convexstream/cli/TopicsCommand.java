@@ -1,7 +1,7 @@
 package io.convexstream.cli;
 
-import io.convexstream.kafka.Topic;
 import io.convexstream.jobs.JobAccess;
+import io.convexstream.kafka.Topic;
 import io.convexstream.serving.ServingView;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +9,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -2,13 +2,13 @@ package io.convexstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
+import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.local.LocalFlinkCluster;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.local.LocalFlinkCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

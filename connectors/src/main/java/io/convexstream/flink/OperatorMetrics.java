@@ -27,7 +27,7 @@ public final class OperatorMetrics {
   public static final String INTERNAL_ERRORS = "internalErrors";
   /** Wall time of one update (decode and check, learner step, bias update, period close), µs. */
   public static final String UPDATE_MICROS = "updateMicros";
-  /** Job option (typed in the streams module's JobOptions): per-key gauges for at most this many keys per subtask (default 16). */
+  /** Job option (typed in the jobs module's JobOptions): per-key gauges for at most this many keys per subtask (default 16). */
   public static final String MAX_KEYS_OPTION = "metrics.maxKeys";
   /** Gauge: ms since the operator (or, per key, the key) last published an output. */
   public static final String MS_SINCE_OUTPUT = "msSinceOutput";

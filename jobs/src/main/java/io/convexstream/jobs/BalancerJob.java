@@ -1,17 +1,16 @@
 package io.convexstream.jobs;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.kafka.Topic;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.core.moe.Router;
+import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.moe.BalancerSettings;
 import io.convexstream.flink.moe.ExpertBalancerFunction;
 import io.convexstream.flink.moe.LoadSource;
 import io.convexstream.flink.moe.PlacementFunction;
 import io.convexstream.flink.moe.StepLoads;
+import io.convexstream.kafka.Topic;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.RouterLoadReport;

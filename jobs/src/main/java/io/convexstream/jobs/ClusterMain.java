@@ -2,9 +2,9 @@ package io.convexstream.jobs;
 
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 
 /**
  * Entry class for jobs on a Flink cluster ({@code flink run}, the Flink Kubernetes Operator's

@@ -1,15 +1,14 @@
 package io.convexstream.jobs;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.kafka.Topic;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Loss;
+import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.omd.LearnerFunction;
 import io.convexstream.flink.omd.LearnerSettings;
 import io.convexstream.flink.omd.RoundReader;
+import io.convexstream.kafka.Topic;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.ParameterUpdate;

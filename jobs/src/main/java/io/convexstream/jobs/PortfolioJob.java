@@ -1,26 +1,25 @@
 package io.convexstream.jobs;
 
+import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.DecodedSerializer;
-import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.connectors.flink.KafkaIO;
-import io.convexstream.kafka.Topic;
-import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.flink.portfolio.PortfolioFunction;
 import io.convexstream.flink.portfolio.PortfolioRouter;
 import io.convexstream.flink.portfolio.PortfolioSettings;
+import io.convexstream.flink.portfolio.PriceReading;
+import io.convexstream.kafka.Topic;
 import io.convexstream.schemas.PortfolioDecision;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import io.convexstream.core.portfolio.Strategies;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 

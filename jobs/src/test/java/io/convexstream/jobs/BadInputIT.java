@@ -6,8 +6,6 @@ import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
 import io.convexstream.schemas.validate.RecordChecks;
-import io.convexstream.jobs.LocalStack;
-import io.convexstream.jobs.OutputTopics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,19 +2,19 @@ package io.convexstream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.core.moe.LoadBalancer;
+import io.convexstream.core.moe.Router;
+import io.convexstream.core.synthetic.TokenRouteGenerator;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicAdmin;
 import io.convexstream.kafka.TopicClient;
-import io.convexstream.core.synthetic.TokenRouteGenerator;
-import io.convexstream.core.moe.LoadBalancer;
-import io.convexstream.core.moe.Router;
+import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.local.LocalFlinkCluster;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
-import io.convexstream.local.LocalFlinkCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,12 +2,9 @@ package io.convexstream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.convexstream.jobs.TestPipelines.Pipeline;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
-import io.convexstream.jobs.LocalStack;
-import io.convexstream.jobs.OutputTopics;
-import io.convexstream.jobs.TestPipelines.Pipeline;
-import io.convexstream.jobs.TestPipelines;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +14,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * there, on the heap), the clean run on the heap: the state backend changes nothing of what is
  * published. One pipeline has 20 000 models kept in blocks.
  */
+@Tag("slow")
 class FaultToleranceIT {
   @RegisterExtension
   static final LocalStack STACK = new LocalStack(4);

@@ -2,21 +2,21 @@ package io.convexstream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.TopicAdmin;
-import io.convexstream.kafka.TopicClient;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.kafka.TopicClient;
+import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.local.LocalFlinkCluster;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.schemas.codec.AvroCodec;
-import io.convexstream.local.LocalFlinkCluster;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

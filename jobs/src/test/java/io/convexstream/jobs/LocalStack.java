@@ -1,7 +1,7 @@
 package io.convexstream.jobs;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.local.LocalFlinkCluster;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

@@ -10,8 +10,6 @@ import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
-import io.convexstream.jobs.LocalStack;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;

@@ -7,7 +7,6 @@ import io.convexstream.kafka.TopicClient;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.PortfolioDecision;
-import io.convexstream.jobs.LocalStack;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,17 +2,16 @@ package io.convexstream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.PortfolioStrategy;
+import io.convexstream.core.portfolio.PriceRelativesCsv;
+import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
 import io.convexstream.kafka.feeds.MarketBars;
-import io.convexstream.core.portfolio.PriceRelativesCsv;
-import io.convexstream.core.portfolio.Backtest;
-import io.convexstream.core.portfolio.PortfolioStrategy;
-import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.PortfolioDecision;
-import io.convexstream.jobs.LocalStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

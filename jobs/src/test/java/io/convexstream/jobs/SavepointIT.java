@@ -2,14 +2,11 @@ package io.convexstream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.jobs.TestPipelines.Pipeline;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicAdmin;
 import io.convexstream.kafka.TopicClient;
-import io.convexstream.jobs.LocalStack;
-import io.convexstream.jobs.OutputTopics;
-import io.convexstream.jobs.TestPipelines.Pipeline;
-import io.convexstream.jobs.TestPipelines;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,6 +23,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,6 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * were added; regenerate with {@link #main} when the state classes change next). Restoring them
  * with today's classes continues every learner exactly where it stopped.
  */
+@Tag("slow")
 class SavepointIT {
   @RegisterExtension
   static final LocalStack STACK = new LocalStack(4);

@@ -1,6 +1,5 @@
 package io.convexstream.kafka;
 
-import io.convexstream.kafka.KafkaConnection;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

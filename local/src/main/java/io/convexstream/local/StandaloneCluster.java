@@ -1,6 +1,5 @@
 package io.convexstream.local;
 
-import io.convexstream.local.FlinkRest;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -2,10 +2,10 @@ package io.convexstream.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.schemas.MarketTick;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicAdmin;
 import io.convexstream.kafka.TopicClient;
+import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.codec.SchemaCatalog;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,16 +2,16 @@ package io.convexstream.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.LocalStack;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
-import io.convexstream.jobs.JobSettings;
-import io.convexstream.jobs.Jobs;
-import io.convexstream.jobs.LearnerJob;
-import io.convexstream.jobs.LocalStack;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,10 +19,12 @@ import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Models too large for one message, end to end (their own stack: the jobs read their input topic from the start). */
+@Tag("slow")
 class LargeModelIT {
   @RegisterExtension
   static final LocalStack STACK = new LocalStack(2);

@@ -3,10 +3,10 @@ package io.convexstream.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicAdmin;
 import io.convexstream.kafka.TopicClient;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;

@@ -1,7 +1,14 @@
 package io.convexstream.cli.bench;
 
+import io.convexstream.jobs.BalancerJob;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.PortfolioJob;
+import io.convexstream.jobs.StreamJob;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
+import io.convexstream.local.LocalFlinkCluster;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.MarketTick;
@@ -10,13 +17,6 @@ import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.codec.AvroCodec;
-import io.convexstream.jobs.BalancerJob;
-import io.convexstream.jobs.JobSettings;
-import io.convexstream.jobs.Jobs;
-import io.convexstream.jobs.LearnerJob;
-import io.convexstream.jobs.PortfolioJob;
-import io.convexstream.jobs.StreamJob;
-import io.convexstream.local.LocalFlinkCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

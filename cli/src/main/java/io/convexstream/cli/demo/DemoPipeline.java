@@ -1,9 +1,9 @@
 package io.convexstream.cli.demo;
 
+import io.convexstream.jobs.StreamJob;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
 import io.convexstream.schemas.DeadLetter;
-import io.convexstream.jobs.StreamJob;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,5 +1,8 @@
 package io.convexstream.cli.demo;
 
+import io.convexstream.cli.report.Plots;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.StreamJob;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
 import io.convexstream.kafka.feeds.LinearLossStream;
@@ -8,9 +11,6 @@ import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
-import io.convexstream.jobs.LearnerJob;
-import io.convexstream.jobs.StreamJob;
-import io.convexstream.cli.report.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,17 +1,17 @@
 package io.convexstream.cli.demo;
 
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.TopicClient;
-import io.convexstream.core.synthetic.TokenRouteGenerator;
+import io.convexstream.cli.report.Plots;
 import io.convexstream.core.moe.BalanceMetrics;
 import io.convexstream.core.moe.Router;
+import io.convexstream.core.synthetic.TokenRouteGenerator;
+import io.convexstream.jobs.BalancerJob;
+import io.convexstream.jobs.StreamJob;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicClient;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.RouterScoreBatch;
-import io.convexstream.jobs.BalancerJob;
-import io.convexstream.jobs.StreamJob;
-import io.convexstream.cli.report.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,14 +1,14 @@
 package io.convexstream.cli.demo;
 
+import io.convexstream.cli.report.Plots;
+import io.convexstream.jobs.PortfolioJob;
+import io.convexstream.jobs.StreamJob;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
 import io.convexstream.kafka.feeds.MarketBars;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.PortfolioDecision;
-import io.convexstream.jobs.PortfolioJob;
-import io.convexstream.jobs.StreamJob;
-import io.convexstream.cli.report.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,18 +1,18 @@
 package io.convexstream.cli.demo;
 
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.TopicClient;
-import io.convexstream.core.synthetic.SeaStream;
+import io.convexstream.cli.report.Plots;
 import io.convexstream.core.learn.Loss;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.core.synthetic.SeaStream;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.StreamJob;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicClient;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
-import io.convexstream.jobs.LearnerJob;
-import io.convexstream.jobs.StreamJob;
-import io.convexstream.cli.report.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -2,9 +2,9 @@ package io.convexstream.cli.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.kafka.Topic;
 import io.convexstream.cli.ConvexStreamCli;
 import io.convexstream.jobs.Jobs;
+import io.convexstream.kafka.Topic;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

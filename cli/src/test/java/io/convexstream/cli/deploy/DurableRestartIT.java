@@ -2,22 +2,22 @@ package io.convexstream.cli.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.TopicAdmin;
-import io.convexstream.kafka.TopicClient;
+import io.convexstream.cli.ConvexStreamCli;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.kafka.TopicClient;
 import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
-import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.publication.ParameterAssembler;
-import io.convexstream.cli.ConvexStreamCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -32,10 +32,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -46,6 +47,7 @@ import picocli.CommandLine;
  * next start resumes from the savepoint. A second run on a state directory in use, a start without
  * state while the group has committed offsets, or on another instance's state, is refused.
  */
+@Tag("slow")
 class DurableRestartIT {
   private static final int STEPS = 60;
   private static final int DIM = 3;

@@ -3,22 +3,22 @@ package io.convexstream.cli.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.TopicAdmin;
-import io.convexstream.kafka.TopicClient;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.jobs.JobSettings;
+import io.convexstream.jobs.Jobs;
+import io.convexstream.jobs.LearnerJob;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.kafka.TopicClient;
+import io.convexstream.local.EmbeddedKafkaBroker;
+import io.convexstream.local.StandaloneCluster;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.publication.ParameterAssembler;
-import io.convexstream.jobs.JobSettings;
-import io.convexstream.jobs.Jobs;
-import io.convexstream.jobs.LearnerJob;
-import io.convexstream.local.StandaloneCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (nothing runs in this JVM but the broker), learners keeping their matrices in ND4J on the
  * TaskManager, exactly-once outputs read back.
  */
+@Tag("slow")
 class LocalProcessesIT {
   private static final int STEPS = 30;
   private static final int DIM = 6;

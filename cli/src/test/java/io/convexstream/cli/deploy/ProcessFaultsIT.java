@@ -2,23 +2,23 @@ package io.convexstream.cli.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.local.EmbeddedKafkaBroker;
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.TopicAdmin;
-import io.convexstream.kafka.TopicClient;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
-import io.convexstream.schemas.Gradient;
-import io.convexstream.schemas.NumericVector;
-import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.schemas.publication.ParameterAssembler;
 import io.convexstream.jobs.JobAccess;
 import io.convexstream.jobs.JobSettings;
 import io.convexstream.jobs.Jobs;
 import io.convexstream.jobs.LearnerJob;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicAdmin;
+import io.convexstream.kafka.TopicClient;
+import io.convexstream.local.EmbeddedKafkaBroker;
 import io.convexstream.local.StandaloneCluster;
+import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.publication.ParameterAssembler;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +31,7 @@ import java.util.stream.LongStream;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * parameters the learner core computes, no gaps, no duplicates. REST metrics stay live after the
  * TaskManager loss (they froze for 10 minutes with Flink's default web.timeout).
  */
+@Tag("slow")
 class ProcessFaultsIT {
   private static final int STEPS = 90;
   private static final int DIM = 4;

@@ -2,17 +2,17 @@ package io.convexstream.cli.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.kafka.KafkaConnection;
-import io.convexstream.kafka.Topic;
-import io.convexstream.kafka.TopicClient;
+import io.convexstream.cli.ConvexStreamCli;
 import io.convexstream.jobs.JobSettings;
 import io.convexstream.jobs.Jobs;
 import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.LocalStack;
+import io.convexstream.kafka.KafkaConnection;
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicClient;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.jobs.LocalStack;
-import io.convexstream.cli.ConvexStreamCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;

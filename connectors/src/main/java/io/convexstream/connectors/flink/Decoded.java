@@ -10,10 +10,9 @@ import org.apache.flink.api.common.typeinfo.Types;
  * A decoded record with its origin (topic, partition, offset, key), so an operator that rejects it
  * later can still dead-letter it with its exact source position.
  *
- * <p>It lives in the operators module, which keeps it in state (records waiting for a missing
- * step), but keeps the package it was born in: Flink writes the class name of every state type
- * into checkpoints and savepoints, so a new name would make every existing savepoint unrestorable
- * (SavepointIT restores the v1 fixtures).
+ * <p>Operators keep it in state (records waiting for a missing step), and Flink writes the class
+ * name of every state type into checkpoints and savepoints: a new name would make every existing
+ * savepoint unrestorable (SavepointIT restores the v1 fixtures).
  */
 public class Decoded<T extends SpecificRecord> {
   public T value;

@@ -1,8 +1,8 @@
 package io.convexstream.connectors.flink;
 
+import io.convexstream.flink.RawRecord;
 import io.convexstream.kafka.KafkaConnection;
 import io.convexstream.kafka.Topic;
-import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.Serializable;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package io.convexstream.connectors.flink;
 
-import io.convexstream.kafka.Topic;
 import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.OperatorMetrics;
+import io.convexstream.kafka.Topic;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.nio.ByteBuffer;

@@ -1,9 +1,7 @@
 package io.convexstream.connectors.flink;
 
-import io.convexstream.kafka.recording.Recording;
-
-import io.convexstream.connectors.flink.KafkaIO;
 import io.convexstream.flink.RawRecord;
+import io.convexstream.kafka.recording.Recording;
 import io.convexstream.schemas.RecordedMessage;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.io.IOException;

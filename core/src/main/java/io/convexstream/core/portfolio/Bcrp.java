@@ -1,7 +1,6 @@
 package io.convexstream.core.portfolio;
 
 import io.convexstream.core.linalg.DenseMatrix;
-import java.util.Arrays;
 
 /**
  * Best constant rebalanced portfolio in hindsight (for evaluation only: it sees the whole history):

@@ -1,8 +1,5 @@
 package io.convexstream.core.synthetic;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**

@@ -2,9 +2,9 @@ package io.convexstream.core.learn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.core.synthetic.SeaStream;
-import io.convexstream.core.synthetic.SeaStream.Path;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.core.synthetic.SeaStream.Path;
+import io.convexstream.core.synthetic.SeaStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.convexstream.core.linalg.SquareMatrix.Backend;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The ND4J matrix does the same arithmetic as the plain Java one (up to BLAS summation order). */
 class SquareMatrixTest {

@@ -3,7 +3,6 @@ package io.convexstream.core.portfolio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.convexstream.core.portfolio.PriceRelativesCsv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -14,7 +14,6 @@ import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.NumericVector;
-import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.RouterLoadReport;
