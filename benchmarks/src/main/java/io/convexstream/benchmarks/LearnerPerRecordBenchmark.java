@@ -45,7 +45,7 @@ public class LearnerPerRecordBenchmark {
 
   @Setup
   public void setup() {
-    config = LearnerConfig.of(algorithm, "domain=ball:1", "G=2");
+    config = algorithm.equals("oomd") ? LearnerConfig.of(algorithm, "domain=ball:1", "G=2") : LearnerConfig.of(algorithm);
     live = Learners.create(config, d);
     state = live.exportState();
     SplittableRandom r = new SplittableRandom(1);

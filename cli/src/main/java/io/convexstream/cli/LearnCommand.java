@@ -4,6 +4,7 @@ import io.convexstream.cli.learn.HindsightComparator;
 import io.convexstream.cli.learn.OfflineLearning;
 import io.convexstream.cli.report.Plots;
 import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.LearnerParameter;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.Loss;
 import io.convexstream.kafka.Topic;
@@ -103,12 +104,29 @@ final class LearnCommand implements Callable<Integer> {
       }
       common.add(k.substring("learner.".length()) + "=" + v);
     });
+    // a --set value goes to the learners that use the parameter; one that none of them uses is refused
     Map<String, LearnerConfig> configs = new LinkedHashMap<>();
+    java.util.Set<String> taken = new java.util.HashSet<>();
     for (String l : learners) {
       String[] parts = l.split(";");
-      List<String> kv = new ArrayList<>(common);
+      LearnerConfig.Algorithm algorithm = LearnerConfig.Algorithm.parse(parts[0].trim());
+      List<String> kv = new ArrayList<>();
+      for (String c : common) {
+        String key = c.substring(0, c.indexOf('='));
+        if (LearnerParameter.of(key).usedBy().contains(algorithm)) {
+          kv.add(c);
+          taken.add(c);
+        }
+      }
       kv.addAll(Arrays.asList(parts).subList(1, parts.length)); // a learner's own values win
       configs.put(l, LearnerConfig.of(parts[0].trim(), kv.toArray(String[]::new)));
+    }
+    for (String c : common) {
+      if (!taken.contains(c)) {
+        String key = c.substring(0, c.indexOf('='));
+        throw new IllegalArgumentException("learner." + key + " is used by none of " + learners + "; it is a parameter of "
+            + LearnerParameter.of(key).usedByIds());
+      }
     }
     OfflineLearning.Input<?> input = read();
     String source = (gradients != null ? gradients : examples != null ? examples : recording).getFileName().toString();

@@ -3,6 +3,7 @@ package io.convexstream.jobs;
 import io.convexstream.connectors.flink.DecodeFunction;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.LearnerParameter;
 import io.convexstream.core.learn.Loss;
 import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.omd.LearnerFunction;
@@ -105,9 +106,10 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
   @Override
   public JobOptions options() {
     List<ConfigOption<?>> own = new ArrayList<>(List.of(LEARNER));
-    for (String p : LearnerConfig.PARAMETERS) {
-      own.add(ConfigOptions.key(LEARNER_PREFIX + p).stringType().noDefaultValue()
-          .withDescription("Hyper-parameter " + p + " of the learner (docs/ALGORITHMS.md)."));
+    for (LearnerParameter p : LearnerParameter.values()) {
+      // read as text: LearnerConfig checks the value against the parameter's type, range and learner
+      own.add(ConfigOptions.key(LEARNER_PREFIX + p.key).stringType().noDefaultValue().withDescription(p.meaning + "; "
+          + p.kind.description + ", default " + p.defaultText() + ". Used by " + p.usedByIds() + "; any other learner refuses it."));
     }
     if (type == LabelledExample.class) {
       own.add(LOSS);

@@ -101,6 +101,18 @@ class JobOptionsTest {
   }
 
   @Test
+  void learnerParametersAreTypedAndOnlyTheChosenLearnersAreTaken() {
+    assertThatThrownBy(() -> prepare("gradients", Map.of("learner", "oomd", "learner.eta", "0.5")))
+        .hasMessageContaining("learner parameter eta is not used by oomd (it would be ignored); it is a parameter of adagrad");
+    assertThatThrownBy(() -> prepare("gradients", Map.of("override.big/", "ftrl;G=2")))
+        .hasMessageContaining("learner parameter G is not used by ftrl");
+    prepare("gradients", Map.of("learner", "adagrad", "learner.eta", "0.5", "learner.domain", "box:-1:1"));
+    String help = Jobs.byName("gradients").options().help();
+    assertThat(help).contains("learner.eta", "the step size; number > 0, default D/√2. Used by adagrad; any other learner refuses it.");
+    assertThat(help).contains("learner.N", "integer ≥ 1, default 1+⌈log₂(etaMax/etaMin)⌉");
+  }
+
+  @Test
   void strategyParametersArePerPortfolioAndChecked() {
     List<PortfolioSettings> one = new PortfolioJob().portfolios(Map.of("portfolio.assets", "A,B", "portfolio.strategies", "eg,olmar1",
         "portfolio.params.olmar1.window", "10", "portfolio.params.eg.eta", "0.2"));

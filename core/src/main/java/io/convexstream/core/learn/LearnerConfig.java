@@ -6,21 +6,14 @@ import io.convexstream.core.linalg.SquareMatrix;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * A learner's algorithm and hyper-parameters, from {@code key=value} pairs. Defaults (documented in
- * docs/ALGORITHMS.md): domain ball:1, G=1 (oomd and ogd without G: the largest gradient seen), delta=1 (4 for oomd-ec), lambda=1, c=2, alpha=1, beta=alpha,
- * eta (AdaGrad) = D/√2, ftrl.alpha=0.1, ftrl.beta=1, l1=l2=0, N=1+⌈log₂(etaMax/etaMin)⌉ (11), etaMin=D/(1000G),
- * etaMax=D/G, switchPenalty=G/D, backend=java (where oomd-ec keeps its d×d matrices: java, nd4j, or
- * auto = ND4J from d = {@value #ND4J_MIN_DIM} when ND4J computes on a CUDA device, else plain Java).
+ * A learner's algorithm and hyper-parameters, from {@code key=value} pairs: each key a {@link
+ * LearnerParameter} the algorithm uses, its value checked against the parameter's type and range
+ * here, not at the first record. The declarations there hold the defaults.
  */
 public final class LearnerConfig implements Serializable {
   private static final long serialVersionUID = 1L;
-  /** The hyper-parameters a learner takes besides its algorithm (the numeric ones and these three). */
-  public static final java.util.List<String> PARAMETERS = java.util.List.of("domain", "backend", "G", "delta", "lambda", "c", "alpha",
-      "beta", "eta", "ftrl.alpha", "ftrl.beta", "l1", "l2", "N", "etaMin", "etaMax", "switchPenalty");
-  private static final Set<String> TEXT = Set.of("algorithm", "domain", "backend");
   /** From this dimension on, backend=auto keeps oomd-ec's matrices in ND4J when ND4J has a CUDA device. */
   public static final int ND4J_MIN_DIM = 1000;
 
@@ -28,30 +21,19 @@ public final class LearnerConfig implements Serializable {
   // parsed once (a learner is rebuilt from its configuration for every record the operator applies);
   // rebuilt after deserialization; domains are immutable
   private transient Domain domain;
-  private transient Map<String, Double> numbers;
+  private transient Map<LearnerParameter, Double> numbers;
   private transient Algorithm algorithm;
 
   private LearnerConfig(Map<String, String> values) {
     this.values = Map.copyOf(values);
-    for (String k : values.keySet()) {
-      if (!k.equals("algorithm") && !PARAMETERS.contains(k)) {
-        throw new IllegalArgumentException("unknown learner parameter '" + k + "'; known: " + PARAMETERS);
-      }
-      if (!TEXT.contains(k)) { // checked here, not at the first record
-        double d;
-        try {
-          d = Double.parseDouble(values.get(k));
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("learner parameter " + k + " must be a number, not '" + values.get(k) + "'");
-        }
-        if (!Double.isFinite(d)) {
-          throw new IllegalArgumentException(k + " must be finite");
-        }
+    Algorithm algorithm = parsedAlgorithm();
+    for (var e : values.entrySet()) {
+      if (!e.getKey().equals("algorithm")) {
+        LearnerParameter.of(e.getKey()).check(algorithm, e.getValue());
       }
     }
-    parsedAlgorithm();
     domain();
-    if (parsedAlgorithm() == Algorithm.FTRL_PROXIMAL && values.containsKey("domain")
+    if (algorithm == Algorithm.FTRL_PROXIMAL && values.containsKey("domain")
         && !(domain() instanceof io.convexstream.core.domain.Unconstrained)) {
       // FTRL-Proximal's regularisers (l1, l2) take the place of a domain: refuse what would be ignored
       throw new IllegalArgumentException("ftrl is unconstrained (l1 and l2 regularise it); domain " + values.get("domain")
@@ -98,17 +80,23 @@ public final class LearnerConfig implements Serializable {
     return algorithm;
   }
 
-  double number(String key, double orElse) {
+  /** The value given for {@code p}, else its constant default for this algorithm (NaN where that is derived). */
+  double number(LearnerParameter p) {
+    return numberOr(p, p.defaultFor(parsedAlgorithm()));
+  }
+
+  /** The value given for {@code p}, else {@code derived}: a default computed from the domain or other parameters. */
+  double numberOr(LearnerParameter p, double derived) {
     if (numbers == null) {
-      Map<String, Double> parsed = new HashMap<>();
+      Map<LearnerParameter, Double> parsed = new HashMap<>();
       values.forEach((k, v) -> {
-        if (!TEXT.contains(k)) {
-          parsed.put(k, Double.parseDouble(v)); // checked by the constructor
+        if (!k.equals("algorithm") && LearnerParameter.of(k).kind != LearnerParameter.Kind.TEXT) {
+          parsed.put(LearnerParameter.of(k), Double.parseDouble(v)); // checked by the constructor
         }
       });
       numbers = parsed;
     }
-    return numbers.getOrDefault(key, orElse);
+    return numbers.getOrDefault(p, derived);
   }
 
   /** Where a learner of dimension {@code dim} keeps its matrices (only oomd-ec has any). */
@@ -118,14 +106,6 @@ public final class LearnerConfig implements Serializable {
 
   public String backend() {
     return values.getOrDefault("backend", "java");
-  }
-
-  double gradientBound() {
-    return number("G", 1.0);
-  }
-
-  double delta() {
-    return number("delta", 1.0);
   }
 
   @Override

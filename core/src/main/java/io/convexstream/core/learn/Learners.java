@@ -1,5 +1,21 @@
 package io.convexstream.core.learn;
 
+import static io.convexstream.core.learn.LearnerParameter.ALPHA;
+import static io.convexstream.core.learn.LearnerParameter.BETA;
+import static io.convexstream.core.learn.LearnerParameter.C;
+import static io.convexstream.core.learn.LearnerParameter.DELTA;
+import static io.convexstream.core.learn.LearnerParameter.ETA;
+import static io.convexstream.core.learn.LearnerParameter.ETA_MAX;
+import static io.convexstream.core.learn.LearnerParameter.ETA_MIN;
+import static io.convexstream.core.learn.LearnerParameter.FTRL_ALPHA;
+import static io.convexstream.core.learn.LearnerParameter.FTRL_BETA;
+import static io.convexstream.core.learn.LearnerParameter.G;
+import static io.convexstream.core.learn.LearnerParameter.L1;
+import static io.convexstream.core.learn.LearnerParameter.L2;
+import static io.convexstream.core.learn.LearnerParameter.LAMBDA;
+import static io.convexstream.core.learn.LearnerParameter.N;
+import static io.convexstream.core.learn.LearnerParameter.SWITCH_PENALTY;
+
 /** Creates learners from a configuration, fresh or from exported state. */
 public final class Learners {
   private Learners() {}
@@ -48,35 +64,32 @@ public final class Learners {
   private static OnlineLearner build(LearnerConfig c, int dim, LearnerState s, boolean attach) {
     var domain = c.domain();
     double d = domain.diameter(dim);
-    double g = c.gradientBound(); // where a learner is not scale-free
     switch (c.parsedAlgorithm()) {
       case OGD:
-        return new OnlineGradientDescent(domain, dim, c.number("G", Double.NaN), s);
+        return new OnlineGradientDescent(domain, dim, c.numberOr(G, Double.NaN), s); // NaN: scale-free
       case OPTIMISTIC_OMD:
-        return new OptimisticOmd(domain, dim, c.delta(), c.number("G", Double.NaN), s);
+        return new OptimisticOmd(domain, dim, c.number(DELTA), c.numberOr(G, Double.NaN), s);
       case STRONGLY_CONVEX_OMD:
-        return new StronglyConvexOptimisticOmd(domain, dim, c.number("lambda", 1.0), c.number("c", 2.0), s);
-      case EXP_CONCAVE_OMD: {
+        return new StronglyConvexOptimisticOmd(domain, dim, c.number(LAMBDA), c.number(C), s);
+      case EXP_CONCAVE_OMD:
         // β = α, not the theory-safe ½·min(1/(4GD), α): that one grows like √T for tens of thousands of
         // rounds (measured in SeaRegretTest and docs/ALGORITHMS.md); β = α is logarithmic over curvatures 0.05…4
-        double beta = c.number("beta", c.number("alpha", 1.0));
-        // δ ≥ 4L keeps the first steps stable on L-smooth losses; 4 assumes L = 1
-        return new ExpConcaveOptimisticOmd(domain, dim, c.number("delta", 4.0), beta, c.matrixBackend(dim), s, attach);
-      }
+        return new ExpConcaveOptimisticOmd(domain, dim, c.number(DELTA), c.numberOr(BETA, c.number(ALPHA)),
+            c.matrixBackend(dim), s, attach);
       case OPTIMISTIC_HEDGE:
-        return new OptimisticHedge(domain, dim, c.delta(), s);
+        return new OptimisticHedge(domain, dim, c.number(DELTA), s);
       case DYNAMIC_ENSEMBLE: {
-        double etaMin = c.number("etaMin", d / (1000 * g));
-        double etaMax = c.number("etaMax", d / g);
+        double g = c.numberOr(G, 1.0);
+        double etaMin = c.numberOr(ETA_MIN, d / (1000 * g));
+        double etaMax = c.numberOr(ETA_MAX, d / g);
         // by default the doubling grid reaches etaMax (its last step capped there): 11 steps for the default range
-        int n = (int) c.number("N", 1 + Math.ceil(Math.log(etaMax / etaMin) / Math.log(2) - 1e-9));
-        return new DynamicOptimisticEnsemble(domain, dim, n, etaMin, etaMax, c.number("switchPenalty", g / d), s);
+        int n = (int) c.numberOr(N, 1 + Math.ceil(Math.log(etaMax / etaMin) / Math.log(2) - 1e-9));
+        return new DynamicOptimisticEnsemble(domain, dim, n, etaMin, etaMax, c.numberOr(SWITCH_PENALTY, g / d), s);
       }
       case ADAGRAD:
-        return new AdaGrad(domain, dim, c.number("eta", d / Math.sqrt(2)), s);
+        return new AdaGrad(domain, dim, c.numberOr(ETA, d / Math.sqrt(2)), s);
       case FTRL_PROXIMAL:
-        return new FtrlProximal(dim, c.number("ftrl.alpha", 0.1), c.number("ftrl.beta", 1.0),
-            c.number("l1", 0.0), c.number("l2", 0.0), s);
+        return new FtrlProximal(dim, c.number(FTRL_ALPHA), c.number(FTRL_BETA), c.number(L1), c.number(L2), s);
       default:
         throw new IllegalArgumentException(c.algorithm());
     }

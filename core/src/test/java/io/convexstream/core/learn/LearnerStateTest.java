@@ -12,7 +12,8 @@ class LearnerStateTest {
   private static LearnerConfig config(String algorithm) {
     String domain = algorithm.equals("opt-hedge") ? "simplex" : algorithm.equals("adagrad") ? "box:-1:1"
         : algorithm.equals("ftrl") ? "unconstrained:1" : "ball:1";
-    return LearnerConfig.of(algorithm, "domain=" + domain, "G=2");
+    boolean takesG = LearnerParameter.G.usedBy().contains(LearnerConfig.Algorithm.parse(algorithm));
+    return takesG ? LearnerConfig.of(algorithm, "domain=" + domain, "G=2") : LearnerConfig.of(algorithm, "domain=" + domain);
   }
 
   private static GradientVector sparseGradient(SplittableRandom r, int d) {

@@ -22,7 +22,10 @@ class SeaRegretTest {
   record Run(double atT16, double atT4, double atT, double dynamic, double sigma2, double bigSigma2) {}
 
   static Run run(String algorithm, Path path, double pathParameter, double noise, String... params) {
-    List<String> kv = new ArrayList<>(List.of("domain=ball:1", "G=3"));
+    List<String> kv = new ArrayList<>(List.of("domain=ball:1"));
+    if (LearnerParameter.G.usedBy().contains(LearnerConfig.Algorithm.parse(algorithm))) {
+      kv.add("G=3");
+    }
     kv.addAll(List.of(params));
     OnlineLearner learner = Learners.create(LearnerConfig.of(algorithm, kv.toArray(String[]::new)), D);
     SeaStream sea = new SeaStream(D, 1.0, noise, path, pathParameter, 1.0, 7);
@@ -153,7 +156,10 @@ class SeaRegretTest {
   }
 
   private static double runCurved(String algorithm, Path path, double pathParameter, String... params) {
-    List<String> kv = new ArrayList<>(List.of("domain=ball:1", "G=3"));
+    List<String> kv = new ArrayList<>(List.of("domain=ball:1"));
+    if (LearnerParameter.G.usedBy().contains(LearnerConfig.Algorithm.parse(algorithm))) {
+      kv.add("G=3");
+    }
     kv.addAll(List.of(params));
     OnlineLearner learner = Learners.create(LearnerConfig.of(algorithm, kv.toArray(String[]::new)), D);
     SeaStream sea = new SeaStream(D, 4.0, 0.05, path, pathParameter, 1.0, 7);
