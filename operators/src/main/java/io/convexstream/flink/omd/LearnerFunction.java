@@ -1,22 +1,17 @@
 package io.convexstream.flink.omd;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.LearnerState;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
-import io.convexstream.core.linalg.Nd4jDevice;
-import io.convexstream.core.linalg.Vectors;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.schemas.publication.PackedVectors;
-import io.convexstream.schemas.publication.ParameterChunks;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -26,8 +21,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -35,10 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One online learner per model id (the key), fed gradients or examples, publishing versioned
- * parameters. Steps are applied in order: early steps wait in a buffer (up to {@code
- * maxBufferedSteps}, for up to {@code gapTimeoutMillis}) and a missing step is then skipped and
- * counted (when a bounded input ends, waiting steps are applied after skipping what is missing); steps at or below the last applied one (duplicates, late arrivals), wrong dimensions
- * and unknown models are dead-lettered with a reason. Nothing is dropped silently.
+ * parameters. Steps at or below the last applied one (duplicates, late arrivals), wrong dimensions
+ * and unknown models are dead-lettered with a reason; nothing is dropped silently. Its parts, one
+ * job each: {@link StepSequencer} puts the steps in order, this class applies one step's update
+ * to the learner's state, {@link ParameterPublisher} decides what a publication holds (over the
+ * views of {@link ModelParameters}), and {@link LearnerDevice} picks where the learner computes.
  */
 public final class LearnerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ParameterUpdate> {
   private static final long serialVersionUID = 1L;
@@ -51,27 +45,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient AvroCodec<T> codec;
   private transient ValueState<LearnerState> learnerState;
   private transient ValueState<ModelProgress> progressState;
-  private transient MapState<Long, Decoded<T>> buffer;
   /** The arrays of models kept in blocks ({@link ModelProgress#blocked}). */
   private transient LearnerBlocks blocks;
   /** {@link Learners#freshCoordinate} per configuration (read-only). */
   private transient Map<LearnerConfig, LearnerState> freshCoordinates;
   private transient OperatorMetrics metrics;
   private transient int eventTimeField; // position of eventTime in T's schema
-  private transient Counter skipped;
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
+  private transient StepSequencer<T> sequencer;
+  private transient ParameterPublisher publisher;
+  /** Gauges over all models, by {@link ModelFigure} ordinal (null: not aggregated). */
   private transient OperatorMetrics.Aggregate[] aggregated;
-
-  /**
-   * The per-model figures each publication carries (its metrics map) and sets as gauges: the first
-   * {@link #ALWAYS_PUBLISHED} always, the loss figures once the inputs gave a loss, regret once they gave a comparator's loss.
-   */
-  private static final String[] FIGURES = {"updates", "stepSize", "gradientVariation", "parameterNorm", "missingSteps", "rejected",
-      "loss", "cumulativeLoss", "meanLoss", "regret"};
-  private static final int ALWAYS_PUBLISHED = 6;
-  /** Positions in {@link #FIGURES} of those also aggregated over all models ({@code all.<name>}). */
-  private static final int[] AGGREGATED = {6, 9, 2, 1, 3};
 
   public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type) {
     this.job = job;
@@ -87,30 +72,19 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     learnerState = getRuntimeContext().getState(new ValueStateDescriptor<>("learner", LearnerState.class));
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));
     TypeInformation<Decoded<T>> decodedType = Decoded.typeInfo(type);
-    buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
+    MapState<Long, Decoded<T>> buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
     freshCoordinates = new HashMap<>();
     blocks = new LearnerBlocks(getRuntimeContext().getMapState(
         new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
     metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
-    aggregated = java.util.Arrays.stream(AGGREGATED).mapToObj(i -> metrics.aggregateOf(FIGURES[i])).toArray(OperatorMetrics.Aggregate[]::new);
-    skipped = metrics.group().counter("skippedSteps");
-    // a GPU task manager (deploy/kubernetes/flink/gradients.yaml) assigns each slot a GPU index
-    int gpu = getRuntimeContext().getExternalResourceInfos("gpu").stream().findFirst()
-        .flatMap(info -> info.getProperty("index")).map(Integer::parseInt).orElse(-1);
-    metrics.group().gauge("gpuIndex", (org.apache.flink.metrics.Gauge<Integer>) () -> gpu);
-    active = settings;
-    int nd4jDevice = -2; // −2: plain Java; −1: ND4J on the CPU; ≥ 0: ND4J on that CUDA device
-    if (settings.mayUseNd4j()) {
-      Nd4jDevice.Choice choice = Nd4jDevice.select(gpu);
-      LOG.info("{}: {}", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), choice.description());
-      if (!choice.usable()) {
-        active = settings.replaceBackend("nd4j", "java").replaceBackend("auto", "java");
-      }
-      nd4jDevice = choice.usable() ? choice.cudaDevice() : -2;
+    aggregated = new OperatorMetrics.Aggregate[ModelFigure.values().length];
+    for (ModelFigure f : ModelFigure.values()) {
+      aggregated[f.ordinal()] = f.aggregated ? metrics.aggregateOf(f.figure) : null;
     }
-    int device = nd4jDevice;
-    metrics.group().gauge("nd4jDevice", (org.apache.flink.metrics.Gauge<Integer>) () -> device);
+    sequencer = new StepSequencer<>(buffer, settings, metrics.group().counter("skippedSteps"));
+    publisher = new ParameterPublisher(settings.publication());
+    active = LearnerDevice.choose(settings, getRuntimeContext(), metrics.group());
   }
 
   @Override
@@ -147,36 +121,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
           + " from " + reader.producerId(r) + ": step " + p.lastStep + " already applied", !duplicate);
     } else if (step == p.lastStep + 1) {
       applyOrReject(in, p, ctx, out);
-      drain(p, ctx, out);
-    } else if (buffer.contains(step)) {
+      sequencer.drain(p, applying(p, ctx, out));
+    } else if (sequencer.isWaiting(step)) {
       rejectCounted(p, in, ctx, "duplicate step " + step + " of model " + model + ": already waiting for step " + (p.lastStep + 1), false);
     } else {
-      buffer.put(step, in);
-      p.buffered++;
-      if (p.buffered > settings.maxBufferedSteps()) {
-        skipGap(p);
-        drain(p, ctx, out);
-      }
+      sequencer.hold(p, step, in, applying(p, ctx, out));
     }
-    armGapTimer(p, ctx);
+    sequencer.armGapTimer(p, ctx.timerService());
     progressState.update(p);
   }
 
-  /**
-   * A gap timer runs exactly while steps wait, so every waiting step is applied in the end. Timers
-   * are never deleted: Flink keeps one timer per key and timestamp, so deleting the gap timer would
-   * also delete an emission timer due in the same millisecond. A timer that no longer matches
-   * {@code gapTimer} or {@code emitTimer} does nothing when it fires.
-   */
-  private void armGapTimer(ModelProgress p, Context ctx) {
-    if (p.buffered > 0 && p.gapTimer == 0) {
-      p.gapTimer = ctx.timerService().currentProcessingTime() + settings.gapTimeoutMillis();
-      ctx.timerService().registerProcessingTimeTimer(p.gapTimer);
-      // fires only when a bounded input ends (or a drain): then waiting steps need not wait
-      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-    } else if (p.buffered == 0) {
-      p.gapTimer = 0;
-    }
+  private StepSequencer.Apply<T> applying(ModelProgress p, Context ctx, Collector<ParameterUpdate> out) {
+    return record -> applyOrReject(record, p, ctx, out);
   }
 
   @Override
@@ -185,58 +141,18 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     if (p == null) {
       return;
     }
-    if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE) {
-      while (skipGap(p)) {
-        drain(p, ctx, out);
-      }
-    } else if (timestamp == p.gapTimer) {
-      p.gapTimer = 0;
-      if (skipGap(p)) {
-        drain(p, ctx, out);
-      }
-    }
-    armGapTimer(p, ctx);
+    sequencer.onTimer(p, timestamp, ctx.timeDomain(), applying(p, ctx, out));
+    sequencer.armGapTimer(p, ctx.timerService());
     if (timestamp == p.emitTimer) {
       p.emitTimer = 0;
       if (p.updates > p.lastEmittedVersion) {
         String model = ctx.getCurrentKey();
         LearnerConfig config = active.learnerFor(model);
-        publish(p, out, p.blocked ? new BlockedParameters(p, config, learnerState.value(), null, null, null)
-            : new WholeParameters(Learners.attach(config, p.dim, learnerState.value())), model);
+        publish(p, out, p.blocked ? new ModelParameters.Blocked(p, config, blocks, learnerState.value(), fresh(config), null, null, null)
+            : new ModelParameters.Whole(Learners.attach(config, p.dim, learnerState.value())), model);
       }
     }
     progressState.update(p);
-  }
-
-  /**
-   * Gives up on the missing steps before the earliest buffered one; false when nothing waits. The
-   * count of waiting steps is taken from the buffer itself, so it cannot drift from what waits.
-   */
-  private boolean skipGap(ModelProgress p) throws Exception {
-    long first = Long.MAX_VALUE;
-    int waiting = 0;
-    for (Long s : buffer.keys()) {
-      first = Math.min(first, s);
-      waiting++;
-    }
-    p.buffered = waiting;
-    if (waiting == 0) {
-      return false;
-    }
-    long missing = first - p.lastStep - 1;
-    p.missingSteps += missing;
-    skipped.inc(missing);
-    p.lastStep = first - 1;
-    return true;
-  }
-
-  private void drain(ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
-    Decoded<T> next;
-    while ((next = buffer.get(p.lastStep + 1)) != null) {
-      buffer.remove(p.lastStep + 1);
-      p.buffered--;
-      applyOrReject(next, p, ctx, out);
-    }
   }
 
   /**
@@ -301,9 +217,9 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
       for (int k = 0; k < x.length; k++) {
         p.squaredNorm += x[k] * x[k] - before[k] * before[k];
       }
-      p.changed = withChanged(p.changed, coordinates, p.dim);
+      p.changed = ParameterPublisher.withChanged(p.changed, coordinates, p.dim);
     } else {
-      p.changed = learner.updatesOnlyGradientCoordinates() ? withChanged(p.changed, g.indices(), p.dim) : null;
+      p.changed = learner.updatesOnlyGradientCoordinates() ? ParameterPublisher.withChanged(p.changed, g.indices(), p.dim) : null;
     }
     learnerState.update(after);
 
@@ -320,246 +236,40 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     }
     metrics.applied(start);
     if (p.updates - p.lastEmittedVersion >= settings.emitEveryFor(ctx.getCurrentKey())) {
-      publish(p, out, p.blocked ? new BlockedParameters(p, config, after, coordinates, learner.decision(), learner) : new WholeParameters(learner),
-          ctx.getCurrentKey());
+      publish(p, out, p.blocked ? new ModelParameters.Blocked(p, config, blocks, after, fresh(config), coordinates, learner.decision(), learner)
+          : new ModelParameters.Whole(learner), ctx.getCurrentKey());
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
       p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();
       ctx.timerService().registerProcessingTimeTimer(p.emitTimer);
     }
   }
 
-  /**
-   * A snapshot's entries: {@code values} at {@code indices} (zero elsewhere), or all of them
-   * ({@code indices} null); {@code work}: the coordinates computed to find them.
-   */
-  private record Entries(int[] indices, double[] values, long work) {}
-
   private LearnerState fresh(LearnerConfig config) {
     return freshCoordinates.computeIfAbsent(config, Learners::freshCoordinate);
-  }
-
-  /** What a publication needs of a model's parameters, whichever way they are kept. */
-  private interface Parameters {
-    /** The whole vector, for a snapshot. */
-    Entries all() throws Exception;
-
-    /** The entries at {@code coordinates} (strictly increasing), in order. */
-    double[] at(int[] coordinates) throws Exception;
-
-    double squaredNorm() throws Exception;
-
-    /** A learner with the model's rounds and scalars: its step size and other figures, whatever its arrays. */
-    OnlineLearner learner();
-  }
-
-  /** A learner that holds its whole vector. */
-  private record WholeParameters(OnlineLearner learner) implements Parameters {
-    @Override
-    public Entries all() {
-      return new Entries(null, learner.decision(), learner.decision().length);
-    }
-
-    @Override
-    public double[] at(int[] coordinates) {
-      double[] x = learner.decision();
-      double[] v = new double[coordinates.length];
-      for (int k = 0; k < v.length; k++) {
-        v[k] = x[coordinates[k]];
-      }
-      return v;
-    }
-
-    @Override
-    public double squaredNorm() {
-      double n = Vectors.norm2(learner.decision());
-      return n * n;
-    }
-  }
-
-  /** A model kept in blocks: its entries are computed from the blocks they live in. */
-  private final class BlockedParameters implements Parameters {
-    private final ModelProgress p;
-    private final LearnerConfig config;
-    private final LearnerState meta;
-    private final LearnerState fresh;
-    private final int[] applied;
-    private final double[] decision;
-    private final OnlineLearner played;
-
-    /**
-     * {@code saved}: the model's stored learner state (rounds and scalars), as the caller has it at
-     * hand (a second read of it is a RocksDB get per publication); {@code applied}, {@code decision}:
-     * the coordinates the last update played on and their new entries, and {@code played} the
-     * learner restored on them (null: none known).
-     */
-    BlockedParameters(ModelProgress p, LearnerConfig config, LearnerState saved, int[] applied, double[] decision,
-        OnlineLearner played) {
-      this.p = p;
-      this.config = config;
-      this.meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
-      this.fresh = fresh(config);
-      this.applied = applied;
-      this.decision = decision;
-      this.played = played;
-    }
-
-    /**
-     * O(stored blocks): coordinates no update touched hold the fresh learner's decision, zero for
-     * ftrl and most domains, so only the stored blocks are listed; otherwise the whole vector.
-     */
-    @Override
-    public Entries all() throws Exception {
-      double untouched = freshCoordinate().decision()[0];
-      LearnerBlocks.Stored stored = blocks.stored(meta, fresh, p.dim);
-      int[] indices = stored.coordinates();
-      int n = indices.length;
-      double[] values = Learners.restore(config, p.dim, stored.state()).decision();
-      double squares = 0;
-      for (double v : values) {
-        squares += v * v;
-      }
-      if (untouched == 0 && 12L * n < 8L * p.dim) { // the non-zeros of the stored blocks (smaller than dense)
-        p.squaredNorm = squares; // exact again at each snapshot (updates keep it by differences)
-        int nonZeros = 0;
-        for (int j = 0; j < n; j++) {
-          if (values[j] != 0) {
-            indices[nonZeros] = indices[j];
-            values[nonZeros++] = values[j];
-          }
-        }
-        return new Entries(java.util.Arrays.copyOf(indices, nonZeros), java.util.Arrays.copyOf(values, nonZeros), n);
-      }
-      double[] x = new double[p.dim];
-      java.util.Arrays.fill(x, untouched);
-      for (int j = 0; j < n; j++) {
-        x[indices[j]] = values[j];
-      }
-      p.squaredNorm = squares + untouched * untouched * (p.dim - n);
-      return new Entries(null, x, p.dim);
-    }
-
-    @Override
-    public double[] at(int[] coordinates) throws Exception {
-      if (java.util.Arrays.equals(coordinates, applied)) { // a publication per update: the update's own entries
-        return decision.clone();
-      }
-      return Learners.restore(config, p.dim, blocks.gather(meta, fresh, p.dim, coordinates)).decision();
-    }
-
-    @Override
-    public double squaredNorm() {
-      return p.squaredNorm;
-    }
-
-    /** The learner the update played, else one on a fresh coordinate (building one per publication was 2.5 % of the thread). */
-    @Override
-    public OnlineLearner learner() {
-      return played != null ? played : freshCoordinate();
-    }
-
-    /** A learner on one fresh coordinate: the model's rounds and scalars, and the decision of every untouched coordinate. */
-    private OnlineLearner freshCoordinate() {
-      LearnerState one = LearnerBlocks.roundsAndScalars(meta);
-      one.arrays.putAll(fresh.arrays);
-      return Learners.restore(config, p.dim, one);
-    }
   }
 
   /**
    * Publishes the parameters; a failure here is not the record's (it is applied already), so it is
    * logged and counted as an internal error and the next update publishes again.
    */
-  private void publish(ModelProgress p, Collector<ParameterUpdate> out, Parameters parameters, String model) {
+  private void publish(ModelProgress p, Collector<ParameterUpdate> out, ModelParameters parameters, String model) {
     try {
-      emit(p, out, parameters, model);
+      ParameterPublisher.Publication publication = publisher.publish(p, parameters, model);
+      double[] f = publication.figures();
+      metrics.keyGauges("model", model, ModelFigure.NAMES, f);
+      for (int i = 0; i < f.length; i++) {
+        if (aggregated[i] != null) {
+          aggregated[i].add(f[i]);
+        }
+      }
+      for (ParameterUpdate r : publication.records()) {
+        out.collect(r);
+      }
+      metrics.outputOf("model", model);
     } catch (Exception e) {
       metrics.internalError();
       LOG.error("publishing the parameters of model {} failed", model, e);
     }
-  }
-
-  private void emit(ModelProgress p, Collector<ParameterUpdate> out, Parameters parameters, String model) throws Exception {
-    LearnerSettings.Publication policy = settings.publication();
-    // a delta while the deltas since the last snapshot add up to less than that snapshot cost (at
-    // least min(d, 1024) entries): a reader starting at a snapshot reads at most about twice one
-    long budget = Math.max(p.snapshotEntries, Math.min(p.dim, LearnerSettings.Publication.MIN_DELTA_BUDGET));
-    boolean delta = p.changed != null && p.lastEmittedVersion > 0 && p.lastSnapshotVersion > 0
-        && p.updates - p.lastSnapshotVersion < policy.snapshotEvery()
-        && p.deltaEntries + p.changed.length < budget;
-    double[] deltaValues = delta ? parameters.at(p.changed) : null;
-    Entries snapshot = delta ? null : parameters.all();
-    OnlineLearner learner = parameters.learner();
-    double[] f = new double[FIGURES.length]; // by position in FIGURES: no map to build per record
-    f[0] = p.updates;
-    f[1] = learner.stepSize();
-    f[2] = learner.gradientVariation();
-    f[3] = Math.sqrt(Math.max(0, parameters.squaredNorm()));
-    f[4] = p.missingSteps;
-    f[5] = p.rejected;
-    f[6] = p.lossCount > 0 ? p.lastLoss : Double.NaN;
-    f[7] = p.lossCount > 0 ? p.cumulativeLoss : Double.NaN;
-    f[8] = p.lossCount > 0 ? p.cumulativeLoss / p.lossCount : Double.NaN;
-    f[9] = p.regretCount > 0 ? p.regret : Double.NaN;
-    // the figures published are a prefix of FIGURES: regret is counted only where a loss is
-    int published = p.regretCount > 0 ? FIGURES.length : p.lossCount > 0 ? FIGURES.length - 1 : ALWAYS_PUBLISHED;
-    Map<String, Double> m = new FigureMap(FIGURES, java.util.Arrays.copyOf(f, published));
-    metrics.keyGauges("model", model, FIGURES, f);
-    for (int i = 0; i < aggregated.length; i++) {
-      aggregated[i].add(f[AGGREGATED[i]]);
-    }
-    var header = new ParameterChunks.Header(model, p.runEpoch, p.updates, p.lastStep, p.lastEventTime, m);
-    List<ParameterUpdate> records;
-    if (delta) {
-      records = ParameterChunks.delta(header, p.lastEmittedVersion, p.dim, p.changed, deltaValues, policy.chunkBytes());
-    } else if (snapshot.indices() == null) {
-      records = ParameterChunks.snapshot(header, snapshot.values(), policy.chunkBytes());
-    } else {
-      records = ParameterChunks.sparseSnapshot(header, p.dim, snapshot.indices(), snapshot.values(), policy.chunkBytes());
-    }
-    for (ParameterUpdate r : records) {
-      out.collect(r);
-    }
-    metrics.outputOf("model", model);
-    if (delta) {
-      p.deltaEntries += p.changed.length;
-    } else {
-      p.lastSnapshotVersion = p.updates;
-      p.deltaEntries = 0;
-      // what the snapshot cost, in entries written or coordinates computed: deltas may add up to as much
-      long written = 0;
-      for (ParameterUpdate r : records) {
-        written += PackedVectors.size(r.getValues());
-      }
-      p.snapshotEntries = Math.max(snapshot.work(), written);
-    }
-    p.changed = p.blocked || learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
-    p.lastEmittedVersion = p.updates;
-  }
-
-  /**
-   * {@code changed} and the gradient's coordinates, merged (both strictly increasing); null (a
-   * snapshot next) for a dense gradient or when more than ⅔ of the coordinates changed, where a
-   * snapshot is smaller than a delta.
-   */
-  static int[] withChanged(int[] changed, int[] gradient, int dim) {
-    if (changed == null || gradient == null) {
-      return null;
-    }
-    int[] merged = new int[changed.length + gradient.length];
-    int i = 0;
-    int j = 0;
-    int n = 0;
-    while (i < changed.length || j < gradient.length) {
-      int next = j == gradient.length || i < changed.length && changed[i] <= gradient[j] ? changed[i] : gradient[j];
-      if (i < changed.length && changed[i] == next) {
-        i++;
-      }
-      if (j < gradient.length && gradient[j] == next) {
-        j++;
-      }
-      merged[n++] = next;
-    }
-    return 3L * n > 2L * dim ? null : java.util.Arrays.copyOf(merged, n);
   }
 
   private long eventTimeOf(T r) {

@@ -2,14 +2,14 @@ package io.convexstream.flink.omd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.flink.RawRecord;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.Loss;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
@@ -227,11 +227,11 @@ class LearnerFunctionTest {
 
   @Test
   void changedCoordinatesMerge() {
-    assertThat(LearnerFunction.withChanged(new int[] {1, 5, 9}, new int[] {0, 5, 12}, 100)).containsExactly(0, 1, 5, 9, 12);
-    assertThat(LearnerFunction.withChanged(new int[0], new int[] {2}, 100)).containsExactly(2);
-    assertThat(LearnerFunction.withChanged(null, new int[] {2}, 100)).isNull();
-    assertThat(LearnerFunction.withChanged(new int[] {1}, null, 100)).isNull();
-    assertThat(LearnerFunction.withChanged(new int[] {0, 1}, new int[] {2}, 4)).as("more than two thirds").isNull();
+    assertThat(ParameterPublisher.withChanged(new int[] {1, 5, 9}, new int[] {0, 5, 12}, 100)).containsExactly(0, 1, 5, 9, 12);
+    assertThat(ParameterPublisher.withChanged(new int[0], new int[] {2}, 100)).containsExactly(2);
+    assertThat(ParameterPublisher.withChanged(null, new int[] {2}, 100)).isNull();
+    assertThat(ParameterPublisher.withChanged(new int[] {1}, null, 100)).isNull();
+    assertThat(ParameterPublisher.withChanged(new int[] {0, 1}, new int[] {2}, 4)).as("more than two thirds").isNull();
   }
 
   @Test
