@@ -1,11 +1,10 @@
 package io.convexstream.flink.moe;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.core.moe.BalanceMetrics;
 import io.convexstream.core.moe.BalanceWindow;
 import io.convexstream.core.moe.LoadBalancer;
+import io.convexstream.flink.DeadLetteringFunction;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.time.Instant;
@@ -23,7 +22,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,51 +35,38 @@ import org.slf4j.LoggerFactory;
  * duplicate ranks, wrong expert counts and reports routed with biases more than {@code
  * maxBiasStaleness} steps stale are dead-lettered, never merged.
  */
-public final class ExpertBalancerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ExpertBiasUpdate> {
+public final class ExpertBalancerFunction<T extends SpecificRecord> extends DeadLetteringFunction<Decoded<T>, T, ExpertBiasUpdate> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ExpertBalancerFunction.class);
 
-  private final String job;
   private final BalancerSettings settings;
   private final LoadSource<T> source;
-  private final Class<T> type;
-  private transient AvroCodec<T> codec;
   private transient ValueState<BalancerState> state;
   private transient MapState<Long, OpenStep> open;
   private transient MapState<Long, List<Decoded<T>>> waiting;
-  private transient OperatorMetrics metrics;
   private transient Counter closedSteps;
   private transient Counter missingRanks;
 
   public ExpertBalancerFunction(String job, BalancerSettings settings, LoadSource<T> source, Class<T> type) {
-    this.job = job;
+    super(job, type);
     this.settings = settings;
     this.source = source;
-    this.type = type;
   }
 
   @Override
-  public void open(OpenContext ctx) {
+  public void open(OpenContext ctx) throws Exception {
+    super.open(ctx);
     codec = AvroCodec.of(type);
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("balancer", BalancerState.class));
     open = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-steps", Types.LONG, TypeInformation.of(OpenStep.class)));
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-batches", Types.LONG, Types.LIST(Decoded.typeInfo(type))));
-    metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
     closedSteps = metrics.group().counter("closedSteps");
     missingRanks = metrics.group().counter("missingRanks");
   }
 
   @Override
-  public void processElement(Decoded<T> in, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
-    try {
-      process(in, ctx, out);
-    } catch (RuntimeException e) { // reading the record's key fields failed: nothing was changed yet
-      reject(in, ctx, "internal error reading the record: " + e, false);
-    }
-  }
-
-  private void process(Decoded<T> in, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
+  protected void process(Decoded<T> in, Context ctx, Collector<ExpertBiasUpdate> out) throws Exception {
     T r = in.value;
     long step = source.step(r);
     BalancerState s = state.value();
@@ -317,12 +302,8 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Keye
     metrics.aggregate("idleExperts", m.idleExperts());
   }
 
-  private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {
-    if (late) {
-      metrics.lateAndDeadLettered();
-    } else {
-      metrics.deadLettered();
-    }
-    ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
+  @Override
+  protected Decoded<T> decoded(Decoded<T> in) {
+    return in;
   }
 }

@@ -6,7 +6,7 @@ import io.convexstream.core.learn.LearnerState;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
-import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.DeadLetteringFunction;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.codec.AvroCodec;
@@ -21,7 +21,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,22 +33,18 @@ import org.slf4j.LoggerFactory;
  * to the learner's state, {@link ParameterPublisher} decides what a publication holds (over the
  * views of {@link ModelParameters}), and {@link LearnerDevice} picks where the learner computes.
  */
-public final class LearnerFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Decoded<T>, ParameterUpdate> {
+public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteringFunction<Decoded<T>, T, ParameterUpdate> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(LearnerFunction.class);
 
-  private final String job;
   private final LearnerSettings settings;
   private final RoundReader<T> reader;
-  private final Class<T> type;
-  private transient AvroCodec<T> codec;
   private transient ValueState<LearnerState> learnerState;
   private transient ValueState<ModelProgress> progressState;
   /** The arrays of models kept in blocks ({@link ModelProgress#blocked}). */
   private transient LearnerBlocks blocks;
   /** {@link Learners#freshCoordinate} per configuration (read-only). */
   private transient Map<LearnerConfig, LearnerState> freshCoordinates;
-  private transient OperatorMetrics metrics;
   private transient int eventTimeField; // position of eventTime in T's schema
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
@@ -59,14 +54,14 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   private transient OperatorMetrics.Aggregate[] aggregated;
 
   public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type) {
-    this.job = job;
+    super(job, type);
     this.settings = settings;
     this.reader = reader;
-    this.type = type;
   }
 
   @Override
-  public void open(OpenContext ctx) {
+  public void open(OpenContext ctx) throws Exception {
+    super.open(ctx);
     codec = AvroCodec.of(type);
     eventTimeField = codec.schema().getField("eventTime").pos();
     learnerState = getRuntimeContext().getState(new ValueStateDescriptor<>("learner", LearnerState.class));
@@ -76,7 +71,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     freshCoordinates = new HashMap<>();
     blocks = new LearnerBlocks(getRuntimeContext().getMapState(
         new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
-    metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
     aggregated = new OperatorMetrics.Aggregate[ModelFigure.values().length];
     for (ModelFigure f : ModelFigure.values()) {
@@ -88,15 +82,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
   }
 
   @Override
-  public void processElement(Decoded<T> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
-    try {
-      process(in, ctx, out);
-    } catch (RuntimeException e) { // reading the record's key fields failed: nothing was changed yet
-      reject(in, ctx, "internal error reading the record: " + e, false);
-    }
-  }
-
-  private void process(Decoded<T> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+  protected void process(Decoded<T> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
     T r = in.value;
     String model = reader.modelId(r);
     long step = reader.step(r);
@@ -284,12 +270,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends KeyedProces
     reject(in, ctx, reason, late);
   }
 
-  private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {
-    if (late) {
-      metrics.lateAndDeadLettered();
-    } else {
-      metrics.deadLettered();
-    }
-    ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
+  @Override
+  protected Decoded<T> decoded(Decoded<T> in) {
+    return in;
   }
 }

@@ -1,15 +1,12 @@
 package io.convexstream.flink.portfolio;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.flink.OperatorMetrics;
-import io.convexstream.core.portfolio.PeriodPrices;
-import io.convexstream.flink.portfolio.PriceReading;
 import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.PeriodPrices;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.flink.DeadLetteringFunction;
 import io.convexstream.schemas.PortfolioDecision;
-import io.convexstream.schemas.codec.AvroCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,7 +27,6 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,16 +64,14 @@ import org.slf4j.LoggerFactory;
  * downtime never halts an asset or ends a feed (the readings published meanwhile wait in Kafka and
  * arrive as soon as the job reads again).
  */
-public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProcessFunction<String, Tuple2<String, Decoded<T>>, PortfolioDecision> {
+public final class PortfolioFunction<T extends SpecificRecord> extends DeadLetteringFunction<Tuple2<String, Decoded<T>>, T, PortfolioDecision> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(PortfolioFunction.class);
-  private final String job;
   private final Map<String, PortfolioSettings> portfolios = new LinkedHashMap<>();
   private final PriceReading<T> reading;
   private final long endOfFeedMillis;
   private final long outOfOrderMillis;
   private final long haltMillis; // 0: no halts
-  private transient AvroCodec<T> codec;
   private transient ValueState<PortfolioState> state;
   private transient MapState<Long, double[]> pending;
   private transient ValueState<Long> lastReadingMillis; // processing time of the portfolio's last reading
@@ -85,7 +79,6 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   private transient ValueState<long[]> reported; // per asset: event time up to which it has reported
   private transient ValueState<long[]> arrived; // per asset: processing time of its last reading (with a halt time)
   private transient ValueState<Long> haltTimer; // the halt timer set, if any
-  private transient OperatorMetrics metrics;
   private transient Counter periods;
   private transient Counter carried;
   /** Processing time at which this instance first saw the clock: silence before it is the job's downtime, not the feed's. */
@@ -102,6 +95,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
    */
   public PortfolioFunction(String job, List<PortfolioSettings> portfolios, PriceReading<T> reading, long endOfFeedMillis,
       long outOfOrderMillis, long haltMillis) {
+    super(job, reading.type());
     for (var o : Map.of("endOfFeedMs", endOfFeedMillis, "outOfOrderMs", outOfOrderMillis, "haltMs", haltMillis).entrySet()) {
       if (o.getValue() < 0) {
         throw new IllegalArgumentException(o.getKey() + " must be ≥ 0");
@@ -110,7 +104,6 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     this.endOfFeedMillis = endOfFeedMillis;
     this.outOfOrderMillis = outOfOrderMillis;
     this.haltMillis = haltMillis;
-    this.job = job;
     for (PortfolioSettings p : portfolios) {
       if (this.portfolios.put(p.id(), p) != null) {
         throw new IllegalArgumentException("portfolio " + p.id() + " is defined twice");
@@ -123,8 +116,8 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   private record Runner(PortfolioStrategy strategy, Backtest backtest) implements java.io.Serializable {}
 
   @Override
-  public void open(OpenContext ctx) {
-    codec = AvroCodec.of(reading.type());
+  public void open(OpenContext ctx) throws Exception {
+    super.open(ctx);
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("portfolio", PortfolioState.class));
     // per open period: PeriodPrices.open (the m closing prices so far, then their event times)
     pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-periods", Types.LONG,
@@ -135,7 +128,6 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
         PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     arrived = getRuntimeContext().getState(new ValueStateDescriptor<>("last-arrival-ms", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     haltTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("halt-timer", Types.LONG));
-    metrics = OperatorMetrics.register(getRuntimeContext());
     metrics.trackOutputs();
     periods = metrics.group().counter("closedPeriods");
     carried = metrics.group().counter("carriedPrices");
@@ -156,15 +148,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
   }
 
   @Override
-  public void processElement(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
-    try {
-      process(routed, ctx, out);
-    } catch (RuntimeException e) { // taking a price changes nothing until it succeeds
-      reject(routed.f1, ctx, "internal error applying the record: " + e, false);
-    }
-  }
-
-  private void process(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
+  protected void process(Tuple2<String, Decoded<T>> routed, Context ctx, Collector<PortfolioDecision> out) throws Exception {
     long start = System.nanoTime();
     Decoded<T> in = routed.f1;
     PortfolioSettings settings = portfolios.get(ctx.getCurrentKey());
@@ -486,12 +470,13 @@ public final class PortfolioFunction<T extends SpecificRecord> extends KeyedProc
     }
   }
 
-  private void reject(Decoded<T> in, Context ctx, String reason, boolean late) {
-    if (late) {
-      metrics.lateAndDeadLettered();
-    } else {
-      metrics.deadLettered();
-    }
-    ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
+  @Override
+  protected Decoded<T> decoded(Tuple2<String, Decoded<T>> in) {
+    return in.f1;
+  }
+
+  @Override
+  protected String failedWhile() {
+    return "internal error applying the record: ";
   }
 }
