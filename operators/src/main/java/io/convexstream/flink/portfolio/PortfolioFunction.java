@@ -2,6 +2,7 @@ package io.convexstream.flink.portfolio;
 
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.PeriodClosing;
 import io.convexstream.core.portfolio.PeriodPrices;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
@@ -217,10 +218,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
 
   /** Closes, in order, the open periods every asset has reported: the reading just taken may complete one without any watermark. */
   private void closeReported(PortfolioSettings settings, long[] through, Collector<PortfolioDecision> out) throws Exception {
-    long closable = Long.MAX_VALUE; // periods ending by then close
-    for (long t : through) {
-      closable = Math.min(closable, t);
-    }
+    long closable = PeriodClosing.reportedThroughByAll(through); // periods ending by then close
     PortfolioState s = state.value();
     long p = settings.periodMillis();
     if (s != null && s.lastClosedPeriod != Long.MIN_VALUE && (s.lastClosedPeriod + 2) * p > closable) {
@@ -228,7 +226,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
     }
     List<Long> open = openPeriods();
     for (long period : open) {
-      if ((period + 1) * p > closable) {
+      if (!PeriodClosing.reportedByAll(through, (period + 1) * p)) {
         break;
       }
       closeAtEnd(settings, period, out);
@@ -283,18 +281,13 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
       return;
     }
     List<Long> open = openPeriods();
+    long[] heard = new long[last.length];
+    for (int i = 0; i < last.length; i++) {
+      heard[i] = heardAt(last[i], now);
+    }
     for (long period : open) {
-      long end = (period + 1) * settings.periodMillis();
-      boolean someReported = false;
-      long haltAt = Long.MIN_VALUE; // when the last of the silent ones is halted
-      for (int i = 0; i < through.length; i++) {
-        if (through[i] >= end) {
-          someReported = true;
-        } else {
-          haltAt = Math.max(haltAt, heardAt(last[i], now) + haltMillis);
-        }
-      }
-      if (!someReported) {
+      long haltAt = PeriodClosing.haltedAt(through, heard, (period + 1) * settings.periodMillis(), haltMillis);
+      if (haltAt == Long.MAX_VALUE) {
         return; // the period is still going on: the next reading sets a new timer
       }
       if (haltAt > now) {
@@ -309,10 +302,10 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
   /** The end-of-feed timer: every open period closes once the feed has been silent long enough, else the timer moves on. */
   private void endOfFeed(PortfolioSettings settings, long now, OnTimerContext ctx, Collector<PortfolioDecision> out) throws Exception {
     Long reading = lastReadingMillis.value();
-    long last = heardAt(reading == null ? Long.MIN_VALUE : reading, now);
-    if (now - last < endOfFeedMillis) {
-      feedTimer.update(last + endOfFeedMillis);
-      ctx.timerService().registerProcessingTimeTimer(last + endOfFeedMillis);
+    long endedAt = PeriodClosing.feedEndedAt(heardAt(reading == null ? Long.MIN_VALUE : reading, now), endOfFeedMillis);
+    if (endedAt > now) {
+      feedTimer.update(endedAt);
+      ctx.timerService().registerProcessingTimeTimer(endedAt);
       return;
     }
     feedTimer.clear();
