@@ -1,5 +1,8 @@
 package io.convexstream.serving;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.convexstream.schemas.PortfolioDecision;
@@ -9,8 +12,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.io.JsonEncoder;
@@ -58,14 +64,22 @@ public final class ServingHttp implements AutoCloseable {
     }
   }
 
+  /**
+   * JSON as Jackson writes it; numbers JSON has no form for (NaN, ±Infinity) are the strings "NaN",
+   * "Infinity" and "-Infinity", as in Avro's JSON encoding of the records served beside them.
+   */
+  private static final JsonFactory JSON = JsonFactory.builder().enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS).build();
+
   private final ServingView view;
   private final HttpServer server;
   private final Options options;
+  private final List<Route> routes;
 
   private ServingHttp(ServingView view, HttpServer server, Options options) {
     this.view = view;
     this.server = server;
     this.options = options;
+    this.routes = routes();
   }
 
   /** Serves {@code view} on {@code port} (0: any free port) of the loopback interface, without authentication. */
@@ -143,10 +157,66 @@ public final class ServingHttp implements AutoCloseable {
     }
   }
 
+  /** Writes an answer's JSON. */
+  @FunctionalInterface
+  private interface Answer {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  /** Answers a request that matched a route, given the route's path parameters. */
+  @FunctionalInterface
+  private interface Handler {
+    Answer answer(Map<String, String> path, URI uri) throws Refusal;
+  }
+
+  /**
+   * A path template such as {@code /models/{model}/history}: literal segments and named
+   * parameters, each parameter one segment of the raw path, decoded (so an id may hold an encoded
+   * '/', %2F).
+   */
+  private record Route(List<String> template, Handler handler) {
+    static Route of(String template, Handler handler) {
+      return new Route(List.of(template.substring(1).split("/")), handler);
+    }
+
+    /** The path parameters where {@code segments} fit the template, else null. */
+    Map<String, String> match(List<String> segments) {
+      if (segments.size() != template.size()) {
+        return null;
+      }
+      Map<String, String> parameters = new LinkedHashMap<>();
+      for (int i = 0; i < template.size(); i++) {
+        String t = template.get(i);
+        if (t.startsWith("{")) {
+          parameters.put(t.substring(1, t.length() - 1), segments.get(i));
+        } else if (!t.equals(segments.get(i))) {
+          return null;
+        }
+      }
+      return parameters;
+    }
+  }
+
+  /** The endpoints, in the order the class comment lists them. */
+  private List<Route> routes() {
+    return List.of(
+        Route.of("/health", (path, uri) -> json -> writeStatus(json, "UP")),
+        Route.of("/ready", (path, uri) -> ready()),
+        Route.of("/fresh", (path, uri) -> fresh()),
+        Route.of("/models/{model}", (path, uri) -> model(path.get("model"))),
+        Route.of("/models/{model}/history", (path, uri) -> modelHistory(path.get("model"), count(uri))),
+        Route.of("/moe/{model}/layers/{layer}", (path, uri) -> biases(path.get("model"), layer(path.get("layer")), false, uri)),
+        Route.of("/moe/{model}/layers/{layer}/history", (path, uri) -> biases(path.get("model"), layer(path.get("layer")), true, uri)),
+        Route.of("/portfolios/{portfolio}", (path, uri) -> portfolio(path.get("portfolio"))),
+        Route.of("/portfolios/{portfolio}/strategies/{strategy}/history", (path, uri) -> answer(ServingView.DECISIONS,
+            path.get("portfolio"), path.get("strategy"), true, uri, "strategy " + path.get("strategy") + " of portfolio "
+                + path.get("portfolio"))));
+  }
+
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
       int status = 200;
-      String body;
+      Answer answer;
       try {
         if (!ex.getRequestMethod().equals("GET")) {
           throw new Refusal(405, "only GET is supported");
@@ -155,108 +225,135 @@ public final class ServingHttp implements AutoCloseable {
         if (!path.equals("/health") && !path.equals("/ready")) {
           authenticate(ex);
         }
-        body = route(ex.getRequestURI());
+        answer = route(ex.getRequestURI());
       } catch (Refusal r) {
         status = r.status;
-        body = error(r.getMessage());
+        answer = error(r.getMessage());
       } catch (ParameterStore.Unavailable e) {
         status = 503;
-        body = error(e.getMessage());
+        answer = error(e.getMessage());
       } catch (InvalidStateStoreException e) {
         status = 503;
-        body = error("the view is not ready (" + view.state() + "): " + e.getMessage());
+        answer = error("the view is not ready (" + view.state() + "): " + e.getMessage());
       } catch (RuntimeException e) {
         status = 500;
-        body = error(e.toString());
+        answer = error(e.toString());
       }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      try (JsonGenerator json = JSON.createGenerator(body)) {
+        answer.write(json);
+      }
       ex.getResponseHeaders().set("Content-Type", "application/json");
-      ex.sendResponseHeaders(status, bytes.length);
+      ex.sendResponseHeaders(status, body.size());
       try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
+        body.writeTo(out);
       }
     }
   }
 
-  private String route(URI uri) throws Refusal {
-    // split the raw path, then decode: ids may hold an encoded '/' (%2F)
-    String[] p = uri.getRawPath().replaceAll("^/+|/+$", "").split("/");
-    for (int i = 0; i < p.length; i++) {
-      p[i] = java.net.URLDecoder.decode(p[i].replace("+", "%2B"), StandardCharsets.UTF_8);
+  private Answer route(URI uri) throws Refusal {
+    List<String> segments = new ArrayList<>();
+    for (String raw : uri.getRawPath().replaceAll("^/+|/+$", "").split("/")) {
+      segments.add(java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
     }
-    int n = p.length;
-    if (n == 1 && p[0].equals("health")) {
-      return "{\"status\":\"UP\"}";
-    }
-    if (n == 1 && p[0].equals("fresh")) {
-      Map<String, java.time.Instant> newest = view.newestOutputs(); // one query of the broker per request
-      java.time.Instant limit = java.time.Instant.now().minus(options.staleAfter());
-      List<String> stale = newest.entrySet().stream().filter(e -> e.getValue().isBefore(limit))
-          .map(e -> e.getKey() + " (newest record " + e.getValue() + ")").toList();
-      if (!stale.isEmpty()) {
-        throw new Refusal(503, "stale: no output within " + options.staleAfter() + " on " + String.join(", ", stale));
+    for (Route route : routes) {
+      Map<String, String> path = route.match(segments);
+      if (path != null) {
+        return route.handler().answer(path, uri);
       }
-      StringBuilder b = new StringBuilder("{\"status\":\"FRESH\",\"newest\":{");
-      String sep = "";
-      for (var e : newest.entrySet()) {
-        b.append(sep).append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append('"');
-        sep = ",";
-      }
-      return b.append("}}").toString();
-    }
-    if (n == 1 && p[0].equals("ready")) {
-      String lagging = view.lagging();
-      if (!lagging.isEmpty()) {
-        throw new Refusal(503, "not ready: " + lagging);
-      }
-      return "{\"status\":\"READY\"}";
-    }
-    if (n == 2 && p[0].equals("models")) {
-      ParameterStore.Served m = view.model(p[1]);
-      if (m == null) {
-        throw new Refusal(404, "unknown model " + p[1]);
-      }
-      return modelJson(m.modelId(), m.version(), m.dim(), m.parameters());
-    }
-    if (n == 3 && p[0].equals("models") && p[2].equals("history")) {
-      List<ParameterStore.Version> versions = view.modelHistory(p[1], count(uri));
-      if (versions.isEmpty()) {
-        throw new Refusal(404, "unknown model " + p[1]);
-      }
-      StringBuilder s = new StringBuilder("[");
-      for (ParameterStore.Version v : versions) {
-        s.append(s.length() > 1 ? "," : "").append(modelJson(p[1], v, -1, null));
-      }
-      return s.append(']').toString();
-    }
-    if (n >= 4 && p[0].equals("moe") && p[2].equals("layers") && (n == 4 || n == 5 && p[4].equals("history"))) {
-      int layer;
-      try {
-        layer = Integer.parseInt(p[3]);
-      } catch (NumberFormatException e) {
-        throw new Refusal(400, "layer '" + p[3] + "' is not a number");
-      }
-      if (layer < 0) {
-        throw new Refusal(400, "layer " + layer + " is negative");
-      }
-      return answer(ServingView.BIASES, p[1] + "/" + layer, "", n == 5, uri, "layer " + layer + " of model " + p[1]);
-    }
-    if (n == 2 && p[0].equals("portfolios")) {
-      Map<String, List<PortfolioDecision>> all = view.query(ServingView.DECISIONS, p[1], 1);
-      if (all.isEmpty()) {
-        throw new Refusal(404, "unknown portfolio " + p[1]);
-      }
-      StringBuilder s = new StringBuilder("{");
-      all.forEach((strategy, latest) -> s.append(s.length() > 1 ? "," : "").append(quote(strategy)).append(':').append(json(latest.get(0))));
-      return s.append('}').toString();
-    }
-    if (n == 5 && p[0].equals("portfolios") && p[2].equals("strategies") && p[4].equals("history")) {
-      return answer(ServingView.DECISIONS, p[1], p[3], true, uri, "strategy " + p[3] + " of portfolio " + p[1]);
     }
     throw new Refusal(404, "no such endpoint: " + uri.getPath());
   }
 
-  private <T extends SpecificRecord> String answer(ServingView.Output<T> o, String key, String part, boolean history, URI uri,
+  private static void writeStatus(JsonGenerator json, String status) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("status", status);
+    json.writeEndObject();
+  }
+
+  private Answer ready() throws Refusal {
+    String lagging = view.lagging();
+    if (!lagging.isEmpty()) {
+      throw new Refusal(503, "not ready: " + lagging);
+    }
+    return json -> writeStatus(json, "READY");
+  }
+
+  private Answer fresh() throws Refusal {
+    Map<String, java.time.Instant> newest = view.newestOutputs(); // one query of the broker per request
+    java.time.Instant limit = java.time.Instant.now().minus(options.staleAfter());
+    List<String> stale = newest.entrySet().stream().filter(e -> e.getValue().isBefore(limit))
+        .map(e -> e.getKey() + " (newest record " + e.getValue() + ")").toList();
+    if (!stale.isEmpty()) {
+      throw new Refusal(503, "stale: no output within " + options.staleAfter() + " on " + String.join(", ", stale));
+    }
+    return json -> {
+      json.writeStartObject();
+      json.writeStringField("status", "FRESH");
+      json.writeObjectFieldStart("newest");
+      for (var e : newest.entrySet()) {
+        json.writeStringField(e.getKey(), e.getValue().toString());
+      }
+      json.writeEndObject();
+      json.writeEndObject();
+    };
+  }
+
+  private Answer model(String model) throws Refusal {
+    ParameterStore.Served m = view.model(model);
+    if (m == null) {
+      throw new Refusal(404, "unknown model " + model);
+    }
+    return json -> writeModel(json, m.modelId(), m.version(), m.dim(), m.parameters());
+  }
+
+  private Answer modelHistory(String model, int count) throws Refusal {
+    List<ParameterStore.Version> versions = view.modelHistory(model, count);
+    if (versions.isEmpty()) {
+      throw new Refusal(404, "unknown model " + model);
+    }
+    return json -> {
+      json.writeStartArray();
+      for (ParameterStore.Version v : versions) {
+        writeModel(json, model, v, -1, null);
+      }
+      json.writeEndArray();
+    };
+  }
+
+  private static int layer(String layer) throws Refusal {
+    int l;
+    try {
+      l = Integer.parseInt(layer);
+    } catch (NumberFormatException e) {
+      throw new Refusal(400, "layer '" + layer + "' is not a number");
+    }
+    if (l < 0) {
+      throw new Refusal(400, "layer " + l + " is negative");
+    }
+    return l;
+  }
+
+  private Answer biases(String model, int layer, boolean history, URI uri) throws Refusal {
+    return answer(ServingView.BIASES, model + "/" + layer, "", history, uri, "layer " + layer + " of model " + model);
+  }
+
+  private Answer portfolio(String portfolio) throws Refusal {
+    Map<String, List<PortfolioDecision>> all = view.query(ServingView.DECISIONS, portfolio, 1);
+    if (all.isEmpty()) {
+      throw new Refusal(404, "unknown portfolio " + portfolio);
+    }
+    return json -> {
+      json.writeStartObject();
+      for (var e : all.entrySet()) {
+        json.writeFieldName(e.getKey());
+        writeRecord(json, e.getValue().get(0));
+      }
+      json.writeEndObject();
+    };
+  }
+
+  private <T extends SpecificRecord> Answer answer(ServingView.Output<T> o, String key, String part, boolean history, URI uri,
       String what) throws Refusal {
     int count = history ? count(uri) : 1;
     List<T> versions = view.query(o, key, count).get(part);
@@ -264,13 +361,15 @@ public final class ServingHttp implements AutoCloseable {
       throw new Refusal(404, "unknown " + what);
     }
     if (!history) {
-      return json(versions.get(versions.size() - 1));
+      return json -> writeRecord(json, versions.get(versions.size() - 1));
     }
-    StringBuilder s = new StringBuilder("[");
-    for (T v : versions) {
-      s.append(s.length() > 1 ? "," : "").append(json(v));
-    }
-    return s.append(']').toString();
+    return json -> {
+      json.writeStartArray();
+      for (T v : versions) {
+        writeRecord(json, v);
+      }
+      json.writeEndArray();
+    };
   }
 
   /** The history length asked for: ?n=N with 1 <= N <= the view's history (default all of it). */
@@ -295,65 +394,44 @@ public final class ServingHttp implements AutoCloseable {
     throw new Refusal(400, "unknown query '" + query + "' (only n=N)");
   }
 
+  /** A record in Avro's JSON encoding (what an Avro JSON decoder reads back). */
   @SuppressWarnings("unchecked")
-  private static <T extends SpecificRecord> String json(T record) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      JsonEncoder encoder = EncoderFactory.get().jsonEncoder(record.getSchema(), out);
-      new SpecificDatumWriter<T>((Class<T>) record.getClass()).write(record, encoder);
-      encoder.flush();
-      return out.toString(StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+  private static <T extends SpecificRecord> void writeRecord(JsonGenerator json, T record) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    JsonEncoder encoder = EncoderFactory.get().jsonEncoder(record.getSchema(), out);
+    new SpecificDatumWriter<T>((Class<T>) record.getClass()).write(record, encoder);
+    encoder.flush();
+    json.writeRawValue(out.toString(StandardCharsets.UTF_8));
   }
 
-  /** A model's version as JSON: ids, version, metrics, and (with {@code parameters}) its dimension and parameters. */
-  private static String modelJson(String model, ParameterStore.Version v, int dim, double[] parameters) {
-    StringBuilder s = new StringBuilder(parameters == null ? 256 : 256 + 24 * parameters.length);
-    s.append("{\"modelId\":").append(quote(model)).append(",\"runEpoch\":").append(v.runEpoch()).append(",\"version\":")
-        .append(v.version()).append(",\"step\":").append(v.step()).append(",\"eventTime\":").append(v.eventTime());
+  /** A model's version: ids, version, metrics, and (with {@code parameters}) its dimension and parameters. */
+  private static void writeModel(JsonGenerator json, String model, ParameterStore.Version v, int dim, double[] parameters)
+      throws IOException {
+    json.writeStartObject();
+    json.writeStringField("modelId", model);
+    json.writeNumberField("runEpoch", v.runEpoch());
+    json.writeNumberField("version", v.version());
+    json.writeNumberField("step", v.step());
+    json.writeNumberField("eventTime", v.eventTime());
     if (parameters != null) {
-      s.append(",\"dim\":").append(dim).append(",\"parameters\":[");
-      for (int i = 0; i < parameters.length; i++) {
-        s.append(i > 0 ? "," : "").append(number(parameters[i]));
-      }
-      s.append(']');
+      json.writeNumberField("dim", dim);
+      json.writeFieldName("parameters");
+      json.writeArray(parameters, 0, parameters.length);
     }
-    s.append(",\"metrics\":{");
-    boolean first = true;
-    for (Map.Entry<String, Double> m : new java.util.TreeMap<>(v.metrics()).entrySet()) {
-      s.append(first ? "" : ",").append(quote(m.getKey())).append(':').append(number(m.getValue()));
-      first = false;
+    json.writeObjectFieldStart("metrics");
+    for (Map.Entry<String, Double> m : new TreeMap<>(v.metrics()).entrySet()) {
+      json.writeNumberField(m.getKey(), m.getValue());
     }
-    return s.append("}}").toString();
+    json.writeEndObject();
+    json.writeEndObject();
   }
 
-  /** A double as JSON (which has no NaN or infinities: those become strings, as Avro's JSON encoding writes them). */
-  private static String number(double v) {
-    return Double.isFinite(v) ? Double.toString(v) : "\"" + v + "\"";
-  }
-
-  private static String error(String reason) {
-    return "{\"error\":" + quote(reason) + "}";
-  }
-
-  private static String quote(String s) {
-    StringBuilder q = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> q.append("\\\"");
-        case '\\' -> q.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            q.append(String.format("\\u%04x", (int) c));
-          } else {
-            q.append(c);
-          }
-        }
-      }
-    }
-    return q.append('"').toString();
+  private static Answer error(String reason) {
+    return json -> {
+      json.writeStartObject();
+      json.writeStringField("error", reason);
+      json.writeEndObject();
+    };
   }
 
   @Override
