@@ -95,7 +95,7 @@ public final class TestPipelines {
 
   static Pipeline expConcaveGradients() {
     // a small ball, so the U-norm projection is active
-    return gradients("gradients-oomd-ec", Map.of("learner", "oomd-ec", "learner.domain", "ball:0.5", "learner.G", "3", "emitEvery", "1"));
+    return gradients("gradients-oomd-ec", Map.of("learner", "oomd-ec", "learner.domain", "ball:0.5", "emitEvery", "1"));
   }
 
   private static Pipeline gradients(String name, Map<String, String> options) {

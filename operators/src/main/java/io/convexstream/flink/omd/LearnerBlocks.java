@@ -33,6 +33,11 @@ final class LearnerBlocks {
     this.state = state;
   }
 
+  /** Drops every block of the current key. */
+  void clear() {
+    state.clear();
+  }
+
   /**
    * The learner's state on {@code coordinates} only (strictly increasing): {@code meta}'s rounds and
    * scalars with, for each array of {@code fresh}, the entries of those coordinates in order.

@@ -7,6 +7,7 @@ import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
 import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.flink.DeadLetteringFunction;
+import io.convexstream.flink.IdleKeys;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.codec.AvroCodec;
@@ -49,12 +50,21 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
   private transient StepSequencer<T> sequencer;
+  private transient MapState<Long, Decoded<T>> buffer;
   private transient ParameterPublisher publisher;
   /** Gauges over all models, by {@link ModelFigure} ordinal (null: not aggregated). */
   private transient OperatorMetrics.Aggregate[] aggregated;
 
+  private final IdleKeys idleKeys;
+
   public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type) {
+    this(job, settings, reader, type, null);
+  }
+
+  /** {@code stateTtl}: how long a model may go without a record before its state is dropped (null: kept for good). */
+  public LearnerFunction(String job, LearnerSettings settings, RoundReader<T> reader, Class<T> type, java.time.Duration stateTtl) {
     super(job, type);
+    this.idleKeys = new IdleKeys(stateTtl);
     this.settings = settings;
     this.reader = reader;
   }
@@ -77,6 +87,8 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
       aggregated[f.ordinal()] = f.aggregated ? metrics.aggregateOf(f.figure) : null;
     }
     sequencer = new StepSequencer<>(buffer, settings, metrics.group().counter("skippedSteps"));
+    this.buffer = buffer;
+    idleKeys.open(getRuntimeContext(), metrics);
     publisher = new ParameterPublisher(settings.publication());
     active = LearnerDevice.choose(settings, getRuntimeContext(), metrics.group());
   }
@@ -98,7 +110,11 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
       p.blocked = Learners.create(settings.learnerFor(model), 1).updatesOnlyGradientCoordinates();
       // a run without state starts from later offsets (committed ones), so its epoch is larger
       p.runEpoch = in.offset;
+      if (idleKeys.enabled()) { // a model may come back after its state was dropped: its run starts where it is now
+        p.lastStep = step - 1;
+      }
     }
+    idleKeys.touch(ctx.timerService());
     if (reader.dim(r) != p.dim) {
       rejectCounted(p, in, ctx, "dimension mismatch: model " + model + " has dimension " + p.dim + ", record has " + reader.dim(r), false);
     } else if (step <= p.lastStep) {
@@ -125,6 +141,14 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ParameterUpdate> out) throws Exception {
     ModelProgress p = progressState.value();
     if (p == null) {
+      return;
+    }
+    boolean busy = p.buffered > 0 || p.updates > p.lastEmittedVersion; // steps wait, or updates are not published yet
+    if (idleKeys.expires(timestamp, ctx.timerService(), busy)) {
+      progressState.clear();
+      learnerState.clear();
+      buffer.clear();
+      blocks.clear();
       return;
     }
     sequencer.onTimer(p, timestamp, ctx.timeDomain(), applying(p, ctx, out));
