@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * oomd-ec's projection onto the ball in the U-norm (issue 16): Newton on the secular equation, one
- * Cholesky per step ({@code newton}, production), against the bisection it replaced, one Cholesky per
+ * oomd-ec's projection onto the ball in the U-norm: Newton on the secular equation, one
+ * Cholesky per step ({@code newton}, production), against bisection, one Cholesky per
  * halving ({@code bisection}, kept here as the baseline). U = 4I + Σ of 2d random rank-one terms, y
  * outside the ball.
  */

@@ -27,7 +27,7 @@ class LearnCommandTest {
 
   @Test
   void gradientRegretIsExactAgainstTheBestExpert(@TempDir Path dir) throws Exception {
-    // issue 16's two-expert sequence, as a CSV with a header
+    // a two-expert sequence, as a CSV with a header
     List<String> rows = new ArrayList<>(List.of("g0,g1"));
     OnlineLearner hedge = Learners.create(LearnerConfig.of("opt-hedge", "domain=simplex"), 2);
     double played = 0;

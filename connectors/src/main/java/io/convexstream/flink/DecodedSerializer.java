@@ -18,9 +18,9 @@ import org.apache.flink.util.InstantiationUtil;
  * decoding): its origin, then the value field by field ({@link RecordWire}: numeric arrays as
  * primitives, never boxed on arrival).
  *
- * <p>It replaces, on these edges only, the POJO serializer with Flink's Avro serializer inside: that
- * one built every record by reflection and read Avro through boxing generic readers, a fifth of the
- * learner's thread at d = 32 (BENCHMARKS.md, issue 14). Records kept in state keep {@link
+ * <p>It takes the place, on these edges only, of the POJO serializer with Flink's Avro serializer
+ * inside, which builds every record by reflection and reads Avro through boxing generic readers: a
+ * large share of the learner's thread at small d (BENCHMARKS.md). Records kept in state keep {@link
  * Decoded#typeInfo} (a POJO, as savepoints hold them).
  */
 public final class DecodedSerializer<T extends SpecificRecord> extends TypeSerializer<Decoded<T>> {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Records too large for Kafka: an input the topics cannot take is refused at the producer with the
- * limit named; an output too large is dead-lettered with its reason while the job goes on (it
- * used to fail the sink, restart, and fail again forever).
+ * limit named; an output too large is dead-lettered with its reason while the job goes on (left to
+ * the sink, it would fail it, restart, and fail again forever).
  */
 class MessageSizeIT {
   @RegisterExtension

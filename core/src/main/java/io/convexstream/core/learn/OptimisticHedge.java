@@ -49,7 +49,7 @@ public final class OptimisticHedge extends BaseLearner {
   }
 
   /**
-   * State saved by the mirror-descent form (log-weights, before issue 16) continues in FTRL form from the
+   * State saved by the mirror-descent form (log-weights, by earlier versions) continues in FTRL form from the
    * same play: the cumulative loss L with exp(−η L) = the saved weights.
    */
   static double[] lossFromLogWeights(double[] logWeights, double eta) {

@@ -71,7 +71,7 @@ public record GradientVector(int dim, int[] indices, double[] values) {
   /**
    * ||this − other||², coordinate by coordinate in O(non-zeros of both) (O(dim) when one is dense).
    * Not as ||a||² + ||b||² − 2⟨a, b⟩: that cancels catastrophically when a ≈ b relative to their
-   * size, which is exactly the case of a good optimistic hint (issue 16: 12× off at ||g||/||g − M|| ≈ 1e6).
+   * size, which is exactly the case of a good optimistic hint (12× off at ||g||/||g − M|| ≈ 1e6).
    */
   public double squaredDistance(GradientVector other) {
     int n = nonZeros();

@@ -14,9 +14,9 @@ class LearnerUpdatesTest {
   }
 
   /**
-   * One finite gradient with entries 1e160 used to make oomd's variation infinite, η = 0 for ever,
-   * with a finite decision: a model that silently stopped learning. Now the update is refused and
-   * the learner is as it was, still learning from the next gradient (issue 16).
+   * One finite gradient with entries 1e160 would make oomd's variation infinite, η = 0 for ever,
+   * with a finite decision: a model that silently stopped learning. The update is refused instead and
+   * the learner is as it was, still learning from the next gradient.
    */
   @Test
   void aGradientThatWouldFreezeTheStepSizeIsRefusedAndChangesNothing() {
@@ -35,9 +35,9 @@ class LearnerUpdatesTest {
   }
 
   /**
-   * AdaGrad with a first gradient of 1e-170: g² underflows to 0, and the step g / sqrt(Σg²) was
-   * ±∞ (NaN on a ball, a silent jump to the bound on a box). It is now the step of any first
-   * gradient, η · sign(g); an entry whose square overflows is refused, nothing changed (issue 16).
+   * AdaGrad with a first gradient of 1e-170: g² underflows to 0, and the step g / sqrt(Σg²) would be
+   * ±∞ (NaN on a ball, a silent jump to the bound on a box). It is the step of any first
+   * gradient, η · sign(g); an entry whose square overflows is refused, nothing changed.
    */
   @Test
   void adagradStepsOnTinyGradientsAndRefusesHugeOnes() {

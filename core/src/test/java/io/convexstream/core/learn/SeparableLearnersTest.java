@@ -64,7 +64,7 @@ class SeparableLearnersTest {
     assertThat(Learners.restore(c, d, kept).decision()).isEqualTo(whole.decision());
   }
 
-  /** ftrl has no domain: a learner.domain given to it is refused, not silently ignored (issue 16). */
+  /** ftrl has no domain: a learner.domain given to it is refused, not silently ignored. */
   @Test
   void ftrlRefusesADomainItWouldIgnore() {
     assertThatThrownBy(() -> LearnerConfig.of("ftrl", "domain=box:-1:1")).hasMessageContaining("ftrl is unconstrained")

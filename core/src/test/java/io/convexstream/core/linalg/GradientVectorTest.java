@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class GradientVectorTest {
   /**
    * A good optimistic hint is close to the gradient relative to both sizes: ||g − M||² must come out
-   * exact there, not from ||g||² + ||M||² − 2⟨g, M⟩, which cancels to noise (issue 16).
+   * exact there, not from ||g||² + ||M||² − 2⟨g, M⟩, which cancels to noise.
    */
   @Test
   void squaredDistanceIsExactWhenTheVectorsAreCloseRelativeToTheirSize() {

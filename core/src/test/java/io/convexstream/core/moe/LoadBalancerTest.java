@@ -168,7 +168,7 @@ class LoadBalancerTest {
   /**
    * Replicas of one expert go to different GPUs whenever the expert has no more replicas than there
    * are GPUs: on one GPU they would share its load and relieve nothing. The greedy packing put two on
-   * one GPU in 127 of 280 random cases (issue 16); here none of 1 000 may.
+   * one GPU in 127 of 280 random cases; here none of 1 000 may.
    */
   @Test
   void placementSpreadsAnExpertsReplicasOverDifferentGpus() {

@@ -23,7 +23,7 @@ class RouterTest {
 
   /**
    * Logits around −110 pass validation, but every selected sigmoid score underflows float to 0 and
-   * the gates were 0 / 0 = NaN. They are now the same ratios, taken in the log domain (issue 16).
+   * the gates would be 0 / 0 = NaN. They are the same ratios, taken in the log domain.
    */
   @Test
   void gatesStayFiniteWhenEverySelectedScoreUnderflows() {

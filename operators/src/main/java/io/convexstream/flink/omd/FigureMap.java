@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * A publication's metrics map (a handful of named figures) over two arrays: built once per output
- * record, where a {@code HashMap} cost a node per figure and a table (BENCHMARKS.md, issue 14).
+ * record, where a {@code HashMap} would cost a node per figure and a table.
  * Read-only; equal to any map with the same entries.
  */
 final class FigureMap extends AbstractMap<String, Double> {

@@ -28,7 +28,7 @@ class PlacementFunctionTest {
     }
   }
 
-  /** The step that is a multiple of `every` may be skipped (it timed out): the next closed step gets its plan (issue 16). */
+  /** The step that is a multiple of `every` may be skipped (it timed out): the next closed step gets its plan. */
   @Test
   void aSkippedPlanningStepDoesNotSkipItsPlan() throws Exception {
     try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PlacementFunction(4, 2, 1, 1, 4, 3), (StepLoads s) -> s.key, Types.STRING)) {

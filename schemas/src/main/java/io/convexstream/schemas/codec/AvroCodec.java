@@ -301,7 +301,7 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
   /** One thread's output buffer and encoder, reused from record to record. */
   private static final class Encoding {
     final Bytes out = new Bytes();
-    // bound to out once: configuring it again per record (a new sink each time) was 3 % of the learner's thread
+    // bound to out once: configuring it again per record (a new sink each time) shows on the learner's thread
     final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
   }
 
