@@ -26,12 +26,14 @@ public final class DecodeFunction<T extends SpecificRecord> extends ProcessFunct
   }
 
   private final AvroCodec<T> codec;
+  private final Class<T> type;
   private final Check<T> check;
   private final String job;
   private transient OperatorMetrics metrics;
 
   public DecodeFunction(Class<T> type, Check<T> check, String job) {
     this.codec = AvroCodec.of(type);
+    this.type = type;
     this.check = check;
     this.job = job;
   }
@@ -44,9 +46,11 @@ public final class DecodeFunction<T extends SpecificRecord> extends ProcessFunct
   @Override
   public void processElement(RawRecord raw, Context ctx, Collector<Decoded<T>> out) {
     long start = System.nanoTime();
-    T value;
+    T value = DecodeHandoff.take(raw, type); // decoded already by an event-time source chained before
     try {
-      value = codec.decode(raw.value);
+      if (value == null) {
+        value = codec.decode(raw.value);
+      }
     } catch (DecodeException e) {
       reject(ctx, DeadLetters.of(raw, DeadLetters.DECODE, e.getMessage(), job));
       return;

@@ -143,7 +143,15 @@ public final class KafkaIO {
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-      out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), eventTimeOr(codec, eventTime, r.value(), r.timestamp()), r.key(), r.value()));
+      long time = r.timestamp(); // the Kafka timestamp when the value does not decode (the decode step dead-letters it)
+      try {
+        T value = codec.decode(r.value());
+        time = eventTime.millis(value);
+        DecodeHandoff.put(r.topic(), r.partition(), r.offset(), value);
+      } catch (RuntimeException undecodable) {
+        // dead-lettered by the decode step, which decodes it again and names the reason
+      }
+      out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), time, r.key(), r.value()));
     }
 
     @Override
