@@ -112,7 +112,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
 
   @Override
   public JobOptions options() {
-    List<ConfigOption<?>> own = new ArrayList<>(List.of(RATE, VARIANT, CENTRED, DECAY_STEPS, STEP_TIMEOUT_MS, WINDOW));
+    List<ConfigOption<?>> own = new ArrayList<>(List.of(RATE, VARIANT, CENTRED, DECAY_STEPS, STEP_TIMEOUT_MS, WINDOW, JobOptions.STATE_TTL));
     if (type == RouterLoadReport.class) {
       own.add(MAX_BIAS_STALENESS);
     } else {
@@ -141,7 +141,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
     SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, name, input, type, null, check);
     SingleOutputStreamOperator<ExpertBiasUpdate> biases = decoded
         .keyBy(d -> source.key(d.value))
-        .process(new ExpertBalancerFunction<>(name, settings, source, type))
+        .process(new ExpertBalancerFunction<>(name, settings, source, type, o.getOptional(JobOptions.STATE_TTL).orElse(null)))
         .name("alf-lb-balancer")
         .uid("alf-lb-balancer");
     var unpublished = Jobs.publish(biases, s, name, Topic.EXPERT_BIASES, ExpertBiasUpdate.class,

@@ -1,12 +1,12 @@
 package io.convexstream.jobs;
 
+import io.convexstream.flink.OperatorMetrics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
-import io.convexstream.flink.OperatorMetrics;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -50,6 +50,11 @@ public final class JobOptions {
       .withDescription("An output whose encoded key and value exceed this is dead-lettered (stage publish), not sent; at most the default "
           + "(the topics' 8 MiB message limit less headroom).");
 
+  /** Of the jobs whose keys come and go (models, layers): the idle time after which a key's state is dropped. */
+  public static final ConfigOption<java.time.Duration> STATE_TTL = ConfigOptions.key("state.ttl").durationType().noDefaultValue()
+      .withDescription("How long a key (a model, a layer) may go without a record before all of its state is dropped and counted"
+          + " (expiredKeys), e.g. 30 d; processing time. A key that comes back starts a new run (a larger runEpoch) at the step"
+          + " it sends. Default: kept for good.");
   private static final List<ConfigOption<?>> SHARED = List.of(STATE_BACKEND, CHECKPOINT_DIR, INCREMENTAL, BUFFER_TIMEOUT, OUTPUT_MAX_BYTES, METRICS_MAX_KEYS,
       REPLAY_DIR, REPLAY_FROM, REPLAY_TO, INJECT_FAILURES, INJECT_PAUSE_MICROS);
   private static final List<String> STATE_BACKENDS = List.of("hashmap", "rocksdb");

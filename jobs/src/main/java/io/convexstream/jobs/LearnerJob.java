@@ -53,9 +53,6 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       .withDescription("Out-of-order steps held per model while a missing one is awaited; beyond it the gap is skipped.");
   public static final ConfigOption<Long> GAP_TIMEOUT_MS = ConfigOptions.key("gapTimeoutMs").longType().defaultValue(10_000L)
       .withDescription("How long a missing step is awaited before it is skipped.");
-  public static final ConfigOption<java.time.Duration> STATE_TTL = ConfigOptions.key("state.ttl").durationType().noDefaultValue()
-      .withDescription("How long a model may go without a record before its state is dropped and counted (expiredKeys), e.g. 30 d;"
-          + " processing time; a model that comes back starts a new run (a larger runEpoch) at the step it sends. Default: kept for good.");
   public static final ConfigOption<Boolean> AUTO_CREATE = ConfigOptions.key("autoCreate").booleanType().defaultValue(true)
       .withDescription("Whether an unknown model id starts a new learner (else it is dead-lettered).");
   public static final ConfigOption<String> MODELS = ConfigOptions.key("models").stringType().defaultValue("")
@@ -117,7 +114,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     if (type == LabelledExample.class) {
       own.add(LOSS);
     }
-    own.addAll(List.of(EMIT_EVERY, EMIT_INTERVAL_MS, PUBLISH_CHUNK_BYTES, PUBLISH_SNAPSHOT_EVERY, MAX_BUFFERED_STEPS, GAP_TIMEOUT_MS, STATE_TTL,
+    own.addAll(List.of(EMIT_EVERY, EMIT_INTERVAL_MS, PUBLISH_CHUNK_BYTES, PUBLISH_SNAPSHOT_EVERY, MAX_BUFFERED_STEPS, GAP_TIMEOUT_MS, JobOptions.STATE_TTL,
         AUTO_CREATE, MODELS));
     return new JobOptions(own, List.of(new JobOptions.OpenPrefix(OVERRIDE_PREFIX,
         "Models whose id starts with <...> get their own learner: ALGORITHM;KEY=VALUE;... (e.g. override.big/=oomd-ec;backend=auto).",
@@ -213,7 +210,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     SingleOutputStreamOperator<ParameterUpdate> parameters = decoded
         .keyBy(d -> reader.modelId(d.value))
         .process(new LearnerFunction<>(name, learnerSettings, reader, type,
-            options().parse(s.options()).getOptional(STATE_TTL).orElse(null)))
+            options().parse(s.options()).getOptional(JobOptions.STATE_TTL).orElse(null)))
         .name("learners-" + learnerSettings.learner().algorithm())
         .uid("learners");
 

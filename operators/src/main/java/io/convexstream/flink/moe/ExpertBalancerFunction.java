@@ -5,8 +5,8 @@ import io.convexstream.core.moe.BalanceMetrics;
 import io.convexstream.core.moe.BalanceWindow;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.flink.DeadLetteringFunction;
+import io.convexstream.flink.IdleKeys;
 import io.convexstream.schemas.ExpertBiasUpdate;
-import io.convexstream.schemas.codec.AvroCodec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,8 +47,16 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Dead
   private transient Counter closedSteps;
   private transient Counter missingRanks;
 
+  private final IdleKeys idleKeys;
+
   public ExpertBalancerFunction(String job, BalancerSettings settings, LoadSource<T> source, Class<T> type) {
+    this(job, settings, source, type, null);
+  }
+
+  /** {@code stateTtl}: how long a layer may go without a report before its state is dropped (null: kept for good). */
+  public ExpertBalancerFunction(String job, BalancerSettings settings, LoadSource<T> source, Class<T> type, java.time.Duration stateTtl) {
     super(job, type);
+    this.idleKeys = new IdleKeys(stateTtl);
     this.settings = settings;
     this.source = source;
   }
@@ -56,13 +64,13 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Dead
   @Override
   public void open(OpenContext ctx) throws Exception {
     super.open(ctx);
-    codec = AvroCodec.of(type);
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("balancer", BalancerState.class));
     open = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-steps", Types.LONG, TypeInformation.of(OpenStep.class)));
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-batches", Types.LONG, Types.LIST(Decoded.typeInfo(type))));
     metrics.trackOutputs();
     closedSteps = metrics.group().counter("closedSteps");
     missingRanks = metrics.group().counter("missingRanks");
+    idleKeys.open(getRuntimeContext(), metrics);
   }
 
   @Override
@@ -84,6 +92,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Dead
     if (step <= s.lastClosedStep) {
       s.lateReports++;
       state.update(s);
+      idleKeys.touch(ctx.timerService());
       reject(in, ctx, "late report of rank " + source.rank(r) + " for step " + step + " of " + ctx.getCurrentKey()
           + ": steps up to " + s.lastClosedStep + " are closed", true);
       return;
@@ -116,6 +125,7 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Dead
     }
     closeReadySteps(s, ctx, out);
     state.update(s);
+    idleKeys.touch(ctx.timerService());
   }
 
   /**
@@ -182,6 +192,11 @@ public final class ExpertBalancerFunction<T extends SpecificRecord> extends Dead
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ExpertBiasUpdate> out) throws Exception {
+    // a layer with a step open or a batch waiting is not idle: its step timers close them first
+    if (idleKeys.expires(timestamp, ctx.timerService(), !open.isEmpty() || !waiting.isEmpty())) {
+      state.clear();
+      return;
+    }
     BalancerState s = state.value();
     if (s == null) {
       return;

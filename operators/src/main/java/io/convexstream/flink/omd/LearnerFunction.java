@@ -10,7 +10,6 @@ import io.convexstream.flink.DeadLetteringFunction;
 import io.convexstream.flink.IdleKeys;
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.schemas.ParameterUpdate;
-import io.convexstream.schemas.codec.AvroCodec;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -72,7 +71,6 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
   @Override
   public void open(OpenContext ctx) throws Exception {
     super.open(ctx);
-    codec = AvroCodec.of(type);
     eventTimeField = codec.schema().getField("eventTime").pos();
     learnerState = getRuntimeContext().getState(new ValueStateDescriptor<>("learner", LearnerState.class));
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));

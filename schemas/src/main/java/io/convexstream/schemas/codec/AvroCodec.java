@@ -1,5 +1,6 @@
 package io.convexstream.schemas.codec;
 
+import io.convexstream.schemas.ParameterUpdate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Serializable;
@@ -7,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
-import io.convexstream.schemas.ParameterUpdate;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
