@@ -1,5 +1,7 @@
 package io.convexstream.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.convexstream.cli.report.Plots;
 import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.Performance;
@@ -98,8 +100,8 @@ final class BacktestCommand implements Callable<Integer> {
     } else if (format == Format.csv) {
       out.println("strategy,period,wealth");
     }
-    StringBuilder json = new StringBuilder("{\"source\": ").append(Json.quote(source)).append(", \"periods\": ").append(x.length)
-        .append(", \"assets\": ").append(m).append(", \"cost\": ").append(Json.number(cost)).append(", \"strategies\": [");
+    ObjectNode json = Json.object().put("source", source).put("periods", x.length).put("assets", m).put("cost", Json.number(cost));
+    ArrayNode strategies = json.putArray("strategies");
     StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
         .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))
         .append("| strategy | final wealth | annualised return | Sharpe | max drawdown | mean turnover |\n|---|---|---|---|---|---|\n");
@@ -117,17 +119,11 @@ final class BacktestCommand implements Callable<Integer> {
           }
         }
         case json -> {
-          json.append(s == runs.get(0) ? "\n  " : ",\n  ").append("{\"strategy\": ").append(Json.quote(s.name()))
-              .append(", \"finalWealth\": ").append(Json.number(p.finalWealth()))
-              .append(", \"annualisedReturn\": ").append(Json.number(p.annualisedReturn()))
-              .append(", \"sharpe\": ").append(Json.number(p.sharpe()))
-              .append(", \"maxDrawdown\": ").append(Json.number(p.maxDrawdown()))
-              .append(", \"meanTurnover\": ").append(Json.number(p.meanTurnover()))
-              .append(", \"wealth\": [1.0");
-          for (double w : r.wealth()) {
-            json.append(", ").append(Json.number(w));
-          }
-          json.append("]}");
+          ObjectNode o = strategies.addObject().put("strategy", s.name()).put("finalWealth", Json.number(p.finalWealth()))
+              .put("annualisedReturn", Json.number(p.annualisedReturn())).put("sharpe", Json.number(p.sharpe()))
+              .put("maxDrawdown", Json.number(p.maxDrawdown())).put("meanTurnover", Json.number(p.meanTurnover()));
+          ArrayNode wealth = o.putArray("wealth").add(1.0);
+          wealth.addAll(Json.numbers(r.wealth()));
         }
       }
       md.append(String.format("| %s | %.4f | %.2f%% | %.2f | %.1f%% | %.3f |%n", s.name(), p.finalWealth(), 100 * p.annualisedReturn(),
@@ -139,7 +135,7 @@ final class BacktestCommand implements Callable<Integer> {
       curves.put(s.name(), new double[][] {t, r.wealth()});
     }
     if (format == Format.json) {
-      out.println(json.append("\n]}"));
+      out.println(Json.write(json));
     }
     if (report != null) {
       Path plot = Plots.lines(report.resolve("wealth.png"), "Wealth of " + source + " (cost " + cost + ")", "period", "wealth (log scale)",

@@ -1,5 +1,7 @@
 package io.convexstream.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.convexstream.cli.learn.HindsightComparator;
 import io.convexstream.cli.learn.OfflineLearning;
 import io.convexstream.cli.report.Plots;
@@ -145,27 +147,22 @@ final class LearnCommand implements Callable<Integer> {
             Double.isNaN(r.accuracy()) ? "-" : String.format("%.4f", r.accuracy()), r.regret(), r.regret() / Math.max(1, r.rounds()));
       }
     } else {
-      StringBuilder json = new StringBuilder("{\"source\": ").append(Json.quote(source)).append(", \"models\": ").append(input.models().size())
-          .append(", \"records\": ").append(input.records()).append(", \"invalid\": ").append(input.invalid())
-          .append(", \"repeated\": ").append(input.repeated()).append(", \"learners\": [");
+      ObjectNode json = Json.object().put("source", source).put("models", input.models().size()).put("records", input.records())
+          .put("invalid", input.invalid()).put("repeated", input.repeated());
+      ArrayNode learnerResults = json.putArray("learners");
       for (OfflineLearning.Result r : results) {
-        json.append(r == results.get(0) ? "\n  " : ",\n  ").append("{\"learner\": ").append(Json.quote(r.name()))
-            .append(", \"rounds\": ").append(r.rounds()).append(", \"refused\": ").append(r.refused())
-            .append(", \"meanLoss\": ").append(Json.number(r.meanLoss())).append(", \"accuracy\": ").append(Json.number(r.accuracy()))
-            .append(", \"regret\": ").append(Json.number(r.regret())).append("}");
+        learnerResults.addObject().put("learner", r.name()).put("rounds", r.rounds()).put("refused", r.refused())
+            .put("meanLoss", Json.number(r.meanLoss())).put("accuracy", Json.number(r.accuracy())).put("regret", Json.number(r.regret()));
       }
-      out.println(json.append("\n]}"));
+      out.println(Json.write(json));
     }
     if (parametersFile != null) {
       try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(parametersFile))) {
         for (OfflineLearning.Result r : results) {
           r.finalParameters().forEach((model, x) -> {
-            StringBuilder line = new StringBuilder("{\"learner\": ").append(Json.quote(r.name())).append(", \"model\": ")
-                .append(Json.quote(model)).append(", \"parameters\": [");
-            for (int i = 0; i < x.length; i++) {
-              line.append(i == 0 ? "" : ", ").append(Json.number(x[i]));
-            }
-            w.println(line.append("]}"));
+            ObjectNode line = Json.object().put("learner", r.name()).put("model", model);
+            line.set("parameters", Json.numbers(x));
+            w.println(Json.write(line));
           });
         }
       }

@@ -2,7 +2,6 @@ package io.convexstream.serving;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.convexstream.schemas.PortfolioDecision;
@@ -65,10 +64,10 @@ public final class ServingHttp implements AutoCloseable {
   }
 
   /**
-   * JSON as Jackson writes it; numbers JSON has no form for (NaN, ±Infinity) are the strings "NaN",
-   * "Infinity" and "-Infinity", as in Avro's JSON encoding of the records served beside them.
+   * JSON as Jackson writes it; a number JSON has no form for (NaN, ±∞) is null, the rule for every
+   * JSON the project writes itself (records served in Avro's JSON encoding keep Avro's strings).
    */
-  private static final JsonFactory JSON = JsonFactory.builder().enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS).build();
+  private static final JsonFactory JSON = new JsonFactory();
 
   private final ServingView view;
   private final HttpServer server;
@@ -415,15 +414,27 @@ public final class ServingHttp implements AutoCloseable {
     json.writeNumberField("eventTime", v.eventTime());
     if (parameters != null) {
       json.writeNumberField("dim", dim);
-      json.writeFieldName("parameters");
-      json.writeArray(parameters, 0, parameters.length);
+      json.writeArrayFieldStart("parameters");
+      for (double x : parameters) {
+        writeNumber(json, x);
+      }
+      json.writeEndArray();
     }
     json.writeObjectFieldStart("metrics");
     for (Map.Entry<String, Double> m : new TreeMap<>(v.metrics()).entrySet()) {
-      json.writeNumberField(m.getKey(), m.getValue());
+      json.writeFieldName(m.getKey());
+      writeNumber(json, m.getValue());
     }
     json.writeEndObject();
     json.writeEndObject();
+  }
+
+  private static void writeNumber(JsonGenerator json, double v) throws IOException {
+    if (Double.isFinite(v)) {
+      json.writeNumber(v);
+    } else {
+      json.writeNull();
+    }
   }
 
   private static Answer error(String reason) {
