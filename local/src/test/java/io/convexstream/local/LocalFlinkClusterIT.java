@@ -1,6 +1,7 @@
 package io.convexstream.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,11 +35,8 @@ class LocalFlinkClusterIT {
 
   /** The REST API answers 503 until the dispatcher has been elected leader. */
   private static void awaitLeader(URI base) throws Exception {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (status(get(base, "/overview")) != 200) {
-      assertThat(System.nanoTime()).as("no leader within 30 s").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    await("a leader").atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(100))
+        .until(() -> status(get(base, "/overview")) == 200);
   }
 
   private static HttpRequest get(URI base, String path) {

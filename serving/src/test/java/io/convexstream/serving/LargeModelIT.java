@@ -1,6 +1,7 @@
 package io.convexstream.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.convexstream.jobs.JobSettings;
 import io.convexstream.jobs.Jobs;
@@ -73,11 +74,8 @@ class LargeModelIT {
 
     try (ServingView view = ServingView.start(bootstrap, "it-dense-1m-view",
         dir, 5)) {
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!view.ready() && System.currentTimeMillis() < deadline) {
-        Thread.sleep(200);
-      }
-      assertThat(view.ready()).as(view.lagging()).isTrue();
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .untilAsserted(() -> assertThat(view.ready()).as(view.lagging()).isTrue());
       var served = view.model("dense-1m");
       assertThat(served.version().version()).isEqualTo(2);
       assertThat(served.parameters()).isEqualTo(core.decision());

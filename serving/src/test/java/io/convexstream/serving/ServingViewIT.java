@@ -2,6 +2,7 @@ package io.convexstream.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicAdmin;
@@ -204,12 +205,10 @@ class ServingViewIT {
   }
 
   private void awaitReady(URI base) throws Exception {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (get(base, "/ready").statusCode() != 200 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
-    }
-    HttpResponse<String> ready = get(base, "/ready");
-    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(100)).untilAsserted(() -> {
+      HttpResponse<String> ready = get(base, "/ready");
+      assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    });
   }
 
   private HttpResponse<String> get(URI base, String path) throws Exception {
@@ -221,16 +220,12 @@ class ServingViewIT {
   }
 
   /** Waits until GET path answers 200 (and, with a field, that field reaches {@code value}). */
-  private void awaitVersion(URI base, String path, String field, long value) throws Exception {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline) {
-      HttpResponse<String> r = get(base, path);
-      if (r.statusCode() == 200 && (field == null || json(r).get(field).asLong() >= value)) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(path + " did not reach " + field + " = " + value);
+  private void awaitVersion(URI base, String path, String field, long value) {
+    await(path + " reaching " + field + " = " + value).atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
+          HttpResponse<String> r = get(base, path);
+          return r.statusCode() == 200 && (field == null || json(r).get(field).asLong() >= value);
+        });
   }
 
   private static void emptyTopics(String bootstrap, List<Topic> topics) throws Exception {

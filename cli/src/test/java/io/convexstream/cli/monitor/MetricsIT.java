@@ -1,6 +1,7 @@
 package io.convexstream.cli.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.jobs.JobSettings;
@@ -73,10 +74,8 @@ class MetricsIT {
         assertThat(last.getVersion()).isEqualTo(steps);
 
         // REST, as the web UI reads it (refreshed every half second)
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (flink.operatorMetric(id, "", OperatorMetrics.DEAD_LETTERED) < 2 && System.currentTimeMillis() < deadline) {
-          Thread.sleep(200);
-        }
+        await("both dead letters in the REST metrics").atMost(java.time.Duration.ofSeconds(30))
+            .pollInterval(java.time.Duration.ofMillis(200)).until(() -> flink.operatorMetric(id, "", OperatorMetrics.DEAD_LETTERED) >= 2);
         assertThat(flink.operatorMetric(id, "learners-", OperatorMetrics.APPLIED)).isEqualTo(2.0 * steps);
         assertThat(flink.operatorMetric(id, "decode-", OperatorMetrics.APPLIED)).isEqualTo(2.0 * steps + 1);
         assertThat(flink.operatorMetric(id, "decode-", OperatorMetrics.DEAD_LETTERED)).isEqualTo(1.0);
