@@ -5,13 +5,27 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.deployment.StandaloneClusterId;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.util.ExceptionUtils;
 
-/** The REST API of a Flink cluster (the one the web UI reads): in this JVM or anywhere else. */
+/**
+ * A Flink cluster's REST API, in this JVM or anywhere else: jobs, their states and stopping them
+ * through Flink's own {@link RestClusterClient}; operator metrics (which that client does not
+ * read) as the web UI reads them.
+ */
 public final class FlinkRest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final URI address;
@@ -36,62 +50,55 @@ public final class FlinkRest {
     return JSON.readTree(r.body());
   }
 
-  /** POST of a JSON body to a REST API path; the answer as JSON. */
-  public JsonNode post(String path, Object body) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(address.resolve(path)).timeout(java.time.Duration.ofSeconds(30))
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() / 100 != 2) {
-      throw new IllegalStateException("POST " + path + ": HTTP " + r.statusCode() + " " + r.body());
-    }
-    return JSON.readTree(r.body());
-  }
-
   /**
    * Stops a job with a savepoint ({@code targetDirectory} null: the cluster's savepoint directory)
    * and returns the savepoint's location once it is written. With {@code drain} the sources end
    * first, so event time advances to the end and waiting work (open periods, buffered steps) is flushed.
    */
-  public String stopWithSavepoint(String jobId, String targetDirectory, boolean drain, java.time.Duration timeout) throws Exception {
-    java.util.Map<String, Object> body = new java.util.HashMap<>();
-    body.put("drain", drain);
-    body.put("formatType", "CANONICAL");
-    if (targetDirectory != null) {
-      body.put("targetDirectory", targetDirectory);
+  public String stopWithSavepoint(String jobId, String targetDirectory, boolean drain, Duration timeout) throws Exception {
+    try (RestClusterClient<StandaloneClusterId> client = client()) {
+      return client.stopWithSavepoint(JobID.fromHexString(jobId), drain, targetDirectory, SavepointFormatType.CANONICAL)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = ExceptionUtils.stripExecutionException(e);
+      throw new IllegalStateException("the savepoint failed: " + (cause.getMessage() == null ? cause.toString()
+          : cause.getMessage().lines().findFirst().orElse(cause.toString())), cause);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("no savepoint of job " + jobId + " after " + timeout.toSeconds() + " s");
     }
-    String trigger = post("/jobs/" + jobId + "/stop", body).get("request-id").asText();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      JsonNode s = get("/jobs/" + jobId + "/savepoints/" + trigger);
-      if (s.get("status").get("id").asText().equals("COMPLETED")) {
-        JsonNode op = s.get("operation");
-        if (op.has("location")) {
-          return op.get("location").asText();
-        }
-        JsonNode cause = op.path("failure-cause");
-        throw new IllegalStateException("the savepoint failed: " + cause.path("serialized-throwable").asText(cause.toString())
-            .lines().findFirst().orElse(cause.toString()));
-      }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException("no savepoint of job " + jobId + " after " + timeout.toSeconds() + " s");
   }
 
   /** Ids of the jobs named {@code name} that have not reached a terminal state (running, restarting, ...). */
   public List<String> unfinishedJobsNamed(String name) throws Exception {
-    List<String> ids = new ArrayList<>();
-    for (JsonNode j : get("/jobs/overview").get("jobs")) {
-      String state = j.get("state").asText();
-      if (j.get("name").asText().equals(name) && !List.of("FINISHED", "FAILED", "CANCELED").contains(state)) {
-        ids.add(j.get("jid").asText());
+    try (RestClusterClient<StandaloneClusterId> client = client()) {
+      return client.listJobs().get(30, TimeUnit.SECONDS).stream()
+          .filter(j -> j.getJobName().equals(name) && !j.getJobState().isGloballyTerminalState())
+          .map(j -> j.getJobId().toHexString()).toList();
+    } catch (ExecutionException e) {
+      Throwable root = ExceptionUtils.stripExecutionException(e);
+      while (root.getCause() != null) {
+        root = root.getCause();
       }
+      throw new java.io.IOException(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage(), e);
     }
-    return ids;
   }
 
-  /** The job's state as the REST API reports it: RUNNING, FINISHED, FAILED, ... */
+  /** The job's state: RUNNING, FINISHED, FAILED, ... */
   public String jobState(JobID id) throws Exception {
-    return get("/jobs/" + id).get("state").asText();
+    try (RestClusterClient<StandaloneClusterId> client = client()) {
+      return client.getJobStatus(id).get(30, TimeUnit.SECONDS).name();
+    }
+  }
+
+  /** Flink's own client of the cluster's REST API, for what it offers: jobs, their states, stop with a savepoint. */
+  private RestClusterClient<StandaloneClusterId> client() throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(RestOptions.ADDRESS, address.getHost());
+    conf.set(RestOptions.PORT, address.getPort());
+    // a wrong address fails in seconds, not after the client's default retries (minutes)
+    conf.set(RestOptions.CONNECTION_TIMEOUT, Duration.ofSeconds(5));
+    conf.set(RestOptions.RETRY_MAX_ATTEMPTS, 0);
+    return new RestClusterClient<>(conf, StandaloneClusterId.getInstance());
   }
 
   /**
