@@ -5,14 +5,9 @@ import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.PeriodClosing;
 import io.convexstream.core.portfolio.PeriodPrices;
 import io.convexstream.core.portfolio.PortfolioStrategy;
-import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.flink.DeadLetteringFunction;
 import io.convexstream.schemas.PortfolioDecision;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,8 +108,11 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
     this.reading = reading;
   }
 
-  /** What the function keeps per strategy: the strategy and the cost-aware wealth tracker. */
-  private record Runner(PortfolioStrategy strategy, Backtest backtest) implements java.io.Serializable {}
+  /**
+   * What the function keeps per strategy: the strategy and the cost-aware wealth tracker ({@link
+   * PortfolioRunners} keeps them in state; this class name is in every savepoint of the job).
+   */
+  record Runner(PortfolioStrategy strategy, Backtest backtest) implements java.io.Serializable {}
 
   @Override
   public void open(OpenContext ctx) throws Exception {
@@ -359,12 +357,12 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
     List<PortfolioDecision> decisions = List.of();
     byte[] runnerBytes = s.runners;
     if (complete && s.closes == 0) {
-      List<Runner> runners = newRunners(settings);
-      runnerBytes = serialize(runners);
-      decisions = decisions(settings, runners, 0, null, end, s.runEpoch, carriedAssets);
+      List<Runner> runners = PortfolioRunners.newRunners(settings);
+      runnerBytes = PortfolioRunners.serialize(runners);
+      decisions = PortfolioRunners.decisions(settings, runners, 0, null, end, s.runEpoch, carriedAssets);
     } else if (complete) {
       double[] x = PeriodPrices.relatives(close, s.lastClose);
-      List<Runner> runners = deserialize(s.runners);
+      List<Runner> runners = PortfolioRunners.deserialize(s.runners);
       double[] returns = new double[runners.size()];
       for (int k = 0; k < runners.size(); k++) {
         Runner r = runners.get(k);
@@ -372,8 +370,8 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
         returns[k] = r.backtest().step(b, x);
         r.strategy().observe(x, returns[k]);
       }
-      runnerBytes = serialize(runners);
-      decisions = decisions(settings, runners, s.closes, returns, end, s.runEpoch, carriedAssets);
+      runnerBytes = PortfolioRunners.serialize(runners);
+      decisions = PortfolioRunners.decisions(settings, runners, s.closes, returns, end, s.runEpoch, carriedAssets);
       publishGauges(settings.id(), runners, returns);
     }
     s.runners = runnerBytes;
@@ -401,65 +399,6 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
       metrics.keyGauge("strategy", key, "drawdown", b.drawdown());
       metrics.aggregate("drawdown", b.drawdown());
       metrics.aggregate("turnover", b.lastTurnover());
-    }
-  }
-
-  private static List<Runner> newRunners(PortfolioSettings settings) {
-    int m = settings.assets().size();
-    List<Runner> runners = new ArrayList<>();
-    for (String name : settings.strategies()) {
-      runners.add(new Runner(Strategies.create(name, m, null, settings.parameters().getOrDefault(name, Map.of())),
-          new Backtest(settings.costRate())));
-    }
-    for (String name : settings.combiners()) {
-      runners.add(new Runner(Strategies.combiner(name, settings.strategies(), m, null, settings.parameters(), settings.costRate()),
-          new Backtest(settings.costRate())));
-    }
-    return runners;
-  }
-
-  private static List<PortfolioDecision> decisions(PortfolioSettings settings, List<Runner> runners, long period, double[] returns,
-      Instant end, long runEpoch, List<String> carriedAssets) {
-    List<PortfolioDecision> out = new ArrayList<>(runners.size());
-    for (int k = 0; k < runners.size(); k++) {
-      Runner r = runners.get(k);
-      List<Double> w = new ArrayList<>();
-      for (double v : r.strategy().weights()) {
-        w.add(v);
-      }
-      out.add(PortfolioDecision.newBuilder()
-          .setPortfolioId(settings.id())
-          .setStrategy(r.strategy().name())
-          .setPeriod(period)
-          .setAssets(settings.assets())
-          .setWeights(w)
-          .setWealth(r.backtest().wealth())
-          .setPeriodReturn(returns == null ? 1.0 : returns[k])
-          .setEventTime(end)
-          .setRunEpoch(runEpoch)
-          .setCarriedAssets(carriedAssets)
-          .build());
-    }
-    return out;
-  }
-
-  private static byte[] serialize(List<Runner> runners) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
-      o.writeObject(new ArrayList<>(runners));
-    }
-    return bytes.toByteArray();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Runner> deserialize(byte[] bytes) throws IOException, ClassNotFoundException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
-      @Override
-      protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-        return Class.forName(desc.getName(), false, PortfolioFunction.class.getClassLoader());
-      }
-    }) {
-      return (List<Runner>) in.readObject();
     }
   }
 
