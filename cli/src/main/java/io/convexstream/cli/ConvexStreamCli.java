@@ -1,6 +1,7 @@
 package io.convexstream.cli;
 
 import io.convexstream.serving.ServeCommand;
+import io.convexstream.serving.ServingMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -28,12 +29,7 @@ public final class ConvexStreamCli implements Runnable {
 
   /** The command line, printing a one-line error (not a stack trace) when a command fails. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new ConvexStreamCli());
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
-      return 2;
-    });
-    return cli;
+    return ServingMain.withOneLineErrors(new CommandLine(new ConvexStreamCli()));
   }
 
   public static void main(String[] args) {

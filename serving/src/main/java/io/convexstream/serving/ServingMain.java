@@ -12,7 +12,11 @@ public final class ServingMain {
 
   /** The serve command, printing a one-line error (not a stack trace) when it fails. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new ServeCommand());
+    return withOneLineErrors(new CommandLine(new ServeCommand()));
+  }
+
+  /** {@code cli}, printing a failed command's error in one line instead of a stack trace (the convexstream command line's rule). */
+  public static CommandLine withOneLineErrors(CommandLine cli) {
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
       return 2;
