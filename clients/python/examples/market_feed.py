@@ -2,12 +2,12 @@
 
     ./convexstream run --flink local --job portfolio --bootstrap localhost:9092 \\
         --set portfolio.id=py --set portfolio.assets=AAA,BBB,CCC --set period.ms=1000 \\
-        --set portfolio.strategies=ucrp,olmar1,eg --set idleTimeoutMs=1000 --set endOfFeedMs=3000
+        --set portfolio.strategies=ucrp,olmar1,eg --set idleTimeout=1s --set endOfFeed=3s
     python3 examples/market_feed.py --bootstrap localhost:9092 --assets AAA,BBB,CCC
 
 Bars are stamped with their start (eventTime) and end (endTime); decisions are exactly-once outputs,
 read read_committed. Three assets leave at least one of the topic's four partitions empty, which
-would hold every period open: idleTimeoutMs lets the job go on without it, endOfFeedMs closes the
+would hold every period open: idleTimeout lets the job go on without it, endOfFeed closes the
 last period when the feed stops.
 """
 

@@ -41,8 +41,8 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
       .withDescription("Subtract the mean of each bias update.");
   public static final ConfigOption<Double> DECAY_STEPS = ConfigOptions.key("decaySteps").doubleType().defaultValue(DEFAULTS.decaySteps())
       .withDescription("n_0 of u_n = u_0/(1 + n/n_0); 0 keeps u constant.");
-  public static final ConfigOption<Long> STEP_TIMEOUT_MS = ConfigOptions.key("stepTimeoutMs").longType().defaultValue(DEFAULTS.stepTimeoutMillis())
-      .withDescription("A step closes this long after its first report even if ranks are missing.");
+  public static final JobOptions.TimeOption STEP_TIMEOUT = JobOptions.TimeOption.of("stepTimeout",
+      java.time.Duration.ofMillis(DEFAULTS.stepTimeoutMillis()), "A step closes this long after its first report even if ranks are missing.");
   public static final ConfigOption<Integer> WINDOW = ConfigOptions.key("window").intType().defaultValue(DEFAULTS.window())
       .withDescription("Steps in MaxVio_global.");
   public static final ConfigOption<Long> MAX_BIAS_STALENESS = ConfigOptions.key("maxBiasStaleness").longType()
@@ -112,7 +112,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
 
   @Override
   public JobOptions options() {
-    List<ConfigOption<?>> own = new ArrayList<>(List.of(RATE, VARIANT, CENTRED, DECAY_STEPS, STEP_TIMEOUT_MS, WINDOW, JobOptions.STATE_TTL));
+    List<ConfigOption<?>> own = new ArrayList<>(List.of(RATE, VARIANT, CENTRED, DECAY_STEPS, STEP_TIMEOUT.duration(), STEP_TIMEOUT.millis(), WINDOW, JobOptions.STATE_TTL));
     if (type == RouterLoadReport.class) {
       own.add(MAX_BIAS_STALENESS);
     } else {
@@ -124,7 +124,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
 
   /** The balancer settings the options describe (checked). */
   public static BalancerSettings settings(Configuration o) {
-    return new BalancerSettings(o.get(VARIANT), o.get(CENTRED), o.get(RATE), o.get(DECAY_STEPS), o.get(STEP_TIMEOUT_MS),
+    return new BalancerSettings(o.get(VARIANT), o.get(CENTRED), o.get(RATE), o.get(DECAY_STEPS), STEP_TIMEOUT.millisIn(o),
         o.get(WINDOW), o.get(TOP_K), o.get(SCORING), o.get(GROUPS), o.get(TOP_GROUPS), o.get(MAX_BIAS_STALENESS));
   }
 

@@ -19,6 +19,7 @@ import org.apache.flink.configuration.Configuration;
  * that name the key (and the nearest valid key).
  */
 public final class JobOptions {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobOptions.class);
   // shared by every job
   public static final ConfigOption<Integer> METRICS_MAX_KEYS = ConfigOptions.key(OperatorMetrics.MAX_KEYS_OPTION).intType()
       .defaultValue(OperatorMetrics.DEFAULT_MAX_KEYS)
@@ -58,6 +59,35 @@ public final class JobOptions {
   private static final List<ConfigOption<?>> SHARED = List.of(STATE_BACKEND, CHECKPOINT_DIR, INCREMENTAL, BUFFER_TIMEOUT, OUTPUT_MAX_BYTES, METRICS_MAX_KEYS,
       REPLAY_DIR, REPLAY_FROM, REPLAY_TO, INJECT_FAILURES, INJECT_PAUSE_MICROS);
   private static final List<String> STATE_BACKENDS = List.of("hashmap", "rocksdb");
+
+  /**
+   * A time: a duration under {@code key} (e.g. {@code 10 s}, {@code 500 ms}), or in milliseconds
+   * under its older name {@code key + "Ms"}, still read (with a deprecation line) so that existing
+   * manifests and scripts keep working.
+   */
+  public record TimeOption(ConfigOption<java.time.Duration> duration, ConfigOption<Long> millis) {
+    public static TimeOption of(String key, java.time.Duration defaultValue, String description) {
+      return new TimeOption(ConfigOptions.key(key).durationType().defaultValue(defaultValue).withDescription(description),
+          ConfigOptions.key(key + DEPRECATED_MILLIS_SUFFIX).longType().noDefaultValue()
+              .withDescription("Deprecated: " + key + " in milliseconds."));
+    }
+
+    /** The time in milliseconds: under the old name where only it is given, else the duration. */
+    public long millisIn(Configuration options) {
+      var old = options.getOptional(millis);
+      if (old.isPresent() && options.contains(duration)) {
+        throw new IllegalArgumentException("give " + duration.key() + " or " + millis.key() + ", not both");
+      }
+      return old.orElseGet(() -> options.get(duration).toMillis());
+    }
+
+    /** Both keys, for a job's option list. */
+    public List<ConfigOption<?>> options() {
+      return List.of(duration, millis);
+    }
+  }
+
+  private static final String DEPRECATED_MILLIS_SUFFIX = "Ms";
 
   /** A family of keys {@code prefix + anything}, e.g. {@code override.<model prefix>}, with a check of each value. */
   public record OpenPrefix(String prefix, String description, BiConsumer<String, String> check) {}
@@ -118,6 +148,10 @@ public final class JobOptions {
     for (Map.Entry<String, String> e : given.entrySet()) {
       String key = e.getKey();
       if (options.containsKey(key)) {
+        String stem = key.substring(0, Math.max(0, key.length() - DEPRECATED_MILLIS_SUFFIX.length()));
+        if (key.endsWith(DEPRECATED_MILLIS_SUFFIX) && options.containsKey(stem)) {
+          LOG.warn("option '{}' is deprecated: use '{}', a duration (e.g. {}={} ms)", key, stem, stem, e.getValue());
+        }
         continue;
       }
       OpenPrefix family = prefixes.stream().filter(p -> key.startsWith(p.prefix()) && key.length() > p.prefix().length())
@@ -192,6 +226,9 @@ public final class JobOptions {
         names.add(v.toString().toLowerCase(java.util.Locale.ROOT));
       }
       return "one of " + String.join("|", names);
+    }
+    if (d instanceof java.time.Duration) {
+      return "a duration (e.g. 10 s, 500 ms, 2 min)";
     }
     if (d instanceof Integer || d instanceof Long) {
       return "an integer";

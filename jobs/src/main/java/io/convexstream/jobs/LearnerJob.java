@@ -39,8 +39,8 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       .withDescription("Example mode: the loss whose gradient each example gives.");
   public static final ConfigOption<Integer> EMIT_EVERY = ConfigOptions.key("emitEvery").intType().defaultValue(1)
       .withDescription("Publish a model's parameters after every k-th update.");
-  public static final ConfigOption<Long> EMIT_INTERVAL_MS = ConfigOptions.key("emitIntervalMs").longType().defaultValue(0L)
-      .withDescription("Also publish pending parameters this long after an unpublished update (0: off).");
+  public static final JobOptions.TimeOption EMIT_INTERVAL = JobOptions.TimeOption.of("emitInterval", java.time.Duration.ZERO,
+      "Also publish pending parameters this long after an unpublished update (0: off).");
   public static final ConfigOption<Integer> PUBLISH_CHUNK_BYTES = ConfigOptions.key("publish.chunkBytes").intType()
       .defaultValue(LearnerSettings.Publication.DEFAULT_CHUNK_BYTES)
       .withDescription("At most this many bytes of parameter values per output record: a larger publication goes out in chunks "
@@ -51,8 +51,8 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
           + "publish deltas, with a full snapshot at least every this many updates (and once the deltas add up to a snapshot).");
   public static final ConfigOption<Integer> MAX_BUFFERED_STEPS = ConfigOptions.key("maxBufferedSteps").intType().defaultValue(1000)
       .withDescription("Out-of-order steps held per model while a missing one is awaited; beyond it the gap is skipped.");
-  public static final ConfigOption<Long> GAP_TIMEOUT_MS = ConfigOptions.key("gapTimeoutMs").longType().defaultValue(10_000L)
-      .withDescription("How long a missing step is awaited before it is skipped.");
+  public static final JobOptions.TimeOption GAP_TIMEOUT = JobOptions.TimeOption.of("gapTimeout", java.time.Duration.ofSeconds(10),
+      "How long a missing step is awaited before it is skipped.");
   public static final ConfigOption<Boolean> AUTO_CREATE = ConfigOptions.key("autoCreate").booleanType().defaultValue(true)
       .withDescription("Whether an unknown model id starts a new learner (else it is dead-lettered).");
   public static final ConfigOption<String> MODELS = ConfigOptions.key("models").stringType().defaultValue("")
@@ -114,8 +114,11 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     if (type == LabelledExample.class) {
       own.add(LOSS);
     }
-    own.addAll(List.of(EMIT_EVERY, EMIT_INTERVAL_MS, PUBLISH_CHUNK_BYTES, PUBLISH_SNAPSHOT_EVERY, MAX_BUFFERED_STEPS, GAP_TIMEOUT_MS, JobOptions.STATE_TTL,
-        AUTO_CREATE, MODELS));
+    own.add(EMIT_EVERY);
+    own.addAll(EMIT_INTERVAL.options());
+    own.addAll(List.of(PUBLISH_CHUNK_BYTES, PUBLISH_SNAPSHOT_EVERY, MAX_BUFFERED_STEPS));
+    own.addAll(GAP_TIMEOUT.options());
+    own.addAll(List.of(JobOptions.STATE_TTL, AUTO_CREATE, MODELS));
     return new JobOptions(own, List.of(new JobOptions.OpenPrefix(OVERRIDE_PREFIX,
         "Models whose id starts with <...> get their own learner: ALGORITHM;KEY=VALUE;... (e.g. override.big/=oomd-ec;backend=auto).",
         (prefix, value) -> override(value)),
@@ -163,8 +166,8 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       throw new IllegalArgumentException(PUBLISH_CHUNK_BYTES.key() + " " + chunkBytes + " leaves less than " + CHUNK_HEADROOM
           + " bytes below " + JobOptions.OUTPUT_MAX_BYTES.key() + " " + maxBytes);
     }
-    return new LearnerSettings(learner, overrides, o.get(EMIT_EVERY), o.get(EMIT_INTERVAL_MS), o.get(MAX_BUFFERED_STEPS),
-        o.get(GAP_TIMEOUT_MS), o.get(AUTO_CREATE),
+    return new LearnerSettings(learner, overrides, o.get(EMIT_EVERY), EMIT_INTERVAL.millisIn(o), o.get(MAX_BUFFERED_STEPS),
+        GAP_TIMEOUT.millisIn(o), o.get(AUTO_CREATE),
         models.isBlank() ? new HashSet<>() : new HashSet<>(Arrays.asList(models.split(","))),
         new LearnerSettings.Publication(chunkBytes, o.get(PUBLISH_SNAPSHOT_EVERY), emitEveryByPrefix));
   }

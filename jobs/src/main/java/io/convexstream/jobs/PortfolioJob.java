@@ -52,20 +52,20 @@ public final class PortfolioJob implements StreamJob {
   private static final String DEFAULT_STRATEGIES = "ucrp,olmar1,pamr";
   public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
       .withDescription("Period length in ms of event time, for every portfolio without its own portfolio[.<id>].period.ms.");
-  public static final ConfigOption<Long> OUT_OF_ORDER_MS = ConfigOptions.key("outOfOrderMs").longType().defaultValue(0L)
-      .withDescription("Bounded out-of-orderness of event times (ms): an asset has reported a period once it has a tick this long "
-          + "after the period's end, and the watermark lags the input by it.");
-  public static final ConfigOption<Long> HALT_MS = ConfigOptions.key("haltMs").longType().defaultValue(0L)
-      .withDescription("Halt time (processing time, ms): once some asset of a portfolio has reported a period, the assets that have "
-          + "not and have been silent this long are halted: the period closes with their last price, named in the decision's carriedAssets "
-          + "(0: never; periods then wait for every asset, the watermark or endOfFeedMs).");
-  public static final ConfigOption<Long> IDLE_TIMEOUT_MS = ConfigOptions.key("idleTimeoutMs").longType().defaultValue(0L)
-      .withDescription("Mark an input partition idle after this long without data (0: never), so that the watermark moves on without "
-          + "it. Periods close without the watermark when every asset reported or the halt time passed; this only matters for the "
-          + "watermark's own closing.");
-  public static final ConfigOption<Long> END_OF_FEED_MS = ConfigOptions.key("endOfFeedMs").longType().defaultValue(0L)
-      .withDescription("Close every open period of a portfolio, the current one included, once its feed has been silent this long "
-          + "(processing time; 0: never, and a live feed's last period waits for the next reading).");
+  public static final JobOptions.TimeOption OUT_OF_ORDER = JobOptions.TimeOption.of("outOfOrder", java.time.Duration.ZERO,
+      "Bounded out-of-orderness of event times: an asset has reported a period once it has a tick this long after the period's end, "
+          + "and the watermark lags the input by it.");
+  public static final JobOptions.TimeOption HALT = JobOptions.TimeOption.of("halt", java.time.Duration.ZERO,
+      "Halt time (processing time): once some asset of a portfolio has reported a period, the assets that have not and have been "
+          + "silent this long are halted: the period closes with their last price, named in the decision's carriedAssets "
+          + "(0: never; periods then wait for every asset, the watermark or endOfFeed).");
+  public static final JobOptions.TimeOption IDLE_TIMEOUT = JobOptions.TimeOption.of("idleTimeout", java.time.Duration.ZERO,
+      "Mark an input partition idle after this long without data (0: never), so that the watermark moves on without it. Periods "
+          + "close without the watermark when every asset reported or the halt time passed; this only matters for the watermark's "
+          + "own closing.");
+  public static final JobOptions.TimeOption END_OF_FEED = JobOptions.TimeOption.of("endOfFeed", java.time.Duration.ZERO,
+      "Close every open period of a portfolio, the current one included, once its feed has been silent this long (processing time; "
+          + "0: never, and a live feed's last period waits for the next reading).");
 
   /** Option {@code field} of the portfolio whose keys start with {@code prefix} ("portfolio." or "portfolio.<id>."). */
   private static ConfigOption<String> field(String prefix, String field) {
@@ -103,7 +103,8 @@ public final class PortfolioJob implements StreamJob {
             .withDescription("Combiners over the strategies (comma list): " + String.join(", ", Strategies.COMBINERS) + "."),
         ConfigOptions.key("portfolio." + COST).doubleType().defaultValue(0.0).withDescription("Proportional transaction cost rate."),
         field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
-        PERIOD, OUT_OF_ORDER_MS, HALT_MS, IDLE_TIMEOUT_MS, END_OF_FEED_MS),
+        PERIOD, OUT_OF_ORDER.duration(), OUT_OF_ORDER.millis(), HALT.duration(), HALT.millis(), IDLE_TIMEOUT.duration(),
+        IDLE_TIMEOUT.millis(), END_OF_FEED.duration(), END_OF_FEED.millis()),
         List.of(new JobOptions.OpenPrefix("portfolio.",
             "portfolio.<id>.<field>: field " + FIELDS + " of portfolio <id> (listed in portfolios); "
                 + "portfolio[.<id>].params.<strategy>.<parameter>: a strategy's parameter instead of its default "
@@ -224,7 +225,7 @@ public final class PortfolioJob implements StreamJob {
       PriceReading<T> reading, Topic topic) {
     // watermarks per input partition from the records' event time; idleness is opt-in: a partition
     // marked idle lets the others close periods its late records belong to
-    Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, o.get(OUT_OF_ORDER_MS), o.get(IDLE_TIMEOUT_MS));
+    Jobs.EventTime<T> eventTime = new Jobs.EventTime<>(reading::timeMillis, OUT_OF_ORDER.millisIn(o), IDLE_TIMEOUT.millisIn(o));
     SingleOutputStreamOperator<Decoded<T>> decoded = Jobs.decode(env, s, NAME, topic, reading.type(), eventTime, reading::problem);
     SingleOutputStreamOperator<Tuple2<String, Decoded<T>>> routed = decoded
         .process(new PortfolioRouter<>(NAME, portfolios, reading), Types.TUPLE(Types.STRING, DecodedSerializer.streamOf(reading.type())))
@@ -235,7 +236,7 @@ public final class PortfolioJob implements StreamJob {
         .setParallelism(decoded.getParallelism());
     SingleOutputStreamOperator<PortfolioDecision> decisions = routed
         .keyBy(r -> r.f0, Types.STRING)
-        .process(new PortfolioFunction<>(NAME, portfolios, reading, o.get(END_OF_FEED_MS), o.get(OUT_OF_ORDER_MS), o.get(HALT_MS)))
+        .process(new PortfolioFunction<>(NAME, portfolios, reading, END_OF_FEED.millisIn(o), OUT_OF_ORDER.millisIn(o), HALT.millisIn(o)))
         .name("portfolio-strategies")
         .uid("portfolio-strategies");
     var unpublished = Jobs.publish(decisions, s, NAME, Topic.PORTFOLIO_DECISIONS, PortfolioDecision.class,

@@ -3,6 +3,7 @@ package io.convexstream.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.convexstream.flink.omd.LearnerSettings;
 import io.convexstream.flink.portfolio.PortfolioSettings;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +111,24 @@ class JobOptionsTest {
     String help = Jobs.byName("gradients").options().help();
     assertThat(help).contains("learner.eta", "the step size; number > 0, default D/√2. Used by adagrad; any other learner refuses it.");
     assertThat(help).contains("learner.N", "integer ≥ 1, default 1+⌈log₂(etaMax/etaMin)⌉");
+  }
+
+  @Test
+  void timesAreDurationsAndTheirOldMillisecondNamesStillWork() {
+    Map<String, String> given = Map.of("gapTimeout", "2 s", "emitInterval", "250 ms");
+    LearnerSettings s = LearnerJob.gradients().settings(given);
+    assertThat(s.gapTimeoutMillis()).isEqualTo(2_000);
+    assertThat(s.emitIntervalMillis()).isEqualTo(250);
+    assertThat(LearnerJob.gradients().settings(Map.of("gapTimeoutMs", "3000")).gapTimeoutMillis()).isEqualTo(3_000);
+    assertThat(LearnerJob.gradients().settings(Map.of()).gapTimeoutMillis()).isEqualTo(10_000);
+    assertThatThrownBy(() -> LearnerJob.gradients().settings(Map.of("gapTimeout", "2 s", "gapTimeoutMs", "3000")))
+        .hasMessage("give gapTimeout or gapTimeoutMs, not both");
+    assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolio.assets", "A,B", "halt", "soon")))
+        .hasMessageStartingWith("option 'halt' cannot be 'soon': expected a duration");
+    prepare("portfolio", Map.of("portfolio.assets", "A,B", "halt", "2 s", "endOfFeed", "1 min", "outOfOrder", "100 ms"));
+    prepare("router-loads", Map.of("stepTimeout", "30 s"));
+    assertThat(Jobs.byName("portfolio").options().help()).contains("endOfFeed", "a duration (e.g. 10 s, 500 ms, 2 min), default PT0S",
+        "endOfFeedMs", "Deprecated: endOfFeed in milliseconds.");
   }
 
   @Test

@@ -54,7 +54,7 @@ public final class MoeDemo implements DemoPipeline {
   /** u = 5e-3 (DeepSeek uses 1e-3 over many thousands of steps; the demo is short). */
   @Override
   public Map<String, String> options() {
-    return Map.of("rate", "5e-3", "topK", String.valueOf(K), "window", "50", "stepTimeoutMs", "60000",
+    return Map.of("rate", "5e-3", "topK", String.valueOf(K), "window", "50", "stepTimeout", "60 s",
         "placement.slots", "40", "placement.gpus", "4", "placement.window", "50", "placement.every", "50");
   }
 
