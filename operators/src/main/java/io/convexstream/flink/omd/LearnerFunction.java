@@ -138,15 +138,16 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ParameterUpdate> out) throws Exception {
     ModelProgress p = progressState.value();
-    if (p == null) {
-      return;
-    }
-    boolean busy = p.buffered > 0 || p.updates > p.lastEmittedVersion; // steps wait, or updates are not published yet
+    // busy: steps wait, or updates are not published yet
+    boolean busy = p != null && (p.buffered > 0 || p.updates > p.lastEmittedVersion);
     if (idleKeys.expires(timestamp, ctx.timerService(), busy)) {
       progressState.clear();
       learnerState.clear();
       buffer.clear();
       blocks.clear();
+      return;
+    }
+    if (p == null) {
       return;
     }
     sequencer.onTimer(p, timestamp, ctx.timeDomain(), applying(p, ctx, out));
