@@ -22,7 +22,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMap
 import org.apache.flink.util.ExceptionUtils;
 
 /**
- * A Flink cluster's REST API, in this JVM or anywhere else: jobs, their states and stopping them
+ * A Flink cluster's REST API, in this JVM or anywhere else: its jobs and stopping them
  * through Flink's own {@link RestClusterClient}; operator metrics (which that client does not
  * read) as the web UI reads them.
  */
@@ -80,13 +80,6 @@ public final class FlinkRest {
         root = root.getCause();
       }
       throw new java.io.IOException(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage(), e);
-    }
-  }
-
-  /** The job's state: RUNNING, FINISHED, FAILED, ... */
-  public String jobState(JobID id) throws Exception {
-    try (RestClusterClient<StandaloneClusterId> client = client()) {
-      return client.getJobStatus(id).get(30, TimeUnit.SECONDS).name();
     }
   }
 

@@ -57,10 +57,18 @@ public final class KafkaIO {
     return rawSource(kafka, groupId, bounded, new EventTimeDeserializer<>(AvroCodec.of(type), eventTime), topics);
   }
 
-  /** The event time of an encoded value, or {@code fallback} when it does not decode (the decode step dead-letters it later). */
-  public static <T extends SpecificRecord> long eventTimeOr(AvroCodec<T> codec, EventTimeOf<T> eventTime, byte[] value, long fallback) {
+  /**
+   * The event time of the encoded value of the record at (topic, partition, offset), or {@code
+   * fallback} when it does not decode (the decode step dead-letters it later); the decoded value goes
+   * to the decode step through {@link DecodeHandoff}, so it is not decoded again.
+   */
+  public static <T extends SpecificRecord> long eventTimeOr(AvroCodec<T> codec, EventTimeOf<T> eventTime, String topic, int partition,
+      long offset, byte[] value, long fallback) {
     try {
-      return eventTime.millis(codec.decode(value));
+      T decoded = codec.decode(value);
+      long time = eventTime.millis(decoded);
+      DecodeHandoff.put(topic, partition, offset, decoded);
+      return time;
     } catch (RuntimeException undecodable) {
       return fallback;
     }
@@ -143,14 +151,7 @@ public final class KafkaIO {
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-      long time = r.timestamp(); // the Kafka timestamp when the value does not decode (the decode step dead-letters it)
-      try {
-        T value = codec.decode(r.value());
-        time = eventTime.millis(value);
-        DecodeHandoff.put(r.topic(), r.partition(), r.offset(), value);
-      } catch (RuntimeException undecodable) {
-        // dead-lettered by the decode step, which decodes it again and names the reason
-      }
+      long time = eventTimeOr(codec, eventTime, r.topic(), r.partition(), r.offset(), r.value(), r.timestamp());
       out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), time, r.key(), r.value()));
     }
 

@@ -118,7 +118,8 @@ public final class RecordingSource {
             m = in.next();
           } while (m.getTimestamp() < from || m.getTimestamp() >= to);
           byte[] value = AvroCodec.bytes(m.getValue());
-          long time = codec == null ? m.getTimestamp() : KafkaIO.eventTimeOr(codec, eventTime, value, m.getTimestamp());
+          long time = codec == null ? m.getTimestamp() : KafkaIO.eventTimeOr(codec, eventTime, m.getTopic(), m.getPartition(), m.getOffset(), value,
+              m.getTimestamp());
           return new RawRecord(m.getTopic(), m.getPartition(), m.getOffset(), time, AvroCodec.bytes(m.getKey()), value);
         }
 
