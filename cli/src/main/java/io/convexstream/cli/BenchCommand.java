@@ -23,10 +23,11 @@ import picocli.CommandLine.Option;
         "",
         "Per-core figures come from JMH (benchmarks/run).",
         "",
-        "  end-to-end: each pipeline on an in-JVM broker and MiniCluster at each parallelism: input at",
-        "              --rate records/s for --seconds, reporting event-to-output latency p50/p99; or (--rate 0)",
-        "              a backlog of --records worked through, reporting records/s (exactly-once, 500 ms checkpoints)",
-        "              and its ratio to the no-op baseline on the same records (--baseline)",
+        "  end-to-end: each pipeline on an in-JVM broker and MiniCluster at each parallelism, exactly-once",
+        "              output, 500 ms checkpoints: input at --rate records/s for --seconds, reporting event-to-output",
+        "              latency p50/p99; or (--rate 0) a backlog of --records loaded once and worked through by fresh",
+        "              jobs, reporting records/s and records/s per core, and (--baseline) the ratios to a no-op",
+        "              and a keyed baseline on the same records, measured in alternating rounds",
         "  memory:     copy bandwidth, and the dense OMD update at large d as a fraction of it",
         ""})
 final class BenchCommand implements Callable<Integer> {
@@ -39,8 +40,9 @@ final class BenchCommand implements Callable<Integer> {
   List<String> pipelines = new java.util.ArrayList<>(EndToEnd.PIPELINES);
 
   @Option(names = "--baseline", negatable = true, defaultValue = "true", fallbackValue = "true", description = {
-      "Also run the no-op baseline (Kafka source -> exactly-once Kafka sink of the same records, same checkpoints and state backend)",
-      "before each run and report the pipeline's throughput as a ratio to it; with --rate 0 (default: ${DEFAULT-VALUE})."})
+      "With --rate 0, also run two baselines on the same records, checkpoints and state backend: the no-op one (Kafka source ->",
+      "exactly-once Kafka sink) and the keyed one (the same through keyBy and one ValueState<byte[]> of the pipeline's state size",
+      "read and written per record), and report the pipeline's throughput as ratios to them (default: ${DEFAULT-VALUE})."})
   boolean baseline;
 
   @Option(names = "--parallelism", split = ",", defaultValue = "1,2", description = "Parallelisms (default: ${DEFAULT-VALUE}).")
@@ -49,13 +51,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "1000", description = "Input records/s while the job runs (latency); 0: load --records first, then measure how fast the job works through them (capacity) (default: ${DEFAULT-VALUE}).")
   int rate;
 
-  @Option(names = "--records", defaultValue = "200000", description = "Backlog for --rate 0 (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--records", defaultValue = "2000000", description = {"Backlog for --rate 0, loaded once per pipeline and read by every run;",
+      "long enough that the fastest job's measured window lasts several seconds (default: ${DEFAULT-VALUE})."})
   long records;
 
-  @Option(names = "--seconds", defaultValue = "30", description = "Input duration per run (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seconds", defaultValue = "30", description = "Input duration per run at --rate > 0 (default: ${DEFAULT-VALUE}).")
   int seconds;
 
-  @Option(names = "--repeat", defaultValue = "1", description = "Runs per configuration, for medians and spread (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeat", defaultValue = "1", description = "Runs (with --rate 0 and --baseline: rounds) per configuration, for medians and spread (default: ${DEFAULT-VALUE}).")
   int repeat;
 
   @Option(names = "--dim", defaultValue = "1000000", description = "Dimension of the memory-bound OMD update (default: ${DEFAULT-VALUE}).")
@@ -73,89 +76,120 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void endToEnd() throws Exception {
-    System.out.printf("end to end: %d cores, %d MiB heap; %d s per run%n", Runtime.getRuntime().availableProcessors(),
-        Runtime.getRuntime().maxMemory() >> 20, seconds);
+    System.out.printf("end to end: %d cores, %d MiB heap%n", Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(); LocalFlinkCluster flink = LocalFlinkCluster.start(0, 4)) {
       TopicAdmin.createAll(broker.bootstrapServers());
       for (String pipeline : pipelines) {
+        EndToEnd.Backlog backlog = rate == 0 ? EndToEnd.backlog(broker.bootstrapServers(), pipeline, records, BenchCommand::progress) : null;
         for (int p : parallelism) {
-          if (baseline && rate == 0) {
-            ratios(flink, broker.bootstrapServers(), pipeline, p);
-            continue;
-          }
-          double[] rates = new double[repeat];
-          double[] p50 = new double[repeat];
-          double[] p99 = new double[repeat];
-          for (int k = 0; k < repeat; k++) {
-            EndToEnd.Result r = EndToEnd.run(flink, broker.bootstrapServers(), pipeline, p, rate, Duration.ofSeconds(seconds), records,
-                Duration.ofSeconds(300), line -> System.out.println("  " + line));
-            System.out.println(r.line());
-            rates[k] = r.recordsPerSecond();
-            p50[k] = r.p50Ms();
-            p99[k] = r.p99Ms();
-          }
-          if (repeat > 1) {
-            System.out.printf("%-13s p=%d  median of %d: %s rec/s%s%n", pipeline, p, repeat, spread(rates),
-                rate > 0 ? ", p50 " + spread(p50) + " ms, p99 " + spread(p99) + " ms" : "");
+          if (rate == 0) {
+            capacity(flink, broker.bootstrapServers(), backlog, p);
+          } else {
+            latency(flink, broker.bootstrapServers(), pipeline, p);
           }
         }
       }
     }
   }
 
-  /**
-   * Capacity of {@code pipeline} as a ratio to the no-op baseline on the same records, in the same
-   * JVM: discarded pairs of (baseline, pipeline) runs until the JIT is quiet (see {@link #warmUp}),
-   * then {@code repeat} measured pairs on a backlog of {@code records}; each pair gives a ratio.
-   */
-  private void ratios(LocalFlinkCluster flink, String bootstrap, String pipeline, int p) throws Exception {
-    Duration drain = Duration.ofSeconds(600);
-    int warmPairs = warmUp(flink, bootstrap, pipeline, p, drain);
-    double[] base = new double[repeat];
-    double[] job = new double[repeat];
-    double[] ratio = new double[repeat];
+  private void latency(LocalFlinkCluster flink, String bootstrap, String pipeline, int p) throws Exception {
+    double[] rates = new double[repeat];
+    double[] p50 = new double[repeat];
+    double[] p99 = new double[repeat];
     for (int k = 0; k < repeat; k++) {
-      Pair r = pair(flink, bootstrap, pipeline, p, drain);
-      System.out.println("  " + r.baseline().line());
-      System.out.println("  " + r.pipeline().line());
-      System.out.printf("  JIT compiling: %.1f %% of this pair's wall time%n", r.jitPercent());
-      base[k] = r.baseline().recordsPerSecond();
-      job[k] = r.pipeline().recordsPerSecond();
-      ratio[k] = job[k] / base[k];
+      EndToEnd.Result r = EndToEnd.run(flink, bootstrap, pipeline, p, rate, Duration.ofSeconds(seconds), Duration.ofSeconds(300),
+          BenchCommand::progress);
+      System.out.println(r.line());
+      rates[k] = r.recordsPerSecond();
+      p50[k] = r.p50Ms();
+      p99[k] = r.p99Ms();
     }
-    System.out.printf("%s p=%d: baseline %s rec/s, pipeline %s rec/s, ratio %s (median [min..max] of %d; warm: %d discarded pairs first)%n",
-        pipeline, p, spread(base), spread(job), spread3(ratio), repeat, warmPairs);
+    System.out.printf("%-13s p=%d  median [min..max] of %d: %s rec/s, p50 %s ms, p99 %s ms%n", pipeline, p, repeat, spread(rates),
+        spread(p50), spread(p99));
   }
 
   /**
-   * Discarded (baseline, pipeline) pairs until one spends under {@value #QUIET_JIT_PERCENT} % of its
-   * wall time compiling (at most {@value #MAX_WARM_PAIRS}). One pair was not enough on 2 cores: C2
-   * still took 60–70 % of a core through the next two pairs, and the baseline rose 266 k → 482 k
-   * records/s over them.
+   * Capacity on {@code backlog}: rounds of one run of each job — the no-op baseline, the keyed
+   * baseline and the pipeline, all fresh jobs on the same records — in alternating order (a drift
+   * of the machine over a round then favours neither end of a ratio). Rounds are discarded until
+   * the JIT is quiet (see {@link #QUIET_JIT_PERCENT}), then {@code repeat} rounds are measured; each gives
+   * its ratios.
    */
-  private int warmUp(LocalFlinkCluster flink, String bootstrap, String pipeline, int p, Duration drain) throws Exception {
-    for (int pairs = 1; ; pairs++) {
-      double share = pair(flink, bootstrap, pipeline, p, drain).jitPercent();
-      System.out.printf("  warm-up pair %d: JIT compiling %.1f %% of its wall time%n", pairs, share);
-      if (share < QUIET_JIT_PERCENT || pairs == MAX_WARM_PAIRS) {
-        return pairs;
+  private void capacity(LocalFlinkCluster flink, String bootstrap, EndToEnd.Backlog backlog, int p) throws Exception {
+    List<String> jobs = baseline
+        ? List.of(EndToEnd.BASELINE + backlog.spec(), EndToEnd.KEYED + backlog.spec(), backlog.spec())
+        : List.of(backlog.spec());
+    Duration drain = Duration.ofSeconds(600);
+    int warm = 0;
+    while (true) {
+      warm++;
+      long jit = compileMillis();
+      long start = System.nanoTime();
+      round(flink, bootstrap, backlog, p, jobs, warm, drain);
+      double share = 100.0 * (compileMillis() - jit) / ((System.nanoTime() - start) / 1e6);
+      System.out.printf("  warm-up round %d: JIT compiling %.1f %% of its wall time%n", warm, share);
+      if (share < QUIET_JIT_PERCENT || warm == MAX_WARM_ROUNDS) {
+        break;
       }
     }
+    double[][] rates = new double[jobs.size()][repeat];
+    double[][] perCore = new double[jobs.size()][repeat];
+    for (int k = 0; k < repeat; k++) {
+      List<EndToEnd.Result> results = round(flink, bootstrap, backlog, p, jobs, k, drain);
+      for (int j = 0; j < jobs.size(); j++) {
+        EndToEnd.Result r = results.get(j);
+        System.out.println("  " + r.line());
+        rates[j][k] = r.recordsPerSecond();
+        perCore[j][k] = r.recordsPerSecond() / r.cores();
+      }
+    }
+    System.out.printf("%s p=%d, %d records: median [min..max] of %d rounds (%d warm-up rounds discarded; rates over the middle 90 %% of"
+        + " the outputs; cores: the JVM's CPU time, broker included)%n", backlog.spec(), p, backlog.records(), repeat, warm);
+    for (int j = 0; j < jobs.size(); j++) {
+      System.out.printf("  %-16s %s rec/s  %s rec/s/core%n", name(jobs.get(j)), spread(rates[j]), spread(perCore[j]));
+    }
+    if (baseline) {
+      System.out.printf("  keyed / baseline     %s%n", spread3(ratio(rates[1], rates[0])));
+      System.out.printf("  pipeline / keyed     %s%n", spread3(ratio(rates[2], rates[1])));
+      System.out.printf("  pipeline / baseline  %s%n", spread3(ratio(rates[2], rates[0])));
+    }
   }
 
+  /** One run of each of {@code jobs} on the backlog, in order for even rounds and reversed for odd ones; results in {@code jobs}' order. */
+  private static List<EndToEnd.Result> round(LocalFlinkCluster flink, String bootstrap, EndToEnd.Backlog backlog, int p, List<String> jobs,
+      int k, Duration drain) throws Exception {
+    EndToEnd.Result[] results = new EndToEnd.Result[jobs.size()];
+    for (int i = 0; i < jobs.size(); i++) {
+      int j = k % 2 == 0 ? i : jobs.size() - 1 - i;
+      results[j] = EndToEnd.capacity(flink, bootstrap, jobs.get(j), p, backlog, drain);
+    }
+    return List.of(results);
+  }
+
+  private static String name(String spec) {
+    return spec.startsWith(EndToEnd.BASELINE) ? "baseline" : spec.startsWith(EndToEnd.KEYED) ? "keyed baseline" : "pipeline";
+  }
+
+  private static double[] ratio(double[] a, double[] b) {
+    double[] r = new double[a.length];
+    for (int k = 0; k < r.length; k++) {
+      r[k] = a[k] / b[k];
+    }
+    return r;
+  }
+
+  private static void progress(String line) {
+    System.out.println("  " + line);
+  }
+
+  /**
+   * A warm-up round ends the warm-up once it spends under this share of its wall time compiling.
+   * One round was not enough on 2 cores: C2 still took 60–70 % of a core through the next two, and
+   * the baseline rose by 80 % over them.
+   */
   private static final double QUIET_JIT_PERCENT = 5;
-  private static final int MAX_WARM_PAIRS = 8;
-
-  /** One baseline run and one pipeline run, and the share of their wall time the JIT spent compiling. */
-  private record Pair(EndToEnd.Result baseline, EndToEnd.Result pipeline, double jitPercent) {}
-
-  private Pair pair(LocalFlinkCluster flink, String bootstrap, String pipeline, int p, Duration drain) throws Exception {
-    long jit = compileMillis();
-    long start = System.nanoTime();
-    EndToEnd.Result b = EndToEnd.run(flink, bootstrap, EndToEnd.BASELINE + pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
-    EndToEnd.Result j = EndToEnd.run(flink, bootstrap, pipeline, p, 0, Duration.ZERO, records, drain, line -> {});
-    return new Pair(b, j, 100.0 * (compileMillis() - jit) / ((System.nanoTime() - start) / 1e6));
-  }
+  private static final int MAX_WARM_ROUNDS = 8;
 
   /** Time all JIT compiler threads have spent compiling, summed. */
   private static long compileMillis() {
@@ -223,6 +257,11 @@ final class BenchCommand implements Callable<Integer> {
   private static String spread(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);
-    return String.format("%.4g [%.4g..%.4g]", median(s), s[0], s[s.length - 1]);
+    return figure(median(s)) + " [" + figure(s[0]) + ".." + figure(s[s.length - 1]) + "]";
+  }
+
+  /** Whole numbers from 100 up, three significant digits below. */
+  private static String figure(double x) {
+    return Math.abs(x) >= 100 ? String.format("%.0f", x) : String.format("%.3g", x);
   }
 }

@@ -20,7 +20,7 @@ import org.apache.flink.util.InstantiationUtil;
  *
  * <p>It takes the place, on these edges only, of the POJO serializer with Flink's Avro serializer
  * inside, which builds every record by reflection and reads Avro through boxing generic readers: a
- * large share of the learner's thread at small d (BENCHMARKS.md). Records kept in state keep {@link
+ * large share of the learner's thread at small d (benchmarks/HISTORY.md). Records kept in state keep {@link
  * Decoded#typeInfo} (a POJO, as savepoints hold them).
  */
 public final class DecodedSerializer<T extends SpecificRecord> extends TypeSerializer<Decoded<T>> {

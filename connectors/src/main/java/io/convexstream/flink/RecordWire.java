@@ -31,7 +31,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * <p>Not a storage or wire format for anything outside a running job: both ends are the same class
  * and schema, so nothing is versioned. Avro's own reader boxes every entry through its generic array
  * readers, a large share of the learner's thread at small d; this writes and reads the same fields
- * directly (BENCHMARKS.md). Supports what the input schemas use: records, unions, arrays,
+ * directly (benchmarks/HISTORY.md). Supports what the input schemas use: records, unions, arrays,
  * maps, strings, bytes, numbers, booleans and {@code timestamp-millis}.
  */
 public final class RecordWire<T extends SpecificRecord> implements Serializable {

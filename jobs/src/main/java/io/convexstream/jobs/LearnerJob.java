@@ -175,7 +175,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
   /**
    * oomd-ec keeps two d×d matrices per model and changes every entry of both on every update (a
    * rank-one update and its Sherman–Morrison inverse): on RocksDB each record would deserialize and
-   * rewrite 16·d² bytes, measured 4.5–7.3× the heap's per-record cost at d = 100–1000 (BENCHMARKS.md).
+   * rewrite 16·d² bytes, measured 10–13× the heap's per-record cost at d = 100–1 000 (BENCHMARKS.md).
    * No layout avoids that, so the combination is refused: such models belong on the heap backend.
    */
   private static void refuseMatricesOnRocksDb(LearnerConfig learner, Map<String, LearnerConfig> overrides) {
@@ -190,7 +190,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     });
     if (!who.isEmpty()) {
       throw new IllegalArgumentException("oomd-ec (" + String.join(", ", who) + ") with state.backend.type=rocksdb: its d×d matrices "
-          + "change entirely on every update, so RocksDB would rewrite 16·d² bytes per record (4.5–7.3× the heap's cost, BENCHMARKS.md); "
+          + "change entirely on every update, so RocksDB would rewrite 16·d² bytes per record (10–13× the heap's cost at d = 100–1 000, BENCHMARKS.md); "
           + "run oomd-ec models on state.backend.type=hashmap");
     }
   }

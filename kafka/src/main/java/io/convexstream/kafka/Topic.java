@@ -62,7 +62,7 @@ public enum Topic {
    * The project's producers' {@code batch.size}: records per partition go to the broker in batches of
    * up to 256 KiB instead of Kafka's 16 KiB, which the broker and the producer's I/O thread pay for per
    * batch: on the embedded broker a job's small outputs went 1.7× faster, the no-op baseline's 2.3×
-   * (BENCHMARKS.md). Under load each partition a producer writes holds one such batch, so Kafka's
+   * (benchmarks/HISTORY.md). Under load each partition a producer writes holds one such batch, so Kafka's
    * 32 MiB {@code buffer.memory} serves up to 128 partitions per producer without blocking.
    */
   public static final int PRODUCER_BATCH_BYTES = 256 * 1024;

@@ -1,5 +1,8 @@
 package io.convexstream.cli.bench;
 
+import io.convexstream.core.learn.LearnerConfig;
+import io.convexstream.core.learn.LearnerState;
+import io.convexstream.core.learn.Learners;
 import io.convexstream.jobs.BalancerJob;
 import io.convexstream.jobs.JobSettings;
 import io.convexstream.jobs.Jobs;
@@ -17,6 +20,7 @@ import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.codec.AvroCodec;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,92 +35,58 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * End-to-end load on a running job: a producer sends a pipeline's input at a fixed rate (or as
- * fast as it can) with event time = send time, the job runs with exactly-once output, and a
- * read_committed consumer collects the outputs. Reports throughput (input records / seconds from
- * the first send to the last output) and event-to-output latency percentiles (the output's
- * broker append time minus the event time it carries), and whether every input was accounted for.
+ * End-to-end load on a job with exactly-once output, read back by a read_committed consumer.
+ *
+ * <ul>
+ *   <li>{@link #run}: a producer sends a pipeline's input at a fixed rate, with event time = send
+ *       time, while the job runs; reports throughput and event-to-output latency percentiles (the
+ *       output's broker append time minus the event time it carries).
+ *   <li>{@link #backlog} then {@link #capacity}: a backlog loaded once and worked through by fresh
+ *       jobs, each from the same first offset (the pipeline and its baselines read the same
+ *       records); reports the steady-state throughput and the CPU the JVM spent on it.
+ * </ul>
+ *
+ * Either way every input must be accounted for.
  */
 public final class EndToEnd {
   private EndToEnd() {}
 
-  /** Figures of one run. */
+  /** Figures of one run; {@code cores} is NaN where not measured. */
   public record Result(String pipeline, int parallelism, int targetRate, long inputs, long outputs, double seconds,
-      double recordsPerSecond, double p50Ms, double p99Ms, double maxMs, boolean complete) {
+      double recordsPerSecond, double cores, double p50Ms, double p99Ms, double maxMs, boolean complete) {
     public String line() {
-      String latency = targetRate == 0 ? "latency not measured (backlog)"
+      String tail = targetRate == 0 ? String.format("%4.2f cores  %8.0f rec/s/core", cores, recordsPerSecond / cores)
           : String.format("latency p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms", p50Ms, p99Ms, maxMs);
       return String.format("%-13s p=%d  target %6s rec/s  %8d in  %7d out  %6.1f s  %8.0f rec/s  %s%s",
           pipeline, parallelism, targetRate == 0 ? "max" : Integer.toString(targetRate), inputs, outputs, seconds, recordsPerSecond,
-          latency, complete ? "" : "  INCOMPLETE");
+          tail, complete ? "" : "  INCOMPLETE");
     }
   }
 
   /**
    * A pipeline's load: its job and options, its input and output topics, how to make input i,
    * inputs per unit (whole steps), whether an output record completes an output (the last chunk
-   * of a parameter publication), and the record type of the outputs (they carry an eventTime).
+   * of a parameter publication), the record type of the outputs (they carry an eventTime), and the
+   * bytes of keyed state one key holds (for the keyed baseline).
    */
   private record Load(StreamJob job, Map<String, String> options, Topic input, String output, int unit, Sender sender,
-      java.util.function.Predicate<byte[]> completes, Class<? extends SpecificRecord> outputType) {}
+      java.util.function.Predicate<byte[]> completes, Class<? extends SpecificRecord> outputType, int stateBytes) {}
 
-  /** The baseline's output topic: the same records, only moved by a job that copies them ({@link Passthrough}). */
-  public static final String BASELINE_TOPIC = "convexstream.bench.baseline";
   /** Prefix of a spec that runs the no-op baseline on another spec's input. */
   public static final String BASELINE = "baseline:";
-
-  /**
-   * The no-op baseline: Kafka source → exactly-once Kafka sink of the same keys and values, with the
-   * jobs' checkpointing and state options. What a pipeline adds to it is the pipeline's own cost.
-   */
-  static final class Passthrough implements StreamJob {
-    private final Topic input;
-
-    Passthrough(Topic input) {
-      this.input = input;
-    }
-
-    @Override
-    public String name() {
-      return "baseline";
-    }
-
-    @Override
-    public List<Topic> inputs(Map<String, String> options) {
-      return List.of(input);
-    }
-
-    @Override
-    public List<Topic> outputs() {
-      return List.of(); // a topic outside the catalogue
-    }
-
-    @Override
-    public String description() {
-      return "copies " + input.topicName() + " to " + BASELINE_TOPIC;
-    }
-
-    @Override
-    public io.convexstream.jobs.JobOptions options() {
-      return new io.convexstream.jobs.JobOptions(List.of());
-    }
-
-    @Override
-    public void build(StreamExecutionEnvironment env, JobSettings s) {
-      env.fromSource(io.convexstream.connectors.flink.KafkaIO.rawSource(s.kafka(), s.groupId(), false, input),
-              org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(), "source")
-          .map(r -> new io.convexstream.connectors.flink.EncodedRecord(r.key, r.value))
-          .returns(io.convexstream.connectors.flink.EncodedRecord.class)
-          .sinkTo(io.convexstream.connectors.flink.KafkaIO.sink(s.kafka(), BASELINE_TOPIC, s.delivery(), s.groupId()));
-    }
-  }
+  /** Prefix of a spec that runs the keyed baseline on another spec's input, with its state size. */
+  public static final String KEYED = "keyed:";
 
   private interface Sender {
     /** Sends input number i (0-based) with event time {@code now}. */
@@ -132,16 +102,17 @@ public final class EndToEnd {
    * {@code baseline:SPEC} copies SPEC's input unchanged.
    */
   private static Load load(String spec) {
-    if (spec.startsWith(BASELINE)) {
-      Load of = load(spec.substring(BASELINE.length()));
+    boolean keyed = spec.startsWith(KEYED);
+    if (keyed || spec.startsWith(BASELINE)) {
+      Load of = load(spec.substring(keyed ? KEYED.length() : BASELINE.length()));
       Map<String, String> shared = new HashMap<>();
       of.options().forEach((k, v) -> {
         if (k.startsWith("state.") || k.startsWith("execution.")) {
           shared.put(k, v); // the same state backend and checkpoints
         }
       });
-      return new Load(new Passthrough(of.input()), shared, of.input(), BASELINE_TOPIC, of.unit(), of.sender(), v -> true,
-          of.input().recordType());
+      StreamJob job = keyed ? new Baselines.Keyed(of.input(), of.stateBytes()) : new Baselines.Passthrough(of.input());
+      return new Load(job, shared, of.input(), Baselines.TOPIC, of.unit(), of.sender(), v -> true, of.input().recordType(), of.stateBytes());
     }
     int colon = spec.indexOf(':');
     String pipeline = colon < 0 ? spec : spec.substring(0, colon);
@@ -159,14 +130,14 @@ public final class EndToEnd {
               loads.add((long) (100 + (e * 7 + step) % 50));
             }
             kafka.send(Topic.ROUTER_LOADS, "m/" + layer, new RouterLoadReport("m", layer, step, rank, 8, loads, -1L, Instant.ofEpochMilli(now)));
-          }, v -> true, ExpertBiasUpdate.class);
+          }, v -> true, ExpertBiasUpdate.class, 64 * 4 + 8 * 64 * 8); // float biases, and a step's counts from 8 ranks
       // ticks of 16 assets, 100 ms periods, 3 strategies and a combiner: 4 decisions per period
       case "portfolio" -> new Load(new PortfolioJob(), with(Map.of("market.input", "ticks", "period.ms", "100", "portfolio.id", "p",
           "portfolio.assets", String.join(",", assets()), "portfolio.strategies", "ucrp,eg,olmar1", "portfolio.combiners", "accelerated",
           "idleTimeout", "500 ms"), args), Topic.MARKET_TICKS, Topic.PORTFOLIO_DECISIONS.topicName(), 16, (kafka, i, now) -> {
             String asset = assets().get((int) (i % 16));
             kafka.send(Topic.MARKET_TICKS, asset, new MarketTick(asset, Instant.ofEpochMilli(now), 100 + (i % 7) * 0.1, 1.0));
-          }, v -> true, PortfolioDecision.class);
+          }, v -> true, PortfolioDecision.class, 4 * 16 * 8 * 8); // 4 books of 16 assets, ~8 numbers per asset each
       default -> throw new IllegalArgumentException("unknown pipeline " + pipeline + "; known: " + PIPELINES);
     };
   }
@@ -209,6 +180,8 @@ public final class EndToEnd {
       indexSets.add(Arrays.stream(r.ints(nnz * 2L, 0, dim).distinct().limit(nnz).sorted().toArray()).boxed().toList());
     }
     int width = Math.max(1, (int) Math.ceil(Math.log10(models)));
+    LearnerState state = Learners.create(LearnerConfig.of(options.get("learner")), dim).exportState();
+    int stateBytes = 8 * (state.arrays.values().stream().mapToInt(a -> a.length).sum() + state.scalars.size());
     return new Load(LearnerJob.gradients(), options, Topic.GRADIENTS, Topic.PARAMETERS.topicName(), models, (kafka, i, now) -> {
       String model = String.format("m%0" + width + "d", i % models);
       NumericVector g = nnz > 0 ? new NumericVector(dim, indexSets.get((int) (i % indexSets.size())), values)
@@ -217,7 +190,7 @@ public final class EndToEnd {
     }, v -> {
       ParameterUpdate u = AvroCodec.of(ParameterUpdate.class).decode(v);
       return u.getChunk() == u.getChunks() - 1;
-    }, ParameterUpdate.class);
+    }, ParameterUpdate.class, stateBytes);
   }
 
   private static List<String> assets() {
@@ -229,75 +202,116 @@ public final class EndToEnd {
   }
 
   /**
-   * Runs {@code pipeline} at {@code parallelism}. With {@code rate > 0}: the job runs first and the
-   * input arrives at {@code rate} records/s for {@code duration}; latency is event time to output.
-   * With {@code rate == 0} (capacity): {@code records} inputs are loaded first, then the job starts
-   * and works through the backlog; throughput is inputs / (last output − first output), and latency
-   * is not meaningful (reported as NaN). Then waits up to {@code drainTimeout} for the outputs.
+   * Runs {@code pipeline} at {@code parallelism} while its input arrives at {@code rate} records/s
+   * for {@code duration}, then waits up to {@code drainTimeout} for the outputs.
    */
   public static Result run(LocalFlinkCluster flink, String bootstrap, String pipeline, int parallelism, int rate, Duration duration,
-      long records, Duration drainTimeout, Consumer<String> progress) throws Exception {
+      Duration drainTimeout, Consumer<String> progress) throws Exception {
     Load load = load(pipeline);
-    String group = "bench-" + pipeline.replaceAll("[^A-Za-z0-9.-]", "_") + "-" + System.nanoTime();
-    if (load.output().equals(BASELINE_TOPIC)) {
+    String group = group(pipeline);
+    Map<TopicPartition, Long> from = endOffsets(bootstrap, load.output());
+    commitOffsets(bootstrap, group, TopicClient.endOffsets(bootstrap, load.input())); // earlier runs' input is not this run's
+    JobID id = submit(flink, bootstrap, load, group, parallelism);
+    long start = System.currentTimeMillis();
+    long sent = 0;
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      long end = start + duration.toMillis();
+      long nextReport = start + 5_000;
+      for (long now = start; now < end; now = System.currentTimeMillis()) {
+        for (long due = (now - start) * rate / 1000; sent < due; ) {
+          load.sender().send(kafka, sent++, now);
+        }
+        if (now >= nextReport) {
+          progress.accept(String.format("%s p=%d: %d records sent in %.0f s", pipeline, parallelism, sent, (now - start) / 1000.0));
+          nextReport += 5_000;
+        }
+        Thread.sleep(1);
+      }
+      // whole units only (every model's step, every rank of a step), so no step waits for a timeout
+      while (sent % load.unit() != 0) {
+        load.sender().send(kafka, sent++, System.currentTimeMillis());
+      }
+      kafka.flush();
+    }
+    long expected = expectedOutputs(pipeline, sent, false);
+    Outputs outputs = collect(bootstrap, load.output(), from, expected, load.completes(),
+        o -> o.timestamp() - eventTime(load.outputType(), o.value()), drainTimeout);
+    flink.cancel(id);
+    double seconds = (Math.max(start, outputs.lastAppend()) - start) / 1000.0;
+    double[] latencies = Arrays.copyOf(outputs.latencies, outputs.count);
+    Arrays.sort(latencies);
+    boolean measured = latencies.length > 0;
+    return new Result(pipeline, parallelism, rate, sent, outputs.count, seconds, sent / seconds, Double.NaN,
+        measured ? percentile(latencies, 0.5) : Double.NaN, measured ? percentile(latencies, 0.99) : Double.NaN,
+        measured ? latencies[latencies.length - 1] : Double.NaN, outputs.complete >= expected);
+  }
+
+  /** Input records loaded once for capacity runs: the offsets they start at, and how many. */
+  public record Backlog(String spec, Map<TopicPartition, Long> from, long records) {}
+
+  /**
+   * Loads at least {@code records} inputs of {@code pipeline} (whole units), event times 1 ms
+   * apart so that the portfolio's 100 ms periods close as the backlog is worked through.
+   */
+  public static Backlog backlog(String bootstrap, String pipeline, long records, Consumer<String> progress) {
+    Load load = load(pipeline);
+    Map<TopicPartition, Long> from = TopicClient.endOffsets(bootstrap, load.input());
+    long sent = 0;
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      long t0 = System.currentTimeMillis();
+      while (sent < records || sent % load.unit() != 0) {
+        load.sender().send(kafka, sent, t0 + sent);
+        sent++;
+        if (sent % 500_000 == 0) {
+          progress.accept(String.format("%s: %d of %d records loaded", pipeline, sent, records));
+        }
+      }
+      kafka.flush();
+    }
+    return new Backlog(pipeline, from, sent);
+  }
+
+  /**
+   * A fresh job of {@code spec} ({@code backlog}'s pipeline, or a baseline of it) works through
+   * {@code backlog} at {@code parallelism}. Throughput is taken over the middle 90 % of the outputs
+   * by append time, so neither the sources' start nor the partitions' uneven finish is in it; cores
+   * are the JVM's CPU time (broker and Flink together) over that window, from samples every 100 ms.
+   */
+  public static Result capacity(LocalFlinkCluster flink, String bootstrap, String spec, int parallelism, Backlog backlog,
+      Duration drainTimeout) throws Exception {
+    Load load = load(spec);
+    String group = group(spec);
+    if (load.output().equals(Baselines.TOPIC)) {
       createBaselineTopic(bootstrap);
     }
     Map<TopicPartition, Long> from = endOffsets(bootstrap, load.output());
-    startAtEnd(bootstrap, group, load.input()); // earlier runs' input stays in the topic: not this run's
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    Map<String, String> options = new HashMap<>(load.options());
-    Jobs.prepare(env, load.job(), new JobSettings(bootstrap, group, false, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500),
-        parallelism, options));
-    long sent = 0;
-    JobID id;
-    long start;
-    try (TopicClient kafka = new TopicClient(bootstrap)) {
-      if (rate == 0) {
-        long t0 = System.currentTimeMillis();
-        while (sent < records || sent % load.unit() != 0) {
-          load.sender().send(kafka, sent, t0 + sent); // events 1 ms apart: the portfolio's 100 ms periods close
-          sent++;
-        }
-        kafka.flush();
-        progress.accept(String.format("%s p=%d: %d records loaded", pipeline, parallelism, sent));
-        id = flink.submit(env, group);
-        flink.awaitRunning(id, 60_000);
-        start = System.currentTimeMillis();
-      } else {
-        id = flink.submit(env, group);
-        flink.awaitRunning(id, 60_000);
-        start = System.currentTimeMillis();
-        long end = start + duration.toMillis();
-        long nextReport = start + 5_000;
-        for (long now = start; now < end; now = System.currentTimeMillis()) {
-          for (long due = (now - start) * rate / 1000; sent < due; ) {
-            load.sender().send(kafka, sent++, now);
-          }
-          if (now >= nextReport) {
-            progress.accept(String.format("%s p=%d: %d records sent in %.0f s", pipeline, parallelism, sent, (now - start) / 1000.0));
-            nextReport += 5_000;
-          }
-          Thread.sleep(1);
-        }
-        // whole units only (every model's step, every rank of a step), so no step waits for a timeout
-        while (sent % load.unit() != 0) {
-          load.sender().send(kafka, sent++, System.currentTimeMillis());
-        }
-        kafka.flush();
-      }
-    }
-    long expected = pipeline.startsWith(BASELINE) ? sent : expectedOutputs(pipeline, sent, rate == 0);
-    Outputs outputs = collect(bootstrap, load.output(), from, expected, load.completes(),
-        rate > 0 ? o -> o.timestamp() - eventTime(load.outputType(), o.value()) : null, drainTimeout);
+    commitOffsets(bootstrap, group, backlog.from());
+    JobID id = submit(flink, bootstrap, load, group, parallelism);
+    boolean copies = load.output().equals(Baselines.TOPIC);
+    long expected = copies ? backlog.records() : expectedOutputs(backlog.spec(), backlog.records(), true);
+    Outputs outputs = collect(bootstrap, load.output(), from, expected, load.completes(), null, drainTimeout);
     flink.cancel(id);
+    deleteRecords(bootstrap, load.output()); // a run's outputs are counted: they need not fill the disk
+    long t5 = outputs.appendQuantile(0.05);
+    long t95 = outputs.appendQuantile(0.95);
+    double seconds = (t95 - t5) / 1000.0;
+    double rate = 0.9 * backlog.records() / seconds;
+    double cores = (outputs.cpu.at(t95) - outputs.cpu.at(t5)) / 1e9 / seconds;
+    return new Result(spec, parallelism, 0, backlog.records(), outputs.count, seconds, rate, cores, Double.NaN, Double.NaN, Double.NaN,
+        outputs.complete >= expected);
+  }
 
-    double[] latencies = Arrays.copyOf(outputs.latencies, outputs.measured);
-    Arrays.sort(latencies);
-    double seconds = (Math.max(start, outputs.lastAppend) - (rate == 0 ? outputs.firstAppend : start)) / 1000.0;
-    boolean measured = latencies.length > 0; // kept only when rate > 0
-    return new Result(pipeline, parallelism, rate, sent, outputs.count, seconds, sent / seconds,
-        measured ? percentile(latencies, 0.5) : Double.NaN, measured ? percentile(latencies, 0.99) : Double.NaN,
-        measured ? latencies[latencies.length - 1] : Double.NaN, outputs.complete >= expected);
+  private static String group(String spec) {
+    return "bench-" + spec.replaceAll("[^A-Za-z0-9.-]", "_") + "-" + System.nanoTime();
+  }
+
+  private static JobID submit(LocalFlinkCluster flink, String bootstrap, Load load, String group, int parallelism) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Jobs.prepare(env, load.job(), new JobSettings(bootstrap, group, false, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(500),
+        parallelism, new HashMap<>(load.options())));
+    JobID id = flink.submit(env, group);
+    flink.awaitRunning(id, 60_000);
+    return id;
   }
 
   /**
@@ -332,15 +346,27 @@ public final class EndToEnd {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
   }
 
-  /** Commits the input's end offsets for {@code group}, where the job's source then starts. */
-  private static void startAtEnd(String bootstrap, String group, Topic input) throws Exception {
+  /** Commits {@code offsets} for {@code group}, where the job's source then starts. */
+  private static void commitOffsets(String bootstrap, String group, Map<TopicPartition, Long> offsets) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+    offsets.forEach((tp, offset) -> commit.put(tp, new OffsetAndMetadata(offset)));
+    try (Admin admin = admin(bootstrap)) {
+      admin.alterConsumerGroupOffsets(group, commit).all().get();
+    }
+  }
+
+  private static void deleteRecords(String bootstrap, String topic) throws Exception {
+    Map<TopicPartition, RecordsToDelete> upTo = new HashMap<>();
+    endOffsets(bootstrap, topic).forEach((tp, end) -> upTo.put(tp, RecordsToDelete.beforeOffset(end)));
+    try (Admin admin = admin(bootstrap)) {
+      admin.deleteRecords(upTo).all().get();
+    }
+  }
+
+  private static Admin admin(String bootstrap) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
-    TopicClient.endOffsets(bootstrap, input).forEach((tp, end) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(end)));
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
-      admin.alterConsumerGroupOffsets(group, offsets).all().get();
-    }
+    return Admin.create(p);
   }
 
   private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
@@ -351,11 +377,9 @@ public final class EndToEnd {
   }
 
   private static void createBaselineTopic(String bootstrap) throws Exception {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
-      if (!admin.listTopics().names().get().contains(BASELINE_TOPIC)) {
-        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(BASELINE_TOPIC, Topic.DEFAULT_PARTITIONS, (short) 1)
+    try (Admin admin = admin(bootstrap)) {
+      if (!admin.listTopics().names().get().contains(Baselines.TOPIC)) {
+        admin.createTopics(List.of(new NewTopic(Baselines.TOPIC, Topic.DEFAULT_PARTITIONS, (short) 1)
             .configs(Map.of("max.message.bytes", String.valueOf(Topic.MAX_MESSAGE_BYTES), "message.timestamp.type", "LogAppendTime"))))
             .all().get();
       }
@@ -376,12 +400,14 @@ public final class EndToEnd {
    * also count transaction markers) reach {@code expected} and then stop growing for 2 s: reading
    * them while the job runs took 10–20 % of a core from the job being measured on this 2-core machine
    * (the outputs' own append times give the figures, so nothing is lost by reading them afterwards).
+   * Meanwhile samples the JVM's CPU time into {@code cpu}.
    */
-  private static void awaitQuiet(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> from, long expected, long deadline)
-      throws InterruptedException {
+  private static void awaitQuiet(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> from, long expected, long deadline,
+      CpuSamples cpu) throws InterruptedException {
     long last = -1;
     long quietSince = System.currentTimeMillis();
     while (System.currentTimeMillis() < deadline) {
+      cpu.sample();
       long committed = 0; // a read_committed consumer's end offsets are the last stable offsets
       for (var e : c.endOffsets(from.keySet()).entrySet()) {
         committed += e.getValue() - from.get(e.getKey());
@@ -392,7 +418,35 @@ public final class EndToEnd {
       } else if (committed >= expected && System.currentTimeMillis() - quietSince > 2_000) {
         return;
       }
-      Thread.sleep(250);
+      Thread.sleep(100);
+    }
+  }
+
+  /** The JVM's CPU time (all threads: broker, Flink, this reader) against the wall clock. */
+  private static final class CpuSamples {
+    private final com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private long[] wallMillis = new long[256];
+    private long[] cpuNanos = new long[256];
+    private int n;
+
+    void sample() {
+      if (n == wallMillis.length) {
+        wallMillis = Arrays.copyOf(wallMillis, 2 * n);
+        cpuNanos = Arrays.copyOf(cpuNanos, 2 * n);
+      }
+      wallMillis[n] = System.currentTimeMillis();
+      cpuNanos[n++] = os.getProcessCpuTime();
+    }
+
+    /** CPU nanoseconds at wall time {@code t}, interpolated between the samples around it. */
+    double at(long t) {
+      int k = 1;
+      while (k < n - 1 && wallMillis[k] < t) {
+        k++;
+      }
+      long dt = Math.max(1, wallMillis[k] - wallMillis[k - 1]);
+      return cpuNanos[k - 1] + (double) (cpuNanos[k] - cpuNanos[k - 1]) * (t - wallMillis[k - 1]) / dt;
     }
   }
 
@@ -404,23 +458,37 @@ public final class EndToEnd {
   private static final class Outputs {
     int count;
     long complete;
-    long firstAppend = Long.MAX_VALUE;
-    long lastAppend = Long.MIN_VALUE;
-    double[] latencies = new double[1024];
-    int measured; // latencies kept: none for a backlog run
+    long[] appends = new long[1024];
+    double[] latencies = new double[0]; // kept only where a latency function is given
+    final CpuSamples cpu = new CpuSamples();
 
     void add(ConsumerRecord<byte[], byte[]> o, java.util.function.Predicate<byte[]> completes,
         java.util.function.ToLongFunction<ConsumerRecord<byte[], byte[]>> latency) {
-      count++;
-      if (latency != null) {
-        if (measured == latencies.length) {
-          latencies = Arrays.copyOf(latencies, 2 * measured);
-        }
-        latencies[measured++] = latency.applyAsLong(o);
+      if (count == appends.length) {
+        appends = Arrays.copyOf(appends, 2 * count);
       }
+      if (latency != null) {
+        if (count >= latencies.length) {
+          latencies = Arrays.copyOf(latencies, Math.max(1024, 2 * count));
+        }
+        latencies[count] = latency.applyAsLong(o);
+      }
+      appends[count++] = o.timestamp();
       complete += completes.test(o.value()) ? 1 : 0;
-      firstAppend = Math.min(firstAppend, o.timestamp());
-      lastAppend = Math.max(lastAppend, o.timestamp());
+    }
+
+    long lastAppend() {
+      return appendQuantile(1);
+    }
+
+    /** The append time below which a fraction {@code q} of the outputs lie. */
+    long appendQuantile(double q) {
+      if (count == 0) {
+        return Long.MIN_VALUE;
+      }
+      long[] sorted = Arrays.copyOf(appends, count);
+      Arrays.sort(sorted);
+      return sorted[Math.min(count - 1, (int) Math.floor(q * (count - 1)))];
     }
   }
 
@@ -436,7 +504,7 @@ public final class EndToEnd {
       c.assign(from.keySet());
       from.forEach(c::seek);
       long deadline = System.currentTimeMillis() + timeout.toMillis();
-      awaitQuiet(c, from, expected, deadline);
+      awaitQuiet(c, from, expected, deadline, out.cpu);
       long quietSince = System.currentTimeMillis();
       while (System.currentTimeMillis() < deadline) {
         int before = out.count;

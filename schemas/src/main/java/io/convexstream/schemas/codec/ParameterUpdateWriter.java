@@ -13,7 +13,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
 /**
  * Avro's binary encoding of a {@link ParameterUpdate}, written field by field: the jobs write one per
  * publication, and Avro's generic writer (a schema walk with a conversion lookup per value) is a
- * large share of the learner's thread at small d (BENCHMARKS.md). The bytes are Avro's own
+ * large share of the learner's thread at small d (benchmarks/HISTORY.md). The bytes are Avro's own
  * ({@code ParameterUpdateWriterTest} compares them on random records); a record with the boxed
  * {@code parameters} of schema versions 1 and 2, which the jobs no longer write, goes to Avro's writer.
  *
