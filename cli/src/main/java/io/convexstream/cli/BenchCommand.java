@@ -1,6 +1,7 @@
 package io.convexstream.cli;
 
 import io.convexstream.cli.bench.EndToEnd;
+import io.convexstream.cli.bench.PlacementSweep;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
 import io.convexstream.core.learn.OnlineLearner;
@@ -29,9 +30,13 @@ import picocli.CommandLine.Option;
         "              jobs, reporting records/s and records/s per core, and (--baseline) the ratios to a no-op",
         "              and a keyed baseline on the same records, measured in alternating rounds",
         "  memory:     copy bandwidth, and the dense OMD update at large d as a fraction of it",
+        "  placement:  what placement.minGain trades, without Kafka or Flink: one MoE layer (64 experts, top-8, 2 048 tokens",
+        "              per step, 80 slots on 8 GPUs) whose expert popularity drifts, 5 000 steps, a 100-step window, a plan",
+        "              considered every 10 steps; per --min-gains threshold: plans and replicas moved per 1 000 steps and the",
+        "              imbalance the steps saw; a PNG of the imbalance over steps in --plot-dir",
         ""})
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--what", split = ",", defaultValue = "end-to-end,memory", description = "end-to-end, memory (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--what", split = ",", defaultValue = "end-to-end,memory", description = "end-to-end, memory, placement (default: ${DEFAULT-VALUE}).")
   List<String> what;
 
   @Option(names = "--pipeline", description = {"A pipeline to measure, repeatable: NAME[:key=value,...] (default: gradients, router-loads, portfolio).",
@@ -64,8 +69,26 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--dim", defaultValue = "1000000", description = "Dimension of the memory-bound OMD update (default: ${DEFAULT-VALUE}).")
   int dim;
 
+  @Option(names = "--min-gains", split = ",", defaultValue = "0,0.01,0.02,0.05,0.1,0.2", description = "placement.minGain values "
+      + "for --what placement (default: ${DEFAULT-VALUE}).")
+  List<Double> minGains;
+
+  @Option(names = "--drift", defaultValue = "0.02", description = "Per-step drift of each expert's popularity for --what placement "
+      + "(default: ${DEFAULT-VALUE}).")
+  double drift;
+
+  @Option(names = "--plot-dir", defaultValue = ".", description = "Where --what placement writes its PNG (default: ${DEFAULT-VALUE}).")
+  java.nio.file.Path plotDir;
+
   @Override
   public Integer call() throws Exception {
+    if (what.contains("placement")) {
+      int steps = 5000;
+      System.out.printf("placement: 64 experts, top-8, 2048 tokens per step, 80 slots on 8 GPUs, %d steps, window 100, every 10, "
+          + "popularity sigma 0.5 drifting %.3f per step%n", steps, drift);
+      PlacementSweep.report(PlacementSweep.run(64, 8, 2048, 80, 8, steps, 100, 10, drift, minGains, 7), steps,
+          plotDir.resolve("placement-min-gain.png"));
+    }
     if (what.contains("memory")) {
       memory();
     }

@@ -68,7 +68,11 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
   public static final ConfigOption<Integer> PLACEMENT_WINDOW = ConfigOptions.key("placement.window").intType().defaultValue(100)
       .withDescription("Steps of loads a plan is computed from.");
   public static final ConfigOption<Integer> PLACEMENT_EVERY = ConfigOptions.key("placement.every").intType().defaultValue(100)
-      .withDescription("A plan every this many steps.");
+      .withDescription("A plan is considered every this many steps.");
+  public static final ConfigOption<Double> PLACEMENT_MIN_GAIN = ConfigOptions.key("placement.minGain").doubleType().defaultValue(0.0)
+      .withDescription("A considered plan is published only if, on the window's loads, its heaviest GPU carries at least this fraction "
+          + "less than the heaviest GPU of the plan in force (0: whenever it is no worse; 0.05: skip gains under 5 %); a layer's first "
+          + "plan is always published. Each plan says how many replicas it moves (replicasMoved).");
 
   private final String name;
   private final Topic input;
@@ -118,7 +122,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
     } else {
       own.addAll(List.of(TOP_K, SCORING, GROUPS, TOP_GROUPS));
     }
-    own.addAll(List.of(PLACEMENT_SLOTS, PLACEMENT_GPUS, PLACEMENT_NODES, PLACEMENT_WINDOW, PLACEMENT_EVERY));
+    own.addAll(List.of(PLACEMENT_SLOTS, PLACEMENT_GPUS, PLACEMENT_NODES, PLACEMENT_WINDOW, PLACEMENT_EVERY, PLACEMENT_MIN_GAIN));
     return new JobOptions(own);
   }
 
@@ -152,7 +156,7 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
       var plans = biases.getSideOutput(StepLoads.TAG)
           .keyBy(l -> l.key)
           .process(new PlacementFunction(slots, o.get(PLACEMENT_GPUS), o.get(GROUPS), o.get(PLACEMENT_NODES), o.get(PLACEMENT_WINDOW),
-              o.get(PLACEMENT_EVERY)))
+              o.get(PLACEMENT_EVERY), o.get(PLACEMENT_MIN_GAIN)))
           .name("expert-placement")
           .uid("expert-placement");
       unpublished = unpublished.union(Jobs.publish(plans, s, name, Topic.PLACEMENT_PLANS, PlacementPlan.class,
