@@ -17,6 +17,12 @@ import java.util.List;
  * per GPU. Before it is compared, the new plan is aligned to the current one: its GPUs are matched
  * to the current GPUs (within each node, greedily by the replicas they share) and each replica that
  * a GPU keeps stays in its slot. What is then counted as moved are the slots whose expert changes.
+ *
+ * <p>A fresh packing still moves most replicas after a small drift. So the current plan is also
+ * repaired with few changes ({@link #repair}: swaps off the heaviest GPU, a spare replica handed to
+ * the hottest expert), and the fresh packing is taken only when its heaviest GPU is lower than the
+ * repair's by at least {@code minGain} as well: its extra moves must buy that much. The repair is
+ * flat; with several nodes only the fresh, hierarchical plan is considered.
  */
 public final class Replanning {
   private Replanning() {}
@@ -39,16 +45,140 @@ public final class Replanning {
     if (!fits(current, loads.length, slots)) {
       return new Decision(fresh, true, Double.NaN, -1, new double[0]);
     }
-    int[] aligned = align(current, fresh.physicalToLogical(), gpus, nodes);
-    ExpertPlacement.Plan next = new ExpertPlacement.Plan(aligned, fresh.replicas(), fresh.gpuLoadBefore(), gpuLoads(loads, aligned, gpus));
     double[] currentLoads = gpuLoads(loads, current, gpus);
-    double currentMax = Arrays.stream(currentLoads).max().orElse(0);
+    double currentMax = max(currentLoads);
+    int[] aligned = align(current, fresh.physicalToLogical(), gpus, nodes);
+    int[] repaired = nodes == 1 ? repair(current, loads, gpus) : current;
+    // the fresh packing's extra moves must buy at least minGain over what the few moves of the repair reach
+    double freshMax = max(gpuLoads(loads, aligned, gpus));
+    double repairedMax = max(gpuLoads(loads, repaired, gpus));
+    int[] chosen = freshMax < repairedMax && repairedMax - freshMax >= minGain * currentMax ? aligned : repaired;
+    ExpertPlacement.Plan next = new ExpertPlacement.Plan(chosen, counts(chosen, loads.length), fresh.gpuLoadBefore(),
+        gpuLoads(loads, chosen, gpus));
     double gain = currentMax > 0 ? (currentMax - next.maxAfter()) / currentMax : 0;
     int moved = 0;
     for (int s = 0; s < slots; s++) {
-      moved += aligned[s] != current[s] ? 1 : 0;
+      moved += chosen[s] != current[s] ? 1 : 0;
     }
     return new Decision(next, gain >= minGain, gain, moved, currentLoads);
+  }
+
+  /**
+   * {@code current} improved one change at a time while a change lowers the heaviest GPU's load:
+   * either two replicas swap GPUs (two moves), or a replica of an expert that has several becomes a
+   * replica of the expert with the most load per replica (one move, when the hot expert changed).
+   * Each round takes the change that lowers the maximum most (a replacement on a tie).
+   */
+  static int[] repair(int[] current, long[] loads, int gpus) {
+    int[] layout = current.clone();
+    int slots = layout.length;
+    int perGpu = slots / gpus;
+    for (int round = 0; round < slots; round++) {
+      double[] perGpuLoad = gpuLoads(loads, layout, gpus);
+      int[] replicas = counts(layout, loads.length);
+      int heaviest = argmax(perGpuLoad);
+      double best = perGpuLoad[heaviest] * (1 - 1e-9);
+      int bestI = -1;
+      int bestJ = -1;
+      int bestExpert = -1;
+      int hot = 0;
+      for (int e = 1; e < loads.length; e++) {
+        if ((double) loads[e] / replicas[e] > (double) loads[hot] / replicas[hot]) {
+          hot = e;
+        }
+      }
+      for (int j = 0; j < slots; j++) { // replacements: one move each
+        int f = layout[j];
+        if (f == hot || replicas[f] < 2) {
+          continue;
+        }
+        layout[j] = hot;
+        double m = max(gpuLoads(loads, layout, gpus));
+        layout[j] = f;
+        if (m <= best) {
+          best = m;
+          bestI = -1;
+          bestJ = j;
+          bestExpert = hot;
+        }
+      }
+      int[] top = top3(perGpuLoad);
+      for (int i = heaviest * perGpu; i < (heaviest + 1) * perGpu; i++) { // swaps off the heaviest GPU: two moves each
+        double li = (double) loads[layout[i]] / replicas[layout[i]];
+        for (int j = 0; j < slots; j++) {
+          int g = j / perGpu;
+          if (g == heaviest || layout[j] == layout[i]) {
+            continue;
+          }
+          double lj = (double) loads[layout[j]] / replicas[layout[j]];
+          double m = Math.max(Math.max(perGpuLoad[heaviest] - li + lj, perGpuLoad[g] - lj + li), maxExcept(perGpuLoad, top, heaviest, g));
+          if (m < best) {
+            best = m;
+            bestI = i;
+            bestJ = j;
+            bestExpert = -1;
+          }
+        }
+      }
+      if (bestJ < 0) {
+        return layout;
+      }
+      if (bestExpert >= 0) {
+        layout[bestJ] = bestExpert;
+      } else {
+        int e = layout[bestI];
+        layout[bestI] = layout[bestJ];
+        layout[bestJ] = e;
+      }
+    }
+    return layout;
+  }
+
+  /** Indices of the three largest entries (fewer when there are fewer). */
+  private static int[] top3(double[] v) {
+    int[] top = {-1, -1, -1};
+    for (int i = 0; i < v.length; i++) {
+      for (int k = 0; k < 3; k++) {
+        if (top[k] < 0 || v[i] > v[top[k]]) {
+          System.arraycopy(top, k, top, k + 1, 2 - k);
+          top[k] = i;
+          break;
+        }
+      }
+    }
+    return top;
+  }
+
+  /** The largest entry other than at {@code a} and {@code b}, from the indices of the three largest. */
+  private static double maxExcept(double[] v, int[] top, int a, int b) {
+    for (int i : top) {
+      if (i >= 0 && i != a && i != b) {
+        return v[i];
+      }
+    }
+    return 0;
+  }
+
+  private static int argmax(double[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private static double max(double[] v) {
+    return v[argmax(v)];
+  }
+
+  private static int[] counts(int[] layout, int experts) {
+    int[] c = new int[experts];
+    for (int e : layout) {
+      c[e]++;
+    }
+    return c;
   }
 
   private static boolean fits(int[] current, int experts, int slots) {
