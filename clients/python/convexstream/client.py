@@ -8,6 +8,7 @@ theirs. Two ways to read outputs, as the job writing them runs:
                        some may repeat, so keep the one with the highest version (the helpers do).
 """
 
+import collections
 import time
 import uuid
 
@@ -154,16 +155,39 @@ class Reader:
         self._consumer.close()
 
 
+class BiasUpdate(collections.namedtuple("BiasUpdate", "biases step run_epoch max_violation metrics event_time")):
+    """One step's expert biases of a (model, layer) as the balancer published them.
+
+    `biases`: float per expert (float32 values); `step`: the global step whose loads made them, the
+    biases' version within a run; `run_epoch`: which run of the layer made them (a fresh start has a
+    larger one); `max_violation`: MaxVio of that step's loads, (max load - mean) / mean; `metrics`:
+    the other balance figures by name (e.g. maxVioGlobal over the job's window, idleExperts).
+    """
+
+    @staticmethod
+    def of(record):
+        return BiasUpdate(record["biases"], record["step"], record["runEpoch"], record["maxViolation"], dict(record.get("metrics") or {}),
+                          record["eventTime"])
+
+
 class BiasReader:
     """The MoE trainer's side of the balancer: the latest expert biases per (model, layer), by version.
 
     Keeps, per layer, the update with the largest (runEpoch, step): duplicates and stale updates
     (at-least-once mode, restarts) are harmless. Call `wait_for` before routing step s+1 with the
-    biases of step s, or `latest` to route with whatever arrived (and report its version).
+    biases of step s, or `latest` to route with whatever arrived (and report its `step` as the
+    version). Both return a `BiasUpdate`.
+
+    Fetches long-poll (`fetch.wait.max.ms` 500 with `fetch.min.bytes` 1): the broker answers a
+    fetch as soon as a record is there, so waiting costs no latency, and an idle reader asks about
+    twice a second instead of hundreds of times.
     """
 
     def __init__(self, bootstrap, model_id, read_committed=True, from_beginning=False, **config):
         self.model_id = model_id
+        config = dict(config)
+        config.setdefault("fetch.wait.max.ms", 500)
+        config.setdefault("fetch.min.bytes", 1)
         self._reader = Reader(bootstrap, "expert-biases", from_beginning=from_beginning, read_committed=read_committed, **config)
         self._latest = {}
 
@@ -172,22 +196,21 @@ class BiasReader:
             if u["modelId"] != self.model_id:
                 continue
             held = self._latest.get(u["layer"])
-            if held is None or (u["runEpoch"], u["step"]) > (held["runEpoch"], held["step"]):
-                self._latest[u["layer"]] = u
+            if held is None or (u["runEpoch"], u["step"]) > (held.run_epoch, held.step):
+                self._latest[u["layer"]] = BiasUpdate.of(u)
 
     def latest(self, layer, poll_timeout=0.0):
-        """(biases, version) of a layer now, after reading what has arrived; (None, -1) before any."""
+        """The layer's newest `BiasUpdate` after reading what has arrived; None before any."""
         self._take(self._reader.poll(poll_timeout))
-        u = self._latest.get(layer)
-        return (None, -1) if u is None else (u["biases"], u["step"])
+        return self._latest.get(layer)
 
     def wait_for(self, layer, step, timeout=10.0):
-        """(biases, version) of a layer once the update of `step` (or later) arrived; raises TimeoutError after `timeout` s."""
+        """The layer's `BiasUpdate` once the update of `step` (or later) arrived; raises TimeoutError after `timeout` s."""
         deadline = time.monotonic() + timeout
         while True:
             u = self._latest.get(layer)
-            if u is not None and u["step"] >= step:
-                return u["biases"], u["step"]
+            if u is not None and u.step >= step:
+                return u
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError("no biases for %s layer %d at step %d within %.1f s" % (self.model_id, layer, step, timeout))

@@ -5,15 +5,15 @@ to top-k of --experts experts by router score + the layer's current expert biase
 tokens per expert (and the bias version it routed with), then waits for the biases of that step
 before routing the next one. In a PyTorch trainer the same three calls sit around the forward pass:
 
-    biases, version = bias_reader.latest(layer)        # or wait_for(layer, step - 1)
-    topk = torch.topk(scores + torch.tensor(biases), k) # biases select experts, gates use raw scores
-    producer.loads(model, layer, step, rank, world, torch.bincount(topk.indices.flatten(), minlength=E).tolist(), version)
+    update = bias_reader.latest(layer)                        # or wait_for(layer, step - 1)
+    topk = torch.topk(scores + torch.tensor(update.biases), k) # biases select experts, gates use raw scores
+    producer.loads(model, layer, step, rank, world, torch.bincount(topk.indices.flatten(), minlength=E).tolist(), update.step)
 
 Latency is measured from the step's last report to the moment this rank can read the step's
 biases (the balancer closes a step when every rank reported). Run it against the router-loads job:
 
     ./convexstream broker &                                   # or any Kafka cluster
-    ./convexstream run --flink local --job router-loads --delivery AT_LEAST_ONCE \\
+    ./convexstream run --bootstrap localhost:9092 --flink local --job router-loads --delivery AT_LEAST_ONCE \\
         --set execution.buffer-timeout.interval=5ms           # low-latency mode
     python3 examples/moe_control_loop.py --bootstrap localhost:9092 --ranks 4 --steps 300
 
@@ -55,6 +55,7 @@ def main():
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20, help="steps left out of the latency figures")
     ap.add_argument("--read-committed", action="store_true", help="for an exactly-once job")
+    ap.add_argument("--fetch-wait-ms", type=int, default=500, help="the readers' fetch.wait.max.ms (long-poll; the client's default)")
     args = ap.parse_args()
 
     skew = [1.5 * (1.0 - i / args.experts) for i in range(args.experts)]  # expert 0 is preferred by the router
@@ -66,7 +67,7 @@ def main():
     def rank(r):
         rng = random.Random(r)
         producer = Producer(args.bootstrap)
-        reader = BiasReader(args.bootstrap, args.model, read_committed=args.read_committed)
+        reader = BiasReader(args.bootstrap, args.model, read_committed=args.read_committed, **{"fetch.wait.max.ms": args.fetch_wait_ms})
         biases, version = None, -1
         try:
             for step in range(args.steps):
@@ -76,7 +77,8 @@ def main():
                 sent = time.monotonic()
                 with lock:
                     last_report[step] = max(last_report.get(step, 0.0), sent)
-                biases, version = reader.wait_for(args.layer, step, timeout=30)
+                update = reader.wait_for(args.layer, step, timeout=30)
+                biases, version = update.biases, update.step
                 readable = time.monotonic()
                 if step >= args.warmup:
                     with lock:

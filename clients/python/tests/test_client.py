@@ -119,19 +119,25 @@ class Helpers(unittest.TestCase):
     def test_bias_reader_keeps_the_newest_version_of_its_model(self):
         def update(model, layer, step, epoch=1):
             return avro.encode("ExpertBiasUpdate", {"modelId": model, "layer": layer, "step": step, "biases": [float(step)],
-                                                    "maxViolation": 0.0, "eventTime": 0, "runEpoch": epoch})
+                                                    "maxViolation": step / 10.0, "metrics": {"maxVioGlobal": 0.5}, "eventTime": 7,
+                                                    "runEpoch": epoch})
         r = self.client.BiasReader("b", "moe", read_committed=False)
-        self.assertEqual(self.kafka.configs[-1]["isolation.level"], "read_uncommitted")
+        conf = self.kafka.configs[-1]
+        self.assertEqual(conf["isolation.level"], "read_uncommitted")
+        self.assertEqual((conf["fetch.wait.max.ms"], conf["fetch.min.bytes"]), (500, 1))  # long-poll: idle readers cost the broker little
         self.kafka.feed = [update("moe", 0, 5), update("other", 0, 9), update("moe", 0, 4), b"junk", update("moe", 1, 2)]
-        self.assertEqual(r.wait_for(0, 5, timeout=1), ([5.0], 5))
-        self.assertEqual(r.latest(1), ([2.0], 2))
+        u = r.wait_for(0, 5, timeout=1)
+        self.assertEqual((u.biases, u.step, u.run_epoch, u.max_violation, u.metrics, u.event_time),
+                         ([5.0], 5, 1, 0.5, {"maxVioGlobal": 0.5}, 7))
+        self.assertEqual((r.latest(1).biases, r.latest(1).step), ([2.0], 2))
+        self.assertIsNone(r.latest(2))
         self.assertEqual(r._reader.undecodable, 1)
         self.kafka.feed = [update("moe", 0, 5)]  # a duplicate (at-least-once) changes nothing
-        self.assertEqual(r.latest(0), ([5.0], 5))
+        self.assertEqual(r.latest(0).step, 5)
         with self.assertRaises(TimeoutError):
             r.wait_for(0, 6, timeout=0.1)
         self.kafka.feed = [update("moe", 0, 1, epoch=2)]  # a new run epoch (a fresh start) wins
-        self.assertEqual(r.latest(0), ([1.0], 1))
+        self.assertEqual((r.latest(0).biases, r.latest(0).run_epoch), ([1.0], 2))
 
 
 if __name__ == "__main__":
