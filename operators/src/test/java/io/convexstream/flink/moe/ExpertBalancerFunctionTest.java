@@ -83,6 +83,27 @@ class ExpertBalancerFunctionTest {
     }
   }
 
+  /** Layers of one model are balanced apart, so they may have different expert counts (dense and MoE layers mixed, say). */
+  @Test
+  void layersOfOneModelMayHaveDifferentExpertCounts() throws Exception {
+    try (var h = reports()) {
+      for (int layer = 0; layer < 2; layer++) {
+        long[] loads = layer == 0 ? new long[] {9, 1, 1, 1} : new long[] {1, 2, 3, 4, 5, 9};
+        RouterLoadReport r = new RouterLoadReport("moe", layer, 1L, 0, 1, Arrays.stream(loads).boxed().toList(), -1L, Instant.ofEpochMilli(1));
+        h.processElement(new StreamRecord<>(new Decoded<>(r, new RawRecord("convexstream.router-loads", 0, offset++, 0, null, null))));
+      }
+      List<ExpertBiasUpdate> out = h.extractOutputValues();
+      assertThat(out).extracting(ExpertBiasUpdate::getLayer).containsExactly(0, 1);
+      LoadBalancer four = new LoadBalancer(4, LoadBalancer.Variant.SIGN, false, 1e-3f, 0);
+      four.update(new long[] {9, 1, 1, 1});
+      LoadBalancer six = new LoadBalancer(6, LoadBalancer.Variant.SIGN, false, 1e-3f, 0);
+      six.update(new long[] {1, 2, 3, 4, 5, 9});
+      assertThat(biases(out.get(0))).containsExactly(four.biases());
+      assertThat(biases(out.get(1))).containsExactly(six.biases());
+      assertThat(reasons(h)).isEmpty();
+    }
+  }
+
   @Test
   void theSplitAcrossRanksDoesNotMatter() throws Exception {
     List<ExpertBiasUpdate> one;
