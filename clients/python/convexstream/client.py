@@ -216,6 +216,14 @@ class BiasReader:
                 raise TimeoutError("no biases for %s layer %d at step %d within %.1f s" % (self.model_id, layer, step, timeout))
             self._take(self._reader.poll(min(left, 0.05)))
 
+    def max_violation_over_layers(self):
+        """(mean, max) of MaxVio over the layers' newest updates, the two per-model figures trainers log; None before any.
+
+        Call it once every layer has the step (after `wait_for` on each): then both are the step's.
+        """
+        vios = [u.max_violation for u in self._latest.values()]
+        return (sum(vios) / len(vios), max(vios)) if vios else None
+
     def close(self):
         self._reader.close()
 

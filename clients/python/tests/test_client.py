@@ -131,6 +131,7 @@ class Helpers(unittest.TestCase):
                          ([5.0], 5, 1, 0.5, {"maxVioGlobal": 0.5}, 7))
         self.assertEqual((r.latest(1).biases, r.latest(1).step), ([2.0], 2))
         self.assertIsNone(r.latest(2))
+        self.assertEqual(r.max_violation_over_layers(), ((0.5 + 0.2) / 2, 0.5))  # layer 0 at step 5, layer 1 at step 2
         self.assertEqual(r._reader.undecodable, 1)
         self.kafka.feed = [update("moe", 0, 5)]  # a duplicate (at-least-once) changes nothing
         self.assertEqual(r.latest(0).step, 5)

@@ -8,6 +8,7 @@ import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.moe.BalancerSettings;
 import io.convexstream.flink.moe.ExpertBalancerFunction;
 import io.convexstream.flink.moe.LoadSource;
+import io.convexstream.flink.moe.ModelBalanceFunction;
 import io.convexstream.flink.moe.PlacementFunction;
 import io.convexstream.flink.moe.StepLoads;
 import io.convexstream.kafka.Topic;
@@ -148,6 +149,10 @@ public final class BalancerJob<T extends SpecificRecord> implements StreamJob {
         .process(new ExpertBalancerFunction<>(name, settings, source, type, o.getOptional(JobOptions.STATE_TTL).orElse(null)))
         .name("alf-lb-balancer")
         .uid("alf-lb-balancer");
+    biases.keyBy(ExpertBiasUpdate::getModelId)
+        .process(new ModelBalanceFunction(o.getOptional(JobOptions.STATE_TTL).orElse(null)))
+        .name("model-balance")
+        .uid("model-balance");
     var unpublished = Jobs.publish(biases, s, name, Topic.EXPERT_BIASES, ExpertBiasUpdate.class,
         b -> b.getModelId() + "/" + b.getLayer(), "biases", "expert-biases-sink");
 
