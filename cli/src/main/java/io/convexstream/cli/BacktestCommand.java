@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
         "",
         "The CSV has a header of asset names, then one row per period of prices relative to the",
         "price before the first row (the OLPS benchmark format). Prints final wealth, annualised",
-        "return, Sharpe ratio, maximum drawdown and turnover, and writes wealth curves to a PNG.",
+        "return, Sharpe and Sortino ratios, maximum drawdown and its duration in periods, Calmar ratio,",
+        "information ratio against UCRP at the same cost, mean turnover and the costs paid (in units",
+        "of the initial wealth); --report writes wealth, drawdown and turnover curves as PNGs.",
         "",
         "--format csv prints every strategy's wealth per period (strategy,period,wealth, full",
         "precision; period 0 is the first complete period, wealth 1, numbered as the portfolio",
@@ -60,7 +62,7 @@ final class BacktestCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE}).")
   Format format;
 
-  @Option(names = "--report", description = "Directory for wealth.png (log-scale wealth curves) and summary.md (the table, linking the plot).")
+  @Option(names = "--report", description = "Directory for wealth.png (log-scale wealth curves), drawdown.png, turnover.png (cumulative) and summary.md (the table, linking the plots).")
   Path report;
 
   @picocli.CommandLine.Spec
@@ -94,9 +96,11 @@ final class BacktestCommand implements Callable<Integer> {
       }
     }
     String source = (data != null ? data : recording).getFileName().toString();
+    double[] ucrp = Backtest.run(Strategies.create("ucrp", m, x), x, cost).returns(); // the information ratio's benchmark
     if (format == Format.table) {
       out.printf("%s: %d periods x %d assets, cost rate %s%n", source, x.length, m, cost);
-      out.printf("%-22s %16s %12s %8s %8s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "MaxDD", "turnover");
+      out.printf("%-22s %16s %11s %7s %8s %7s %7s %7s %8s %9s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "Sortino",
+          "MaxDD", "DD per", "Calmar", "IR/UCRP", "turnover", "costs");
     } else if (format == Format.csv) {
       out.println("strategy,period,wealth");
     }
@@ -104,14 +108,18 @@ final class BacktestCommand implements Callable<Integer> {
     ArrayNode strategies = json.putArray("strategies");
     StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
         .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))
-        .append("| strategy | final wealth | annualised return | Sharpe | max drawdown | mean turnover |\n|---|---|---|---|---|---|\n");
+        .append("| strategy | final wealth | annualised return | Sharpe | Sortino | max drawdown | its periods | Calmar | IR vs UCRP "
+            + "| mean turnover | costs paid |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     Map<String, double[][]> curves = new LinkedHashMap<>();
+    Map<String, double[][]> drawdowns = new LinkedHashMap<>();
+    Map<String, double[][]> turnovers = new LinkedHashMap<>();
     for (PortfolioStrategy s : runs) {
       Backtest.Result r = Backtest.run(s, x, cost);
-      Performance p = Performance.of(r, periodsPerYear);
+      Performance p = Performance.of(r, periodsPerYear, ucrp);
       switch (format) {
-        case table -> out.printf("%-22s %16.10g %11.2f%% %8.2f %7.1f%% %9.3f%n", s.name(), p.finalWealth(),
-            100 * p.annualisedReturn(), p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover());
+        case table -> out.printf("%-22s %16.10g %10.2f%% %7.2f %8.2f %6.1f%% %7d %7.2f %8.2f %9.3f %9.4f%n", s.name(), p.finalWealth(),
+            100 * p.annualisedReturn(), p.sharpe(), p.sortino(), 100 * p.maxDrawdown(), p.maxDrawdownPeriods(), p.calmar(),
+            p.informationRatio(), p.meanTurnover(), p.costsPaid());
         case csv -> {
           out.println(s.name() + ",0,1.0");
           for (int i = 0; i < r.wealth().length; i++) {
@@ -121,18 +129,32 @@ final class BacktestCommand implements Callable<Integer> {
         case json -> {
           ObjectNode o = strategies.addObject().put("strategy", s.name()).put("finalWealth", Json.number(p.finalWealth()))
               .put("annualisedReturn", Json.number(p.annualisedReturn())).put("sharpe", Json.number(p.sharpe()))
-              .put("maxDrawdown", Json.number(p.maxDrawdown())).put("meanTurnover", Json.number(p.meanTurnover()));
+              .put("sortino", Json.number(p.sortino())).put("maxDrawdown", Json.number(p.maxDrawdown()))
+              .put("maxDrawdownPeriods", p.maxDrawdownPeriods()).put("calmar", Json.number(p.calmar()))
+              .put("informationRatio", Json.number(p.informationRatio())).put("meanTurnover", Json.number(p.meanTurnover()))
+              .put("costsPaid", Json.number(p.costsPaid()));
           ArrayNode wealth = o.putArray("wealth").add(1.0);
           wealth.addAll(Json.numbers(r.wealth()));
         }
       }
-      md.append(String.format("| %s | %.4f | %.2f%% | %.2f | %.1f%% | %.3f |%n", s.name(), p.finalWealth(), 100 * p.annualisedReturn(),
-          p.sharpe(), 100 * p.maxDrawdown(), p.meanTurnover()));
+      md.append(String.format("| %s | %.4f | %.2f%% | %.2f | %.2f | %.1f%% | %d | %.2f | %.2f | %.3f | %.4f |%n", s.name(), p.finalWealth(),
+          100 * p.annualisedReturn(), p.sharpe(), p.sortino(), 100 * p.maxDrawdown(), p.maxDrawdownPeriods(), p.calmar(),
+          p.informationRatio(), p.meanTurnover(), p.costsPaid()));
       double[] t = new double[r.wealth().length];
       for (int i = 0; i < t.length; i++) {
         t[i] = i + 1;
       }
       curves.put(s.name(), new double[][] {t, r.wealth()});
+      double[] dd = new double[t.length];
+      double[] cumulative = new double[t.length];
+      double peak = 1;
+      for (int i = 0; i < t.length; i++) {
+        peak = Math.max(peak, r.wealth()[i]);
+        dd[i] = 100 * (1 - r.wealth()[i] / peak);
+        cumulative[i] = (i == 0 ? 0 : cumulative[i - 1]) + r.turnover()[i];
+      }
+      drawdowns.put(s.name(), new double[][] {t, dd});
+      turnovers.put(s.name(), new double[][] {t, cumulative});
     }
     if (format == Format.json) {
       out.println(Json.write(json));
@@ -140,7 +162,11 @@ final class BacktestCommand implements Callable<Integer> {
     if (report != null) {
       Path plot = Plots.lines(report.resolve("wealth.png"), "Wealth of " + source + " (cost " + cost + ")", "period", "wealth (log scale)",
           true, curves);
-      md.append("\n![wealth curves](wealth.png)\n");
+      Plots.lines(report.resolve("drawdown.png"), "Drawdown of " + source + " (cost " + cost + ")", "period",
+          "drawdown from the peak so far (%)", false, drawdowns);
+      Plots.lines(report.resolve("turnover.png"), "Cumulative turnover of " + source + " (cost " + cost + ")", "period",
+          "sum of ||b_t - drifted b_(t-1)||_1", false, turnovers);
+      md.append("\n![wealth curves](wealth.png)\n\n![drawdowns](drawdown.png)\n\n![cumulative turnover](turnover.png)\n");
       java.nio.file.Files.writeString(report.resolve("summary.md"), md.toString());
       if (format == Format.table) {
         out.println("report: " + report.resolve("summary.md").toAbsolutePath() + ", plot: " + plot.toAbsolutePath());

@@ -41,10 +41,13 @@ class CliIT {
     String out = run("backtest", "--data", "../data/olps/djia.csv", "--strategies", "ucrp,olmar1",
         "--combiners", "bah,accelerated", "--cost", "0.001", "--report", dir.toString());
     // the OLPS toolbox's figures on DJIA at cost 0.001: UCRP 0.80942, OLMAR-1 1.82449 (reference_wealth.tsv)
-    assertThat(out).contains("ucrp", "olmar1", "buy-and-hold-combiner", "accelerated-combiner", "Sharpe", "MaxDD");
+    assertThat(out).contains("ucrp", "olmar1", "buy-and-hold-combiner", "accelerated-combiner", "Sharpe", "Sortino", "MaxDD", "Calmar",
+        "IR/UCRP", "costs");
     assertThat(out).containsPattern("ucrp\\s+0\\.8094").containsPattern("olmar1\\s+1\\.824[45]");
     assertThat(dir.resolve("wealth.png")).isRegularFile();
-    assertThat(dir.resolve("summary.md")).content().contains("| olmar1 | 1.8245", "![wealth curves](wealth.png)");
+    assertThat(dir.resolve("drawdown.png")).isRegularFile();
+    assertThat(dir.resolve("turnover.png")).isRegularFile();
+    assertThat(dir.resolve("summary.md")).content().contains("| olmar1 | 1.8245", "![wealth curves](wealth.png)", "![drawdowns](drawdown.png)");
 
     // machine-readable: every period's wealth at full precision, numbered as the job's decisions (0: wealth 1)
     String[] csv = run("backtest", "--data", "../data/olps/djia.csv", "--strategies", "ucrp,olmar1", "--cost", "0.001",

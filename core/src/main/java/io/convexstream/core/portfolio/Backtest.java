@@ -9,8 +9,11 @@ package io.convexstream.core.portfolio;
 public final class Backtest implements java.io.Serializable {
   // pinned: the value Java computed before it was explicit, so strategies in existing savepoints still read
   private static final long serialVersionUID = -551998644854691257L;
-  /** Wealth after each period (S_0 = 1 is not included), period returns, and turnover. */
-  public record Result(String strategy, double[] wealth, double[] returns, double[] turnover) {
+  /**
+   * Wealth after each period (S_0 = 1 is not included), period net returns, turnover, and the costs
+   * paid each period in units of the initial wealth, S_{t−1}·(b_t·x_t − s_t).
+   */
+  public record Result(String strategy, double[] wealth, double[] returns, double[] turnover, double[] costs) {
     public double finalWealth() {
       return wealth.length == 0 ? 1 : wealth[wealth.length - 1];
     }
@@ -66,13 +69,16 @@ public final class Backtest implements java.io.Serializable {
     double[] wealth = new double[n];
     double[] returns = new double[n];
     double[] turnover = new double[n];
+    double[] costs = new double[n];
     for (int t = 0; t < n; t++) {
       double[] b = strategy.weights().clone();
+      double before = bt.wealth;
       returns[t] = bt.step(b, relatives[t]);
+      costs[t] = before * (Simplex.dot(b, relatives[t]) - returns[t]);
       turnover[t] = bt.lastTurnover;
       wealth[t] = bt.wealth;
       strategy.observe(relatives[t], returns[t]);
     }
-    return new Result(strategy.name(), wealth, returns, turnover);
+    return new Result(strategy.name(), wealth, returns, turnover, costs);
   }
 }
