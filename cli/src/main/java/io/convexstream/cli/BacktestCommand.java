@@ -8,6 +8,7 @@ import io.convexstream.core.portfolio.Performance;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.PriceRelativesCsv;
 import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.core.portfolio.Trading;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,8 +52,20 @@ final class BacktestCommand implements Callable<Integer> {
       description = "Combiners over the non-hindsight strategies: bah, universal, accelerated, eg.")
   List<String> combiners = List.of();
 
-  @Option(names = "--cost", defaultValue = "0", description = "Proportional transaction cost rate c (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--cost", defaultValue = "0", description = "Proportional transaction cost rate c, a round trip as in the OLPS "
+      + "toolbox: every unit of wealth bought or sold pays c/2 (default: ${DEFAULT-VALUE}).")
   double cost;
+
+  @Option(names = "--costs", description = "One-way cost rates per asset, ASSET:RATE,...; assets not listed pay c/2.")
+  String costs;
+
+  @Option(names = "--rebalance-every", defaultValue = "1", description = "Trade to the strategy's weights every this many periods; "
+      + "in between the weights drift with the prices, at no cost (default: ${DEFAULT-VALUE}).")
+  int rebalanceEvery;
+
+  @Option(names = "--rebalance-drift", defaultValue = "0", description = "In a trading period, trade only if the drifted weights are "
+      + "more than this far (L1) from the strategy's (default: ${DEFAULT-VALUE}: always).")
+  double rebalanceDrift;
 
   @Option(names = "--periods-per-year", defaultValue = "252", description = "For annualised figures (default: ${DEFAULT-VALUE}).")
   double periodsPerYear;
@@ -85,6 +98,7 @@ final class BacktestCommand implements Callable<Integer> {
     }
     double[][] x = d.relatives();
     int m = x[0].length;
+    Trading trading = new Trading(cost, Trading.oneWayCosts(costs, d.assets(), cost), rebalanceEvery, rebalanceDrift);
     List<PortfolioStrategy> runs = new ArrayList<>();
     for (String s : strategies) {
       runs.add(Strategies.create(s, m, x));
@@ -92,19 +106,22 @@ final class BacktestCommand implements Callable<Integer> {
     List<String> online = strategies.stream().filter(s -> !s.equals("best") && !s.equals("bcrp")).toList();
     for (String c : combiners) {
       if (!c.isBlank()) {
-        runs.add(Strategies.combiner(c, online, m, x, cost));
+        runs.add(Strategies.combiner(c, online, m, x, Map.of(), trading));
       }
     }
     String source = (data != null ? data : recording).getFileName().toString();
-    double[] ucrp = Backtest.run(Strategies.create("ucrp", m, x), x, cost).returns(); // the information ratio's benchmark
+    double[] ucrp = Backtest.run(Strategies.create("ucrp", m, x), x, trading).returns(); // the information ratio's benchmark
     if (format == Format.table) {
-      out.printf("%s: %d periods x %d assets, cost rate %s%n", source, x.length, m, cost);
+      out.printf("%s: %d periods x %d assets, cost rate %s%s%s%n", source, x.length, m, cost, costs == null ? "" : ", one-way " + costs,
+          rebalanceEvery == 1 && rebalanceDrift == 0 ? "" : ", rebalancing every " + rebalanceEvery + " periods beyond a drift of "
+              + rebalanceDrift);
       out.printf("%-22s %16s %11s %7s %8s %7s %7s %7s %8s %9s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "Sortino",
           "MaxDD", "DD per", "Calmar", "IR/UCRP", "turnover", "costs");
     } else if (format == Format.csv) {
       out.println("strategy,period,wealth");
     }
-    ObjectNode json = Json.object().put("source", source).put("periods", x.length).put("assets", m).put("cost", Json.number(cost));
+    ObjectNode json = Json.object().put("source", source).put("periods", x.length).put("assets", m).put("cost", Json.number(cost))
+        .put("costs", costs).put("rebalanceEvery", rebalanceEvery).put("rebalanceDrift", Json.number(rebalanceDrift));
     ArrayNode strategies = json.putArray("strategies");
     StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
         .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))
@@ -114,7 +131,7 @@ final class BacktestCommand implements Callable<Integer> {
     Map<String, double[][]> drawdowns = new LinkedHashMap<>();
     Map<String, double[][]> turnovers = new LinkedHashMap<>();
     for (PortfolioStrategy s : runs) {
-      Backtest.Result r = Backtest.run(s, x, cost);
+      Backtest.Result r = Backtest.run(s, x, trading);
       Performance p = Performance.of(r, periodsPerYear, ucrp);
       switch (format) {
         case table -> out.printf("%-22s %16.10g %10.2f%% %7.2f %8.2f %6.1f%% %7d %7.2f %8.2f %9.3f %9.4f%n", s.name(), p.finalWealth(),

@@ -2,6 +2,7 @@ package io.convexstream.jobs;
 
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.core.portfolio.Trading;
 import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.DecodedSerializer;
 import io.convexstream.flink.portfolio.PortfolioFunction;
@@ -46,8 +47,11 @@ public final class PortfolioJob implements StreamJob {
   private static final String STRATEGIES = "strategies";
   private static final String COMBINERS = "combiners";
   private static final String COST = "cost";
+  private static final String COSTS = "costs";
+  private static final String REBALANCE_EVERY = "rebalance.every";
+  private static final String REBALANCE_DRIFT = "rebalance.drift";
   private static final String PERIOD_MS = "period.ms";
-  private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, PERIOD_MS);
+  private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, COSTS, REBALANCE_EVERY, REBALANCE_DRIFT, PERIOD_MS);
   private static final String PARAMS = "params.";
   private static final String DEFAULT_STRATEGIES = "ucrp,olmar1,pamr";
   public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
@@ -101,7 +105,14 @@ public final class PortfolioJob implements StreamJob {
             .withDescription("Strategies (comma list): " + String.join(", ", Strategies.NAMES) + " (not best, bcrp: backtest only)."),
         ConfigOptions.key("portfolio." + COMBINERS).stringType().defaultValue("")
             .withDescription("Combiners over the strategies (comma list): " + String.join(", ", Strategies.COMBINERS) + "."),
-        ConfigOptions.key("portfolio." + COST).doubleType().defaultValue(0.0).withDescription("Proportional transaction cost rate."),
+        ConfigOptions.key("portfolio." + COST).doubleType().defaultValue(0.0).withDescription("Proportional transaction cost rate c, "
+            + "a round trip as in the OLPS toolbox: every unit of wealth bought or sold pays c/2."),
+        ConfigOptions.key("portfolio." + COSTS).stringType().noDefaultValue().withDescription("One-way cost rates per asset, "
+            + "ASSET:RATE,... (e.g. AAPL:0.0005,XYZ:0.003); assets not listed pay cost/2."),
+        ConfigOptions.key("portfolio." + REBALANCE_EVERY).intType().defaultValue(1).withDescription("Trade to the strategy's weights "
+            + "every this many periods (the first period always trades); in between the weights drift with the prices, at no cost."),
+        ConfigOptions.key("portfolio." + REBALANCE_DRIFT).doubleType().defaultValue(0.0).withDescription("In a trading period, trade "
+            + "only if the drifted weights are more than this far (L1) from the strategy's (0: always)."),
         field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
         PERIOD, OUT_OF_ORDER.duration(), OUT_OF_ORDER.millis(), HALT.duration(), HALT.millis(), IDLE_TIMEOUT.duration(),
         IDLE_TIMEOUT.millis(), END_OF_FEED.duration(), END_OF_FEED.millis()),
@@ -197,14 +208,27 @@ public final class PortfolioJob implements StreamJob {
     String combiners = o.getOptional(field(prefix, COMBINERS)).orElse("");
     double cost;
     long period;
+    int every;
+    double drift;
     try {
       cost = Double.parseDouble(o.getOptional(field(prefix, COST)).orElse("0"));
       period = o.getOptional(field(prefix, PERIOD_MS)).map(Long::parseLong).orElse(o.get(PERIOD));
+      every = Integer.parseInt(o.getOptional(field(prefix, REBALANCE_EVERY)).orElse("1"));
+      drift = Double.parseDouble(o.getOptional(field(prefix, REBALANCE_DRIFT)).orElse("0"));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("portfolio " + id + ": " + prefix + COST + " and " + prefix + PERIOD_MS + " are numbers", e);
+      throw new IllegalArgumentException("portfolio " + id + ": " + prefix + COST + ", " + prefix + PERIOD_MS + ", " + prefix + REBALANCE_EVERY
+          + " and " + prefix + REBALANCE_DRIFT + " are numbers", e);
     }
-    return new PortfolioSettings(id, list(assets), list(strategies), list(combiners), cost, period, parameters(prefix, given)).checked();
+    List<String> universe = list(assets);
+    Trading trading;
+    try {
+      trading = new Trading(cost, Trading.oneWayCosts(o.getOptional(field(prefix, COSTS)).orElse(""), universe, cost), every, drift);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("portfolio " + id + ": " + e.getMessage(), e);
+    }
+    return new PortfolioSettings(id, universe, list(strategies), list(combiners), trading, period, parameters(prefix, given)).checked();
   }
+
 
   private static List<String> list(String commaList) {
     return commaList.isBlank() ? List.of() : Arrays.stream(commaList.split(",")).map(String::trim).toList();

@@ -1,7 +1,8 @@
 package io.convexstream.core.portfolio;
 
 /**
- * Runs a strategy over price relatives with proportional transaction costs:
+ * Runs a strategy over price relatives with proportional transaction costs ({@link Trading}: the
+ * toolbox's round-trip rate c, or one-way rates per asset, and when the book trades):
  * s_t = (b_t·x_t)(1 − c/2·||b_t − b̃_{t−1}||₁), b̃_0 = 0, S_t = S_{t−1}·s_t, and, exactly as the OLPS
  * toolbox that produced the reference figures, b̃_t = b_t⊙x_t / s_t (divided by the net return, so
  * with costs b̃_t sums to slightly more than 1; with c = 0 it is b_t⊙x_t/(b_t·x_t)).
@@ -20,29 +21,96 @@ public final class Backtest implements java.io.Serializable {
   }
 
   private final double costRate;
+  /** Costs and rebalancing rules (null in state saved before them: the toolbox's, at costRate). */
+  private final Trading trading;
   private double[] drifted;
   private double wealth = 1;
+  /** What the book holds in the coming period, once decided (null before, and in older state). */
+  private double[] held;
+  private boolean heldTrades;
+  /** Periods settled so far. */
+  private long periods;
 
   public Backtest(double costRate) {
-    this.costRate = costRate;
+    this(Trading.costs(costRate));
   }
 
-  /** One period: b is what was held (b_t), x the realised relatives; returns s_t. */
-  public double step(double[] b, double[] x) {
+  public Backtest(Trading trading) {
+    this.costRate = trading.costRate();
+    this.trading = trading;
+  }
+
+  private Trading trading() {
+    return trading != null ? trading : Trading.costs(costRate);
+  }
+
+  /**
+   * What the book holds in the coming period, given its strategy's {@code target}: the target in a
+   * trading period (see {@link Trading}), else its present weights b̃/Σb̃, drifted with the prices.
+   */
+  public double[] decide(double[] target) {
+    Trading t = trading();
+    boolean trade = drifted == null || periods % t.every() == 0;
+    double[] present = null;
+    if (drifted != null) {
+      present = drifted.clone();
+      double sum = 0;
+      for (double v : present) {
+        sum += v;
+      }
+      for (int i = 0; i < present.length; i++) {
+        present[i] /= sum;
+      }
+      if (trade && t.drift() > 0) {
+        double moved = 0;
+        for (int i = 0; i < present.length; i++) {
+          moved += Math.abs(target[i] - present[i]);
+        }
+        trade = moved > t.drift();
+      }
+    }
+    heldTrades = trade;
+    held = trade ? target.clone() : present;
+    return held.clone();
+  }
+
+  /** Whether {@link #decide} chose what the book holds in the coming period. */
+  public boolean decided() {
+    return held != null;
+  }
+
+  /** The period closed with relatives {@code x}: settles what {@link #decide} chose, returns s_t. */
+  public double settle(double[] x) {
+    if (held == null) {
+      throw new IllegalStateException("nothing decided for the period");
+    }
+    double[] b = held;
     double gross = Simplex.dot(b, x);
     double turnover = 0;
-    for (int i = 0; i < b.length; i++) {
-      turnover += Math.abs(b[i] - (drifted == null ? 0 : drifted[i]));
+    double s = gross;
+    if (heldTrades) {
+      for (int i = 0; i < b.length; i++) {
+        turnover += Math.abs(b[i] - (drifted == null ? 0 : drifted[i]));
+      }
+      s = trading == null || trading.oneWay() == null ? gross * (1 - costRate / 2 * turnover) : gross * (1 - trading.costFraction(b, drifted));
     }
     lastTurnover = turnover;
-    double s = gross * (1 - costRate / 2 * turnover);
     drifted = new double[b.length];
     for (int i = 0; i < b.length; i++) {
       drifted[i] = b[i] * x[i] / s;
     }
     wealth *= s;
     peakWealth = Math.max(Math.max(peakWealth, 1), wealth);
+    held = null;
+    periods++;
     return s;
+  }
+
+  /** One period holding {@code b} (bought at its start if need be) and relatives {@code x}: returns s_t. */
+  public double step(double[] b, double[] x) {
+    held = b;
+    heldTrades = true;
+    return settle(x);
   }
 
   private double lastTurnover;
@@ -53,7 +121,7 @@ public final class Backtest implements java.io.Serializable {
     return wealth;
   }
 
-  /** ||b_t − b̃_{t−1}||₁ of the last period. */
+  /** ||b_t − b̃_{t−1}||₁ of the last period (0 where the book did not trade). */
   public double lastTurnover() {
     return lastTurnover;
   }
@@ -64,16 +132,20 @@ public final class Backtest implements java.io.Serializable {
   }
 
   public static Result run(PortfolioStrategy strategy, double[][] relatives, double costRate) {
-    Backtest bt = new Backtest(costRate);
+    return run(strategy, relatives, Trading.costs(costRate));
+  }
+
+  public static Result run(PortfolioStrategy strategy, double[][] relatives, Trading trading) {
+    Backtest bt = new Backtest(trading);
     int n = relatives.length;
     double[] wealth = new double[n];
     double[] returns = new double[n];
     double[] turnover = new double[n];
     double[] costs = new double[n];
     for (int t = 0; t < n; t++) {
-      double[] b = strategy.weights().clone();
+      double[] b = bt.decide(strategy.weights());
       double before = bt.wealth;
-      returns[t] = bt.step(b, relatives[t]);
+      returns[t] = bt.settle(relatives[t]);
       costs[t] = before * (Simplex.dot(b, relatives[t]) - returns[t]);
       turnover[t] = bt.lastTurnover;
       wealth[t] = bt.wealth;

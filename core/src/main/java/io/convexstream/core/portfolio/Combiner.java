@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
  *       form because it keeps the universal combiner's averaging (and its robustness) for small p.</li>
  *   <li>{@code EG}: exponentiated gradient over components, w_k ∝ w_k·exp(η r_k / (w·r)).</li>
  * </ul>
- * <p>Costs: each component is followed as if it traded alone at the combiner's cost rate c (its own
- * {@link Backtest}): it observes its own net return (so PAMR inside a combiner learns exactly as alone,
+ * <p>Costs: each component is followed as if it traded alone under the combiner's {@link Trading}
+ * (its costs and rebalancing rules; its own {@link Backtest}): it observes its own net return (so PAMR inside a combiner learns exactly as alone,
  * bit for bit), and its meta-asset return r_{t,k} is that net return, so the rules weigh components by
  * what they would have earned after their own costs. The combined portfolio pays its own costs on top
  * (its host charges them); the universal bound compares with constant mixes of the components' net
@@ -46,7 +46,7 @@ public final class Combiner implements PortfolioStrategy {
   private final Backtest[] alone;
 
   private Combiner(Rule rule, List<PortfolioStrategy> components, int samples, double power, double eta, long seed,
-      double costRate) {
+      Trading trading) {
     this.rule = rule;
     this.components = List.copyOf(components);
     this.power = power;
@@ -58,29 +58,29 @@ public final class Combiner implements PortfolioStrategy {
     this.b = new double[components.get(0).weights().length];
     this.alone = new Backtest[k];
     for (int j = 0; j < k; j++) {
-      alone[j] = new Backtest(costRate);
+      alone[j] = new Backtest(trading);
     }
     refresh();
   }
 
-  public static Combiner buyAndHold(List<PortfolioStrategy> components, double costRate) {
-    return new Combiner(Rule.BUY_AND_HOLD, components, 0, 1, 0, 0, costRate);
+  public static Combiner buyAndHold(List<PortfolioStrategy> components, Trading trading) {
+    return new Combiner(Rule.BUY_AND_HOLD, components, 0, 1, 0, 0, trading);
   }
 
-  public static Combiner universal(List<PortfolioStrategy> components, int samples, long seed, double costRate) {
-    return new Combiner(Rule.UNIVERSAL, components, samples, 1, 0, seed, costRate);
+  public static Combiner universal(List<PortfolioStrategy> components, int samples, long seed, Trading trading) {
+    return new Combiner(Rule.UNIVERSAL, components, samples, 1, 0, seed, trading);
   }
 
   public static Combiner accelerated(List<PortfolioStrategy> components, int samples, double power, long seed,
-      double costRate) {
+      Trading trading) {
     if (!(power > 1)) {
       throw new IllegalArgumentException("the accelerated combiner needs a power > 1");
     }
-    return new Combiner(Rule.ACCELERATED, components, samples, power, 0, seed, costRate);
+    return new Combiner(Rule.ACCELERATED, components, samples, power, 0, seed, trading);
   }
 
-  public static Combiner eg(List<PortfolioStrategy> components, double eta, double costRate) {
-    return new Combiner(Rule.EG, components, 0, 1, eta, 0, costRate);
+  public static Combiner eg(List<PortfolioStrategy> components, double eta, Trading trading) {
+    return new Combiner(Rule.EG, components, 0, 1, eta, 0, trading);
   }
 
   private static double[][] identity(int k) {
@@ -145,7 +145,12 @@ public final class Combiner implements PortfolioStrategy {
     double[] r = new double[k];
     for (int j = 0; j < k; j++) {
       double[] bj = components.get(j).weights();
-      r[j] = alone == null ? Simplex.dot(bj, x) : alone[j].step(bj, x); // step only reads b
+      if (alone == null) {
+        r[j] = Simplex.dot(bj, x);
+      } else {
+        alone[j].decide(bj);
+        r[j] = alone[j].settle(x);
+      }
     }
     switch (rule) {
       case EG: {

@@ -118,25 +118,25 @@ public final class Strategies {
 
   /** A combiner over fresh instances of {@code components}, each followed at {@code costRate} (see {@link Combiner}). */
   public static Combiner combiner(String name, List<String> components, int m, double[][] history, double costRate) {
-    return combiner(name, components, m, history, Map.of(), costRate);
+    return combiner(name, components, m, history, Map.of(), Trading.costs(costRate));
   }
 
-  /** A combiner over fresh instances of {@code components}, each with its parameter overrides (by strategy name). */
+  /** A combiner over fresh instances of {@code components}, each with its parameter overrides (by strategy name), trading by {@code trading}. */
   public static Combiner combiner(String name, List<String> components, int m, double[][] history,
-      Map<String, Map<String, Double>> overrides, double costRate) {
+      Map<String, Map<String, Double>> overrides, Trading trading) {
     List<PortfolioStrategy> parts = new ArrayList<>();
     for (String c : components) {
       parts.add(create(c, m, history, overrides.getOrDefault(c, Map.of())));
     }
     switch (name.toLowerCase(Locale.ROOT)) {
       case "bah":
-        return Combiner.buyAndHold(parts, costRate);
+        return Combiner.buyAndHold(parts, trading);
       case "universal":
-        return Combiner.universal(parts, 1000, 1, costRate);
+        return Combiner.universal(parts, 1000, 1, trading);
       case "accelerated":
-        return Combiner.accelerated(parts, 1000, 16, 1, costRate);
+        return Combiner.accelerated(parts, 1000, 16, 1, trading);
       case "eg":
-        return Combiner.eg(parts, 0.05, costRate);
+        return Combiner.eg(parts, 0.05, trading);
       default:
         throw new IllegalArgumentException("unknown combiner '" + name + "'; known: " + COMBINERS);
     }

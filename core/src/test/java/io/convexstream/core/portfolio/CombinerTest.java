@@ -20,7 +20,7 @@ class CombinerTest {
   @Test
   void buyAndHoldOverStrategiesIsTheWealthWeightedMeanOfItsComponents() throws Exception {
     double[][] x = ReferenceWealthTest.relatives("djia");
-    double combined = wealth(x, m -> Combiner.buyAndHold(components(m), 0));
+    double combined = wealth(x, m -> Combiner.buyAndHold(components(m), Trading.costs(0)));
     double mean = components(x[0].length).stream().mapToDouble(c -> Backtest.run(c, x, 0).finalWealth()).average().orElseThrow();
     assertThat(combined).isCloseTo(mean, within(1e-9 * mean));
   }
@@ -35,13 +35,13 @@ class CombinerTest {
   void universalGuaranteeAndAcceleratedCombinerBeatsBuyAndHoldOverStrategies() throws Exception {
     for (String data : List.of("djia", "msci", "sp500", "tse")) {
       double[][] x = ReferenceWealthTest.relatives(data);
-      double bah = wealth(x, m -> Combiner.buyAndHold(components(m), 0));
+      double bah = wealth(x, m -> Combiner.buyAndHold(components(m), Trading.costs(0)));
       int samples = 200;
-      double universal = wealth(x, m -> Combiner.universal(components(m), samples, 1, 0));
+      double universal = wealth(x, m -> Combiner.universal(components(m), samples, 1, Trading.costs(0)));
       double bestComponent = components(x[0].length).stream()
           .mapToDouble(c -> Backtest.run(c, x, 0).finalWealth()).max().orElseThrow();
       assertThat(universal).as(data).isGreaterThanOrEqualTo(bestComponent / samples);
-      double accelerated = wealth(x, m -> Combiner.accelerated(components(m), samples, 16, 1, 0));
+      double accelerated = wealth(x, m -> Combiner.accelerated(components(m), samples, 16, 1, Trading.costs(0)));
       assertThat(accelerated).as(data).isGreaterThan(bah);
     }
   }
@@ -49,7 +49,7 @@ class CombinerTest {
   @Test
   void componentWeightsStayOnTheSimplex() throws Exception {
     double[][] x = ReferenceWealthTest.relatives("msci");
-    Combiner eg = Combiner.eg(components(x[0].length), 0.05, 0.001);
+    Combiner eg = Combiner.eg(components(x[0].length), 0.05, Trading.costs(0.001));
     Backtest.run(eg, x, 0.001);
     double s = 0;
     for (double v : eg.componentWeights()) {
@@ -71,7 +71,7 @@ class CombinerTest {
     int m = x[0].length;
     double cost = 0.01;
     List<PortfolioStrategy> inside = components(m);
-    Combiner universal = Combiner.universal(inside, 50, 1, cost);
+    Combiner universal = Combiner.universal(inside, 50, 1, Trading.costs(cost));
     List<PortfolioStrategy> alone = components(m);
     Backtest[] trackers = new Backtest[alone.size()];
     for (int k = 0; k < alone.size(); k++) {
@@ -86,8 +86,8 @@ class CombinerTest {
       }
     }
     // PAMR's turnover makes it the worst component net of 1 % costs; the meta weights know it
-    Combiner net = Combiner.buyAndHold(components(m), cost);
-    Combiner gross = Combiner.buyAndHold(components(m), 0);
+    Combiner net = Combiner.buyAndHold(components(m), Trading.costs(cost));
+    Combiner gross = Combiner.buyAndHold(components(m), Trading.costs(0));
     Backtest.run(net, x, cost);
     Backtest.run(gross, x, cost);
     assertThat(net.componentWeights()[2]).isLessThan(gross.componentWeights()[2] / 10);

@@ -358,20 +358,22 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
     byte[] runnerBytes = s.runners;
     if (complete && s.closes == 0) {
       List<Runner> runners = PortfolioRunners.newRunners(settings);
-      runnerBytes = PortfolioRunners.serialize(runners);
       decisions = PortfolioRunners.decisions(settings, runners, 0, null, end, s.runEpoch, carriedAssets);
+      runnerBytes = PortfolioRunners.serialize(runners); // after the decisions: the books keep what they decided to hold
     } else if (complete) {
       double[] x = PeriodPrices.relatives(close, s.lastClose);
       List<Runner> runners = PortfolioRunners.deserialize(s.runners);
       double[] returns = new double[runners.size()];
       for (int k = 0; k < runners.size(); k++) {
         Runner r = runners.get(k);
-        double[] b = r.strategy().weights().clone();
-        returns[k] = r.backtest().step(b, x);
+        if (!r.backtest().decided()) { // state saved before books kept their decision: it was the strategy's weights
+          r.backtest().decide(r.strategy().weights());
+        }
+        returns[k] = r.backtest().settle(x);
         r.strategy().observe(x, returns[k]);
       }
-      runnerBytes = PortfolioRunners.serialize(runners);
       decisions = PortfolioRunners.decisions(settings, runners, s.closes, returns, end, s.runEpoch, carriedAssets);
+      runnerBytes = PortfolioRunners.serialize(runners);
       publishGauges(settings.id(), runners, returns);
     }
     s.runners = runnerBytes;

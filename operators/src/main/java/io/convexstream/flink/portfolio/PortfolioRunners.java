@@ -26,11 +26,11 @@ final class PortfolioRunners {
     List<PortfolioFunction.Runner> runners = new ArrayList<>();
     for (String name : settings.strategies()) {
       runners.add(new PortfolioFunction.Runner(Strategies.create(name, m, null, settings.parameters().getOrDefault(name, Map.of())),
-          new Backtest(settings.costRate())));
+          new Backtest(settings.trading())));
     }
     for (String name : settings.combiners()) {
-      runners.add(new PortfolioFunction.Runner(Strategies.combiner(name, settings.strategies(), m, null, settings.parameters(), settings.costRate()),
-          new Backtest(settings.costRate())));
+      runners.add(new PortfolioFunction.Runner(Strategies.combiner(name, settings.strategies(), m, null, settings.parameters(), settings.trading()),
+          new Backtest(settings.trading())));
     }
     return runners;
   }
@@ -41,7 +41,7 @@ final class PortfolioRunners {
     for (int k = 0; k < runners.size(); k++) {
       PortfolioFunction.Runner r = runners.get(k);
       List<Double> w = new ArrayList<>();
-      for (double v : r.strategy().weights()) {
+      for (double v : r.backtest().decide(r.strategy().weights())) { // what the book holds next: the target, or its drifted weights
         w.add(v);
       }
       out.add(PortfolioDecision.newBuilder()

@@ -1,18 +1,19 @@
 package io.convexstream.flink.portfolio;
 
 import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.core.portfolio.Trading;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One portfolio: its id, universe, component strategies, combiners over them, cost rate, the
- * period calendar (fixed-length periods of event time, aligned to the epoch), and parameter
+ * One portfolio: its id, universe, component strategies, combiners over them, how it trades (costs
+ * and rebalancing rules, {@link Trading}; one-way costs in the order of its assets), the period calendar (fixed-length periods of event time, aligned to the epoch), and parameter
  * overrides per strategy name (the rest keep {@link Strategies#PARAMETERS}' defaults; a combiner's
  * copies of a strategy take the same).
  */
 public record PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners,
-    double costRate, long periodMillis, Map<String, Map<String, Double>> parameters) implements Serializable {
+    Trading trading, long periodMillis, Map<String, Map<String, Double>> parameters) implements Serializable {
   public PortfolioSettings {
     assets = List.copyOf(assets);
     strategies = List.copyOf(strategies);
@@ -20,8 +21,11 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
     Map<String, Map<String, Double>> copy = new java.util.TreeMap<>();
     parameters.forEach((strategy, p) -> copy.put(strategy, Map.copyOf(p)));
     parameters = java.util.Collections.unmodifiableMap(copy);
-    if (assets.isEmpty() || strategies.isEmpty() || periodMillis <= 0 || costRate < 0) {
-      throw new IllegalArgumentException("a portfolio needs assets, strategies, a positive period and a cost rate ≥ 0");
+    if (assets.isEmpty() || strategies.isEmpty() || periodMillis <= 0) {
+      throw new IllegalArgumentException("a portfolio needs assets, strategies and a positive period");
+    }
+    if (trading.oneWay() != null && trading.oneWay().length != assets.size()) {
+      throw new IllegalArgumentException("portfolio " + id + ": " + trading.oneWay().length + " one-way costs for " + assets.size() + " assets");
     }
     if (strategies.contains("best") || strategies.contains("bcrp")) {
       throw new IllegalArgumentException("best and bcrp look at the whole history: backtest only");
@@ -31,10 +35,21 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
     }
   }
 
-  /** A portfolio whose strategies keep their default parameters. */
+  /** A portfolio trading every period at the round-trip rate {@code costRate}, its strategies with their default parameters. */
   public PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners, double costRate,
       long periodMillis) {
-    this(id, assets, strategies, combiners, costRate, periodMillis, Map.of());
+    this(id, assets, strategies, combiners, Trading.costs(costRate), periodMillis, Map.of());
+  }
+
+  /** A portfolio trading every period at the round-trip rate {@code costRate}. */
+  public PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners, double costRate,
+      long periodMillis, Map<String, Map<String, Double>> parameters) {
+    this(id, assets, strategies, combiners, Trading.costs(costRate), periodMillis, parameters);
+  }
+
+  /** The round-trip cost rate c (one-way rates per asset, where given, take its place). */
+  public double costRate() {
+    return trading.costRate();
   }
 
   /**

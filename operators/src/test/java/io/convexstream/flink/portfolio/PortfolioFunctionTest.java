@@ -6,6 +6,7 @@ import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.Trading;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.schemas.DeadLetter;
@@ -100,6 +101,41 @@ class PortfolioFunctionTest {
         ref.observe(x[t], s);
         assertThat(out.get(t + 1).getWeights()).containsExactly(ref.weights()[0], ref.weights()[1]);
         assertThat(out.get(t + 1).getWealth()).isEqualTo(bt.wealth());
+      }
+    }
+  }
+
+  /** Per-asset costs and rebalancing rules: the decisions are what the backtest's books hold, bit for bit, combiners included. */
+  @Test
+  void costsAndRebalancingRulesDecideAsTheBacktestDoes() throws Exception {
+    Trading trading = new Trading(0.002, new double[] {0.001, 0.004}, 2, 0.01);
+    PortfolioSettings ruled = new PortfolioSettings("p", List.of("A", "B"), List.of("olmar1", "pamr"), List.of("accelerated"), trading, DAY,
+        java.util.Map.of());
+    double[][] closes = {{10, 20}, {11, 19}, {9.5, 21}, {10.5, 20}, {10, 23}, {12, 22}, {11, 21}};
+    try (var h = harness(List.of(ruled), PriceReading.BARS)) {
+      for (int day = 0; day < closes.length; day++) {
+        h.processElement(bar("A", day, closes[day][0]));
+        h.processElement(bar("B", day, closes[day][1]));
+      }
+      h.processWatermark(new Watermark(closes.length * DAY - 1));
+      List<PortfolioDecision> out = h.extractOutputValues();
+      assertThat(out).hasSize(3 * closes.length);
+      List<PortfolioStrategy> refs = List.of(Strategies.create("olmar1", 2, null), Strategies.create("pamr", 2, null),
+          Strategies.combiner("accelerated", List.of("olmar1", "pamr"), 2, null, java.util.Map.of(), trading));
+      for (int k = 0; k < refs.size(); k++) {
+        PortfolioStrategy ref = refs.get(k);
+        Backtest bt = new Backtest(trading);
+        for (int day = 0; day < closes.length; day++) {
+          if (day > 0) {
+            double[] x = {closes[day][0] / closes[day - 1][0], closes[day][1] / closes[day - 1][1]};
+            ref.observe(x, bt.settle(x));
+          }
+          double[] b = bt.decide(ref.weights());
+          PortfolioDecision d = out.get(3 * day + k);
+          assertThat(d.getStrategy()).isEqualTo(ref.name());
+          assertThat(d.getWeights()).as("%s, day %d", ref.name(), day).containsExactly(b[0], b[1]);
+          assertThat(d.getWealth()).as("%s, day %d", ref.name(), day).isEqualTo(bt.wealth());
+        }
       }
     }
   }
