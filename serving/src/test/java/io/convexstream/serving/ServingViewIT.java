@@ -59,7 +59,7 @@ class ServingViewIT {
         for (long period = 0; period <= 5; period++) {
           for (String s : List.of("ucrp", "olmar1")) {
             kafka.send(Topic.PORTFOLIO_DECISIONS, "p", new PortfolioDecision("p", s, period, List.of("A", "B"), List.of(0.5, 0.5),
-                1 + period / 10.0, 1.0, Instant.ofEpochMilli(period), 0L, List.of()));
+                1 + period / 10.0, 1.0, Instant.ofEpochMilli(period), 0L, List.of(), java.util.Map.of()));
           }
         }
         kafka.flush();

@@ -95,12 +95,23 @@ public final class Backtest implements java.io.Serializable {
       s = trading == null || trading.oneWay() == null ? gross * (1 - costRate / 2 * turnover) : gross * (1 - trading.costFraction(b, drifted));
     }
     lastTurnover = turnover;
+    double r = s - 1;
+    costsPaid += wealth * (gross - s);
+    sumR += r;
+    sumR2 += r * r;
+    sumDown2 += Math.min(r, 0) * Math.min(r, 0);
     drifted = new double[b.length];
     for (int i = 0; i < b.length; i++) {
       drifted[i] = b[i] * x[i] / s;
     }
     wealth *= s;
+    if (wealth >= Math.max(peakWealth, 1)) {
+      belowPeak = 0;
+    } else {
+      longestBelowPeak = Math.max(longestBelowPeak, ++belowPeak);
+    }
     peakWealth = Math.max(Math.max(peakWealth, 1), wealth);
+    maxDrawdown = Math.max(maxDrawdown, drawdown());
     held = null;
     periods++;
     return s;
@@ -114,6 +125,30 @@ public final class Backtest implements java.io.Serializable {
   }
 
   private double lastTurnover;
+  // running figures for the live risk figures (0 in state saved before them: they count from the restore)
+  private double costsPaid;
+  private double sumR;
+  private double sumR2;
+  private double sumDown2;
+  private double maxDrawdown;
+  private long belowPeak;
+  private long longestBelowPeak;
+
+  /** Names of {@link #risk()}'s figures, in order. */
+  public static final String[] RISK = {"costsPaid", "sharpe", "sortino", "maxDrawdown", "maxDrawdownPeriods"};
+
+  /**
+   * The figures of {@link Performance} that need no calendar, over the periods settled so far: costs
+   * paid (initial-wealth units), Sharpe and Sortino ratios per period (not annualised: times √P for P
+   * periods a year), maximum drawdown and its duration in periods. NaN where undefined.
+   */
+  public double[] risk() {
+    double n = periods;
+    double mean = n > 0 ? sumR / n : Double.NaN;
+    double std = n > 1 ? Math.sqrt(Math.max(0, (sumR2 - n * mean * mean) / (n - 1))) : Double.NaN;
+    double down = n > 0 ? Math.sqrt(sumDown2 / n) : Double.NaN;
+    return new double[] {costsPaid, std > 0 ? mean / std : Double.NaN, down > 0 ? mean / down : Double.NaN, maxDrawdown, longestBelowPeak};
+  }
   /** Highest wealth so far, S_0 = 1 included (added later: 0 in states saved before it). */
   private double peakWealth = 1;
 

@@ -52,4 +52,33 @@ class PerformanceTest {
       wealth = paid.wealth()[t];
     }
   }
+
+  /** The live figures (running sums in the book) are the backtest's, per period (P = 1). */
+  @Test
+  void theBooksRunningFiguresAreThoseOfTheBacktest() throws Exception {
+    double[][] x = PriceRelativesCsv.read(java.nio.file.Path.of("..", "data", "olps", "djia.csv")).relatives();
+    PortfolioStrategy s = Strategies.create("olmar1", x[0].length, x);
+    Backtest bt = new Backtest(0.001);
+    double[] wealth = new double[x.length];
+    double[] returns = new double[x.length];
+    double[] turnover = new double[x.length];
+    double[] costs = new double[x.length];
+    for (int t = 0; t < x.length; t++) {
+      double[] b = bt.decide(s.weights());
+      double before = bt.wealth();
+      returns[t] = bt.settle(x[t]);
+      costs[t] = before * (Simplex.dot(b, x[t]) - returns[t]);
+      wealth[t] = bt.wealth();
+      turnover[t] = bt.lastTurnover();
+      s.observe(x[t], returns[t]);
+    }
+    Performance p = Performance.of(new Backtest.Result("olmar1", wealth, returns, turnover, costs), 1);
+    double[] live = bt.risk();
+    assertThat(java.util.List.of(Backtest.RISK)).containsExactly("costsPaid", "sharpe", "sortino", "maxDrawdown", "maxDrawdownPeriods");
+    assertThat(live[0]).isCloseTo(p.costsPaid(), within(1e-12));
+    assertThat(live[1]).isCloseTo(p.sharpe(), within(1e-9));
+    assertThat(live[2]).isCloseTo(p.sortino(), within(1e-9));
+    assertThat(live[3]).isCloseTo(p.maxDrawdown(), within(1e-15));
+    assertThat(live[4]).isEqualTo(p.maxDrawdownPeriods());
+  }
 }

@@ -65,7 +65,8 @@ class GoldenVectorsTest {
         .setMaxViolation(0.5).setMetrics(Map.of("minLoad", 0.0)).setEventTime(T).setRunEpoch(1767225600000L).build());
     s.add(new PlacementPlan("moe", 3, 100L, 50, 2, List.of(0, 2, 1, 3), List.of(1, 1, 1, 1), List.of(1.5, 0.5), List.of(1.0, 1.0), T,
         List.of(1.25, 0.75), 2));
-    s.add(new PortfolioDecision("p1", "olmar1", 12L, List.of("AAPL", "MSFT"), List.of(0.75, 0.25), 1.125, 0.5, T, 1767225600000L, List.of("MSFT")));
+    s.add(new PortfolioDecision("p1", "olmar1", 12L, List.of("AAPL", "MSFT"), List.of(0.75, 0.25), 1.125, 0.5, T, 1767225600000L, List.of("MSFT"),
+        Map.of("costsPaid", 0.0125, "maxDrawdown", 0.25)));
     s.add(new DeadLetter("convexstream.gradients", 2, 42L, ByteBuffer.wrap("m1".getBytes(StandardCharsets.UTF_8)),
         ByteBuffer.wrap(new byte[] {0x00, (byte) 0xC3, 0x7F}), "decode", "not an Avro single-object message", "gradients", T));
     return s;

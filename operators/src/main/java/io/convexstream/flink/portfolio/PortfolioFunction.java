@@ -399,6 +399,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
       metrics.keyGauge("strategy", key, "logGrowth", Math.log(returns[k]));
       metrics.keyGauge("strategy", key, "turnover", b.lastTurnover());
       metrics.keyGauge("strategy", key, "drawdown", b.drawdown());
+      metrics.keyGauges("strategy", key, Backtest.RISK, b.risk());
       metrics.aggregate("drawdown", b.drawdown());
       metrics.aggregate("turnover", b.lastTurnover());
     }

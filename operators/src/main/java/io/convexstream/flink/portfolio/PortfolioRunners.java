@@ -55,7 +55,20 @@ final class PortfolioRunners {
           .setEventTime(end)
           .setRunEpoch(runEpoch)
           .setCarriedAssets(carriedAssets)
+          .setRisk(risk(r.backtest()))
           .build());
+    }
+    return out;
+  }
+
+  /** The book's risk figures that are defined (finite), by name. */
+  static Map<String, Double> risk(Backtest b) {
+    Map<String, Double> out = new java.util.LinkedHashMap<>();
+    double[] v = b.risk();
+    for (int i = 0; i < v.length; i++) {
+      if (Double.isFinite(v[i])) {
+        out.put(Backtest.RISK[i], v[i]);
+      }
     }
     return out;
   }

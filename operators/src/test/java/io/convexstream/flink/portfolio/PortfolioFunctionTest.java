@@ -135,6 +135,7 @@ class PortfolioFunctionTest {
           assertThat(d.getStrategy()).isEqualTo(ref.name());
           assertThat(d.getWeights()).as("%s, day %d", ref.name(), day).containsExactly(b[0], b[1]);
           assertThat(d.getWealth()).as("%s, day %d", ref.name(), day).isEqualTo(bt.wealth());
+          assertThat(d.getRisk()).as("%s, day %d", ref.name(), day).isEqualTo(PortfolioRunners.risk(bt));
         }
       }
     }
