@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.convexstream.cli.report.Plots;
 import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.Book;
 import io.convexstream.core.portfolio.Performance;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.PriceRelativesCsv;
@@ -63,6 +64,16 @@ final class BacktestCommand implements Callable<Integer> {
       + "in between the weights drift with the prices, at no cost (default: ${DEFAULT-VALUE}).")
   int rebalanceEvery;
 
+  @Option(names = "--shorts", description = "Add a short asset -A per asset A (a short sale against its own collateral, relative 2 - x).")
+  boolean shorts;
+
+  @Option(names = "--leverage", defaultValue = "1", description = "Gross exposure L >= 1, L - 1 of it borrowed at --borrow-rate per period "
+      + "(default: ${DEFAULT-VALUE}).")
+  double leverage;
+
+  @Option(names = "--borrow-rate", defaultValue = "0", description = "Interest per period on what a leveraged book borrows (default: ${DEFAULT-VALUE}).")
+  double borrowRate;
+
   @Option(names = "--rebalance-drift", defaultValue = "0", description = "In a trading period, trade only if the drifted weights are "
       + "more than this far (L1) from the strategy's (default: ${DEFAULT-VALUE}: always).")
   double rebalanceDrift;
@@ -96,9 +107,13 @@ final class BacktestCommand implements Callable<Integer> {
       // on stderr for csv and json, whose output is data only
       (format == Format.table ? out : spec.commandLine().getErr()).printf("%s: %d invalid recorded messages skipped%n", recording, r.skipped());
     }
-    double[][] x = d.relatives();
+    Book book = new Book(shorts, leverage, borrowRate);
+    double[][] x = new double[d.relatives().length][];
+    for (int t = 0; t < x.length; t++) {
+      x[t] = book.relatives(d.relatives()[t]);
+    }
     int m = x[0].length;
-    Trading trading = new Trading(cost, Trading.oneWayCosts(costs, d.assets(), cost), rebalanceEvery, rebalanceDrift);
+    Trading trading = book.scaled(new Trading(cost, Trading.oneWayCosts(costs, d.assets(), cost), rebalanceEvery, rebalanceDrift));
     List<PortfolioStrategy> runs = new ArrayList<>();
     for (String s : strategies) {
       runs.add(Strategies.create(s, m, x));
@@ -113,15 +128,17 @@ final class BacktestCommand implements Callable<Integer> {
     double[] ucrp = Backtest.run(Strategies.create("ucrp", m, x), x, trading).returns(); // the information ratio's benchmark
     if (format == Format.table) {
       out.printf("%s: %d periods x %d assets, cost rate %s%s%s%n", source, x.length, m, cost, costs == null ? "" : ", one-way " + costs,
-          rebalanceEvery == 1 && rebalanceDrift == 0 ? "" : ", rebalancing every " + rebalanceEvery + " periods beyond a drift of "
-              + rebalanceDrift);
+          (rebalanceEvery == 1 && rebalanceDrift == 0 ? "" : ", rebalancing every " + rebalanceEvery + " periods beyond a drift of "
+              + rebalanceDrift) + (book.longOnly() ? "" : ", book " + (shorts ? "with shorts, " : "") + "leverage " + leverage + " at "
+              + borrowRate + " per period"));
       out.printf("%-22s %16s %11s %7s %8s %7s %7s %7s %8s %9s %9s%n", "strategy", "final wealth", "annual ret", "Sharpe", "Sortino",
           "MaxDD", "DD per", "Calmar", "IR/UCRP", "turnover", "costs");
     } else if (format == Format.csv) {
       out.println("strategy,period,wealth");
     }
     ObjectNode json = Json.object().put("source", source).put("periods", x.length).put("assets", m).put("cost", Json.number(cost))
-        .put("costs", costs).put("rebalanceEvery", rebalanceEvery).put("rebalanceDrift", Json.number(rebalanceDrift));
+        .put("costs", costs).put("rebalanceEvery", rebalanceEvery).put("rebalanceDrift", Json.number(rebalanceDrift))
+        .put("shorts", shorts).put("leverage", Json.number(leverage)).put("borrowRate", Json.number(borrowRate));
     ArrayNode strategies = json.putArray("strategies");
     StringBuilder md = new StringBuilder("# Backtest of ").append(source).append("\n\n")
         .append(String.format("%d periods x %d assets, proportional cost %s.%n%n", x.length, m, cost))

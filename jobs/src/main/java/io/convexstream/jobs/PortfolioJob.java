@@ -1,6 +1,7 @@
 package io.convexstream.jobs;
 
 import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.core.portfolio.Book;
 import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.core.portfolio.Trading;
 import io.convexstream.flink.DeadLetters;
@@ -50,8 +51,12 @@ public final class PortfolioJob implements StreamJob {
   private static final String COSTS = "costs";
   private static final String REBALANCE_EVERY = "rebalance.every";
   private static final String REBALANCE_DRIFT = "rebalance.drift";
+  private static final String SHORTS = "shorts";
+  private static final String LEVERAGE = "leverage";
+  private static final String BORROW_RATE = "borrowRate";
   private static final String PERIOD_MS = "period.ms";
-  private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, COSTS, REBALANCE_EVERY, REBALANCE_DRIFT, PERIOD_MS);
+  private static final List<String> FIELDS = List.of(ASSETS, STRATEGIES, COMBINERS, COST, COSTS, REBALANCE_EVERY, REBALANCE_DRIFT, SHORTS,
+      LEVERAGE, BORROW_RATE, PERIOD_MS);
   private static final String PARAMS = "params.";
   private static final String DEFAULT_STRATEGIES = "ucrp,olmar1,pamr";
   public static final ConfigOption<Long> PERIOD = ConfigOptions.key(PERIOD_MS).longType().defaultValue(86_400_000L)
@@ -113,6 +118,12 @@ public final class PortfolioJob implements StreamJob {
             + "every this many periods (the first period always trades); in between the weights drift with the prices, at no cost."),
         ConfigOptions.key("portfolio." + REBALANCE_DRIFT).doubleType().defaultValue(0.0).withDescription("In a trading period, trade "
             + "only if the drifted weights are more than this far (L1) from the strategy's (0: always)."),
+        ConfigOptions.key("portfolio." + SHORTS).booleanType().defaultValue(false).withDescription("Add a short asset -A per asset A "
+            + "(a short sale against its own collateral, relative 2 - x); decisions then weigh 2m assets."),
+        ConfigOptions.key("portfolio." + LEVERAGE).doubleType().defaultValue(1.0).withDescription("Gross exposure L >= 1 of the book, "
+            + "L - 1 of it borrowed at borrowRate: each relative becomes L*x - (L-1)*(1+borrowRate)."),
+        ConfigOptions.key("portfolio." + BORROW_RATE).doubleType().defaultValue(0.0).withDescription("Interest per period on what a "
+            + "leveraged book borrows."),
         field("portfolio.", PERIOD_MS).withDescription("This portfolio's period length (ms), instead of period.ms."),
         PERIOD, OUT_OF_ORDER.duration(), OUT_OF_ORDER.millis(), HALT.duration(), HALT.millis(), IDLE_TIMEOUT.duration(),
         IDLE_TIMEOUT.millis(), END_OF_FEED.duration(), END_OF_FEED.millis()),
@@ -221,12 +232,17 @@ public final class PortfolioJob implements StreamJob {
     }
     List<String> universe = list(assets);
     Trading trading;
+    Book book;
     try {
-      trading = new Trading(cost, Trading.oneWayCosts(o.getOptional(field(prefix, COSTS)).orElse(""), universe, cost), every, drift);
+      book = new Book(Boolean.parseBoolean(o.getOptional(field(prefix, SHORTS)).orElse("false")),
+          Double.parseDouble(o.getOptional(field(prefix, LEVERAGE)).orElse("1")),
+          Double.parseDouble(o.getOptional(field(prefix, BORROW_RATE)).orElse("0")));
+      trading = book.scaled(new Trading(cost, Trading.oneWayCosts(o.getOptional(field(prefix, COSTS)).orElse(""), universe, cost), every,
+          drift));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("portfolio " + id + ": " + e.getMessage(), e);
     }
-    return new PortfolioSettings(id, universe, list(strategies), list(combiners), trading, period, parameters(prefix, given)).checked();
+    return new PortfolioSettings(id, universe, list(strategies), list(combiners), trading, period, parameters(prefix, given), book).checked();
   }
 
 

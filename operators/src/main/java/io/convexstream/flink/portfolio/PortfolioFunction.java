@@ -361,7 +361,7 @@ public final class PortfolioFunction<T extends SpecificRecord> extends DeadLette
       decisions = PortfolioRunners.decisions(settings, runners, 0, null, end, s.runEpoch, carriedAssets);
       runnerBytes = PortfolioRunners.serialize(runners); // after the decisions: the books keep what they decided to hold
     } else if (complete) {
-      double[] x = PeriodPrices.relatives(close, s.lastClose);
+      double[] x = settings.book().relatives(PeriodPrices.relatives(close, s.lastClose));
       List<Runner> runners = PortfolioRunners.deserialize(s.runners);
       double[] returns = new double[runners.size()];
       for (int k = 0; k < runners.size(); k++) {

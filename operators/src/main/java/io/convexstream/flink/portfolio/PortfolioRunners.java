@@ -22,7 +22,7 @@ final class PortfolioRunners {
   private PortfolioRunners() {}
 
   static List<PortfolioFunction.Runner> newRunners(PortfolioSettings settings) {
-    int m = settings.assets().size();
+    int m = settings.bookAssets().size();
     List<PortfolioFunction.Runner> runners = new ArrayList<>();
     for (String name : settings.strategies()) {
       runners.add(new PortfolioFunction.Runner(Strategies.create(name, m, null, settings.parameters().getOrDefault(name, Map.of())),
@@ -48,7 +48,7 @@ final class PortfolioRunners {
           .setPortfolioId(settings.id())
           .setStrategy(r.strategy().name())
           .setPeriod(period)
-          .setAssets(settings.assets())
+          .setAssets(settings.bookAssets())
           .setWeights(w)
           .setWealth(r.backtest().wealth())
           .setPeriodReturn(returns == null ? 1.0 : returns[k])

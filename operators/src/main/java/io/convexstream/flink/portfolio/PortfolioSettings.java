@@ -1,5 +1,6 @@
 package io.convexstream.flink.portfolio;
 
+import io.convexstream.core.portfolio.Book;
 import io.convexstream.core.portfolio.Strategies;
 import io.convexstream.core.portfolio.Trading;
 import java.io.Serializable;
@@ -8,12 +9,13 @@ import java.util.Map;
 
 /**
  * One portfolio: its id, universe, component strategies, combiners over them, how it trades (costs
- * and rebalancing rules, {@link Trading}; one-way costs in the order of its assets), the period calendar (fixed-length periods of event time, aligned to the epoch), and parameter
+ * and rebalancing rules, {@link Trading}; one-way costs in the order of its book's assets), what its
+ * book may hold ({@link Book}: shorts, leverage), the period calendar (fixed-length periods of event time, aligned to the epoch), and parameter
  * overrides per strategy name (the rest keep {@link Strategies#PARAMETERS}' defaults; a combiner's
  * copies of a strategy take the same).
  */
 public record PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners,
-    Trading trading, long periodMillis, Map<String, Map<String, Double>> parameters) implements Serializable {
+    Trading trading, long periodMillis, Map<String, Map<String, Double>> parameters, Book book) implements Serializable {
   public PortfolioSettings {
     assets = List.copyOf(assets);
     strategies = List.copyOf(strategies);
@@ -24,8 +26,9 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
     if (assets.isEmpty() || strategies.isEmpty() || periodMillis <= 0) {
       throw new IllegalArgumentException("a portfolio needs assets, strategies and a positive period");
     }
-    if (trading.oneWay() != null && trading.oneWay().length != assets.size()) {
-      throw new IllegalArgumentException("portfolio " + id + ": " + trading.oneWay().length + " one-way costs for " + assets.size() + " assets");
+    if (trading.oneWay() != null && trading.oneWay().length != book.assets(assets).size()) {
+      throw new IllegalArgumentException("portfolio " + id + ": " + trading.oneWay().length + " one-way costs for "
+          + book.assets(assets).size() + " assets of the book");
     }
     if (strategies.contains("best") || strategies.contains("bcrp")) {
       throw new IllegalArgumentException("best and bcrp look at the whole history: backtest only");
@@ -38,13 +41,24 @@ public record PortfolioSettings(String id, List<String> assets, List<String> str
   /** A portfolio trading every period at the round-trip rate {@code costRate}, its strategies with their default parameters. */
   public PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners, double costRate,
       long periodMillis) {
-    this(id, assets, strategies, combiners, Trading.costs(costRate), periodMillis, Map.of());
+    this(id, assets, strategies, combiners, Trading.costs(costRate), periodMillis, Map.of(), Book.LONG_ONLY);
   }
 
   /** A portfolio trading every period at the round-trip rate {@code costRate}. */
   public PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners, double costRate,
       long periodMillis, Map<String, Map<String, Double>> parameters) {
-    this(id, assets, strategies, combiners, Trading.costs(costRate), periodMillis, parameters);
+    this(id, assets, strategies, combiners, Trading.costs(costRate), periodMillis, parameters, Book.LONG_ONLY);
+  }
+
+  /** A long-only portfolio trading by {@code trading}. */
+  public PortfolioSettings(String id, List<String> assets, List<String> strategies, List<String> combiners, Trading trading,
+      long periodMillis, Map<String, Map<String, Double>> parameters) {
+    this(id, assets, strategies, combiners, trading, periodMillis, parameters, Book.LONG_ONLY);
+  }
+
+  /** The assets the strategies weigh: the real ones, then the short ones where the book allows shorts. */
+  public List<String> bookAssets() {
+    return book.assets(assets);
   }
 
   /** The round-trip cost rate c (one-way rates per asset, where given, take its place). */

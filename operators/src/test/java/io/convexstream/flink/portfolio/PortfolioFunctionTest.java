@@ -6,6 +6,7 @@ import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.flink.RawRecord;
 import io.convexstream.core.portfolio.Backtest;
+import io.convexstream.core.portfolio.Book;
 import io.convexstream.core.portfolio.Trading;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
@@ -101,6 +102,40 @@ class PortfolioFunctionTest {
         ref.observe(x[t], s);
         assertThat(out.get(t + 1).getWeights()).containsExactly(ref.weights()[0], ref.weights()[1]);
         assertThat(out.get(t + 1).getWealth()).isEqualTo(bt.wealth());
+      }
+    }
+  }
+
+  /** A book with shorts and 2x leverage: the decisions weigh A, B, -A, -B, and equal the backtest's on the book's relatives. */
+  @Test
+  void shortAndLeveragedBooksDecideOnTheExtendedAssets() throws Exception {
+    Book book = new Book(true, 2, 0.0001);
+    Trading trading = book.scaled(Trading.costs(0.001));
+    PortfolioSettings leveraged = new PortfolioSettings("p", List.of("A", "B"), List.of("olmar1"), List.of("eg"), trading, DAY,
+        java.util.Map.of(), book);
+    double[][] closes = {{10, 20}, {11, 19}, {9.5, 21}, {10.5, 20}, {10, 23}};
+    try (var h = harness(List.of(leveraged), PriceReading.BARS)) {
+      for (int day = 0; day < closes.length; day++) {
+        h.processElement(bar("A", day, closes[day][0]));
+        h.processElement(bar("B", day, closes[day][1]));
+      }
+      h.processWatermark(new Watermark(closes.length * DAY - 1));
+      List<PortfolioDecision> out = h.extractOutputValues();
+      assertThat(out).hasSize(2 * closes.length).allSatisfy(d -> assertThat(d.getAssets()).containsExactly("A", "B", "-A", "-B"));
+      List<PortfolioStrategy> refs = List.of(Strategies.create("olmar1", 4, null),
+          Strategies.combiner("eg", List.of("olmar1"), 4, null, java.util.Map.of(), trading));
+      for (int k = 0; k < refs.size(); k++) {
+        Backtest bt = new Backtest(trading);
+        for (int day = 0; day < closes.length; day++) {
+          if (day > 0) {
+            double[] x = book.relatives(new double[] {closes[day][0] / closes[day - 1][0], closes[day][1] / closes[day - 1][1]});
+            refs.get(k).observe(x, bt.settle(x));
+          }
+          double[] b = bt.decide(refs.get(k).weights());
+          PortfolioDecision d = out.get(2 * day + k);
+          assertThat(d.getWeights()).as("%s, day %d", d.getStrategy(), day).containsExactly(b[0], b[1], b[2], b[3]);
+          assertThat(d.getWealth()).isEqualTo(bt.wealth());
+        }
       }
     }
   }
