@@ -2,11 +2,11 @@ package io.convexstream.flink.moe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.flink.RawRecord;
 import io.convexstream.core.moe.LoadBalancer;
 import io.convexstream.core.moe.Router;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.RouterLoadReport;

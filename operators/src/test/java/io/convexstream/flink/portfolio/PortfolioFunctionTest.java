@@ -2,21 +2,20 @@ package io.convexstream.flink.portfolio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.convexstream.flink.DeadLetters;
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.flink.RawRecord;
 import io.convexstream.core.portfolio.Backtest;
 import io.convexstream.core.portfolio.Book;
-import io.convexstream.core.portfolio.Trading;
 import io.convexstream.core.portfolio.PortfolioStrategy;
 import io.convexstream.core.portfolio.Strategies;
+import io.convexstream.core.portfolio.Trading;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.RawRecord;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.MarketBar;
+import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.PortfolioDecision;
 import java.time.Instant;
 import java.util.List;
-import io.convexstream.schemas.MarketTick;
-import io.convexstream.flink.portfolio.PriceReading;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
