@@ -37,11 +37,33 @@ final class Baselines {
   /** Their output topic: copies of the input, outside the topic catalogue. */
   static final String TOPIC = "convexstream.bench.baseline";
 
-  static final class Passthrough implements StreamJob {
-    private final Topic input;
+  /** A job that copies {@code input} to {@link #TOPIC}: no options, outputs outside the catalogue. */
+  private abstract static class Copy implements StreamJob {
+    final Topic input;
 
-    Passthrough(Topic input) {
+    Copy(Topic input) {
       this.input = input;
+    }
+
+    @Override
+    public List<Topic> inputs(Map<String, String> options) {
+      return List.of(input);
+    }
+
+    @Override
+    public List<Topic> outputs() {
+      return List.of();
+    }
+
+    @Override
+    public JobOptions options() {
+      return new JobOptions(List.of());
+    }
+  }
+
+  static final class Passthrough extends Copy {
+    Passthrough(Topic input) {
+      super(input);
     }
 
     @Override
@@ -55,32 +77,16 @@ final class Baselines {
     }
 
     @Override
-    public List<Topic> inputs(Map<String, String> options) {
-      return List.of(input);
-    }
-
-    @Override
-    public List<Topic> outputs() {
-      return List.of();
-    }
-
-    @Override
-    public JobOptions options() {
-      return new JobOptions(List.of());
-    }
-
-    @Override
     public void build(StreamExecutionEnvironment env, JobSettings s) {
       sink(source(env, s, input).map(r -> new EncodedRecord(r.key, r.value)).returns(EncodedRecord.class), s);
     }
   }
 
-  static final class Keyed implements StreamJob {
-    private final Topic input;
+  static final class Keyed extends Copy {
     private final int stateBytes;
 
     Keyed(Topic input, int stateBytes) {
-      this.input = input;
+      super(input);
       this.stateBytes = stateBytes;
     }
 
@@ -92,21 +98,6 @@ final class Baselines {
     @Override
     public String description() {
       return "copies " + input.topicName() + " to " + TOPIC + " through a keyed " + stateBytes + "-byte ValueState";
-    }
-
-    @Override
-    public List<Topic> inputs(Map<String, String> options) {
-      return List.of(input);
-    }
-
-    @Override
-    public List<Topic> outputs() {
-      return List.of();
-    }
-
-    @Override
-    public JobOptions options() {
-      return new JobOptions(List.of());
     }
 
     @Override
