@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.convexstream.core.features.FeatureHashing;
 import io.convexstream.kafka.Topic;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ExpertBiasUpdate;
@@ -66,7 +67,7 @@ class GoldenVectorsTest {
     s.add(new PlacementPlan("moe", 3, 100L, 50, 2, List.of(0, 2, 1, 3), List.of(1, 1, 1, 1), List.of(1.5, 0.5), List.of(1.0, 1.0), T,
         List.of(1.25, 0.75), 2));
     s.add(new PortfolioDecision("p1", "olmar1", 12L, List.of("AAPL", "MSFT"), List.of(0.75, 0.25), 1.125, 0.5, T, 1767225600000L, List.of("MSFT"),
-        Map.of("costsPaid", 0.0125, "maxDrawdown", 0.25)));
+        new java.util.TreeMap<>(Map.of("costsPaid", 0.0125, "maxDrawdown", 0.25))));
     s.add(new DeadLetter("convexstream.gradients", 2, 42L, ByteBuffer.wrap("m1".getBytes(StandardCharsets.UTF_8)),
         ByteBuffer.wrap(new byte[] {0x00, (byte) 0xC3, 0x7F}), "decode", "not an Avro single-object message", "gradients", T));
     return s;
@@ -81,7 +82,7 @@ class GoldenVectorsTest {
       check(CLIENT.resolve("convexstream/schemas/" + schema.getFullName() + ".avsc"), schema.toString(true) + "\n", update, stale);
     }
     check(CLIENT.resolve("tests/golden.json"), JSON.writeValueAsString(golden()) + "\n", update, stale);
-    assertThat(stale).as("files that differ from the Java side; rewrite them with mvn test -pl connectors "
+    assertThat(stale).as("files that differ from the Java side; rewrite them with mvn test -pl kafka "
         + "-Dtest=GoldenVectorsTest -Dgolden.update=true and review the diff").isEmpty();
   }
 
@@ -114,6 +115,12 @@ class GoldenVectorsTest {
       o.put("type", SchemaCatalog.schemaOf(t.recordType()).getFullName());
       o.put("key", t.key());
       o.put("kind", t.kind().name().toLowerCase());
+    }
+    ArrayNode hashes = root.putArray("featureHashes"); // named features' coordinates (FeatureHashing)
+    for (String name : List.of("", "a", "user=42", "ad_id=7f3c", "country=CH", "é∑ unicode", "the quick brown fox")) {
+      for (int dim : new int[] {1, 1000, 1 << 20, Integer.MAX_VALUE}) {
+        hashes.addObject().put("name", name).put("dim", dim).put("index", FeatureHashing.index(name, dim));
+      }
     }
     ArrayNode samples = root.putArray("samples");
     for (SpecificRecord r : samples()) {
