@@ -92,7 +92,7 @@ public final class Backtest implements java.io.Serializable {
       for (int i = 0; i < b.length; i++) {
         turnover += Math.abs(b[i] - (drifted == null ? 0 : drifted[i]));
       }
-      s = trading == null || trading.oneWay() == null ? gross * (1 - costRate / 2 * turnover) : gross * (1 - trading.costFraction(b, drifted));
+      s = gross * (1 - trading().costFraction(b, drifted));
     }
     lastTurnover = turnover;
     double r = s - 1;

@@ -68,10 +68,9 @@ public record Trading(double costRate, double[] oneWay, int every, double drift)
     return oneWay;
   }
 
-  /** The fraction of wealth a trade from {@code drifted} (b̃, the toolbox's) to {@code b} costs. */
+  /** The fraction of wealth a trade from {@code drifted} (b̃, the toolbox's; null before the first) to {@code b} costs. */
   double costFraction(double[] b, double[] drifted) {
-    double cost = 0;
-    if (oneWay == null) {
+    if (oneWay == null) { // the toolbox's expression, for its bits
       double turnover = 0;
       for (int i = 0; i < b.length; i++) {
         turnover += Math.abs(b[i] - (drifted == null ? 0 : drifted[i]));
@@ -81,6 +80,7 @@ public record Trading(double costRate, double[] oneWay, int every, double drift)
     if (oneWay.length != b.length) {
       throw new IllegalArgumentException(oneWay.length + " one-way costs for " + b.length + " assets");
     }
+    double cost = 0;
     for (int i = 0; i < b.length; i++) {
       cost += oneWay[i] * Math.abs(b[i] - (drifted == null ? 0 : drifted[i]));
     }
