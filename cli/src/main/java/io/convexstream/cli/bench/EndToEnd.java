@@ -481,15 +481,19 @@ public final class EndToEnd {
       return appendQuantile(1);
     }
 
-    /** The append time below which a fraction {@code q} of the outputs lie. */
+    /** The append time below which a fraction {@code q} of the outputs lie (once every output is read). */
     long appendQuantile(double q) {
       if (count == 0) {
         return Long.MIN_VALUE;
       }
-      long[] sorted = Arrays.copyOf(appends, count);
-      Arrays.sort(sorted);
+      if (sorted == null || sorted.length != count) {
+        sorted = Arrays.copyOf(appends, count);
+        Arrays.sort(sorted);
+      }
       return sorted[Math.min(count - 1, (int) Math.floor(q * (count - 1)))];
     }
+
+    private long[] sorted;
   }
 
   /**

@@ -51,27 +51,34 @@ public final class Backtest implements java.io.Serializable {
   public double[] decide(double[] target) {
     Trading t = trading();
     boolean trade = drifted == null || periods % t.every() == 0;
-    double[] present = null;
-    if (drifted != null) {
-      present = drifted.clone();
-      double sum = 0;
-      for (double v : present) {
-        sum += v;
-      }
+    // the present weights matter only to a book that may keep them: not on the default path
+    double[] present = trade && t.drift() == 0 ? null : present();
+    if (trade && present != null) {
+      double moved = 0;
       for (int i = 0; i < present.length; i++) {
-        present[i] /= sum;
+        moved += Math.abs(target[i] - present[i]);
       }
-      if (trade && t.drift() > 0) {
-        double moved = 0;
-        for (int i = 0; i < present.length; i++) {
-          moved += Math.abs(target[i] - present[i]);
-        }
-        trade = moved > t.drift();
-      }
+      trade = moved > t.drift();
     }
     heldTrades = trade;
     held = trade ? target.clone() : present;
     return held.clone();
+  }
+
+  /** The weights the book holds now, b̃/Σb̃ (drifted with the prices since its last trade); null before the first period. */
+  private double[] present() {
+    if (drifted == null) {
+      return null;
+    }
+    double[] present = drifted.clone();
+    double sum = 0;
+    for (double v : present) {
+      sum += v;
+    }
+    for (int i = 0; i < present.length; i++) {
+      present[i] /= sum;
+    }
+    return present;
   }
 
   /** Whether {@link #decide} chose what the book holds in the coming period. */
@@ -92,7 +99,7 @@ public final class Backtest implements java.io.Serializable {
       for (int i = 0; i < b.length; i++) {
         turnover += Math.abs(b[i] - (drifted == null ? 0 : drifted[i]));
       }
-      s = gross * (1 - trading().costFraction(b, drifted));
+      s = gross * (1 - trading().costFraction(b, drifted, turnover));
     }
     lastTurnover = turnover;
     double r = s - 1;

@@ -68,14 +68,13 @@ public record Trading(double costRate, double[] oneWay, int every, double drift)
     return oneWay;
   }
 
-  /** The fraction of wealth a trade from {@code drifted} (b̃, the toolbox's; null before the first) to {@code b} costs. */
-  double costFraction(double[] b, double[] drifted) {
-    if (oneWay == null) { // the toolbox's expression, for its bits
-      double turnover = 0;
-      for (int i = 0; i < b.length; i++) {
-        turnover += Math.abs(b[i] - (drifted == null ? 0 : drifted[i]));
-      }
-      return costRate / 2 * turnover;
+  /**
+   * The fraction of wealth a trade from {@code drifted} (b̃, the toolbox's; null before the first) to
+   * {@code b} costs, given its {@code turnover} ‖b − b̃‖₁.
+   */
+  double costFraction(double[] b, double[] drifted, double turnover) {
+    if (oneWay == null) {
+      return costRate / 2 * turnover; // the toolbox's expression, for its bits
     }
     if (oneWay.length != b.length) {
       throw new IllegalArgumentException(oneWay.length + " one-way costs for " + b.length + " assets");

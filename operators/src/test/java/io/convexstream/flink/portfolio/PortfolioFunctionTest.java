@@ -113,30 +113,10 @@ class PortfolioFunctionTest {
     PortfolioSettings leveraged = new PortfolioSettings("p", List.of("A", "B"), List.of("olmar1"), List.of("eg"), trading, DAY,
         java.util.Map.of(), book);
     double[][] closes = {{10, 20}, {11, 19}, {9.5, 21}, {10.5, 20}, {10, 23}};
-    try (var h = harness(List.of(leveraged), PriceReading.BARS)) {
-      for (int day = 0; day < closes.length; day++) {
-        h.processElement(bar("A", day, closes[day][0]));
-        h.processElement(bar("B", day, closes[day][1]));
-      }
-      h.processWatermark(new Watermark(closes.length * DAY - 1));
-      List<PortfolioDecision> out = h.extractOutputValues();
-      assertThat(out).hasSize(2 * closes.length).allSatisfy(d -> assertThat(d.getAssets()).containsExactly("A", "B", "-A", "-B"));
-      List<PortfolioStrategy> refs = List.of(Strategies.create("olmar1", 4, null),
-          Strategies.combiner("eg", List.of("olmar1"), 4, null, java.util.Map.of(), trading));
-      for (int k = 0; k < refs.size(); k++) {
-        Backtest bt = new Backtest(trading);
-        for (int day = 0; day < closes.length; day++) {
-          if (day > 0) {
-            double[] x = book.relatives(new double[] {closes[day][0] / closes[day - 1][0], closes[day][1] / closes[day - 1][1]});
-            refs.get(k).observe(x, bt.settle(x));
-          }
-          double[] b = bt.decide(refs.get(k).weights());
-          PortfolioDecision d = out.get(2 * day + k);
-          assertThat(d.getWeights()).as("%s, day %d", d.getStrategy(), day).containsExactly(b[0], b[1], b[2], b[3]);
-          assertThat(d.getWealth()).isEqualTo(bt.wealth());
-        }
-      }
-    }
+    List<PortfolioDecision> out = decisionsOf(leveraged, closes);
+    assertThat(out).hasSize(2 * closes.length).allSatisfy(d -> assertThat(d.getAssets()).containsExactly("A", "B", "-A", "-B"));
+    assertDecisionsAreTheBooks(out, List.of(Strategies.create("olmar1", 4, null),
+        Strategies.combiner("eg", List.of("olmar1"), 4, null, java.util.Map.of(), trading)), leveraged, closes);
   }
 
   /** Per-asset costs and rebalancing rules: the decisions are what the backtest's books hold, bit for bit, combiners included. */
@@ -146,31 +126,41 @@ class PortfolioFunctionTest {
     PortfolioSettings ruled = new PortfolioSettings("p", List.of("A", "B"), List.of("olmar1", "pamr"), List.of("accelerated"), trading, DAY,
         java.util.Map.of());
     double[][] closes = {{10, 20}, {11, 19}, {9.5, 21}, {10.5, 20}, {10, 23}, {12, 22}, {11, 21}};
-    try (var h = harness(List.of(ruled), PriceReading.BARS)) {
+    List<PortfolioDecision> out = decisionsOf(ruled, closes);
+    assertThat(out).hasSize(3 * closes.length);
+    assertDecisionsAreTheBooks(out, List.of(Strategies.create("olmar1", 2, null), Strategies.create("pamr", 2, null),
+        Strategies.combiner("accelerated", List.of("olmar1", "pamr"), 2, null, java.util.Map.of(), trading)), ruled, closes);
+  }
+
+  /** The decisions of one portfolio of assets A and B over daily bars closing at {@code closes}, every day closed. */
+  private List<PortfolioDecision> decisionsOf(PortfolioSettings settings, double[][] closes) throws Exception {
+    try (var h = harness(List.of(settings), PriceReading.BARS)) {
       for (int day = 0; day < closes.length; day++) {
         h.processElement(bar("A", day, closes[day][0]));
         h.processElement(bar("B", day, closes[day][1]));
       }
       h.processWatermark(new Watermark(closes.length * DAY - 1));
-      List<PortfolioDecision> out = h.extractOutputValues();
-      assertThat(out).hasSize(3 * closes.length);
-      List<PortfolioStrategy> refs = List.of(Strategies.create("olmar1", 2, null), Strategies.create("pamr", 2, null),
-          Strategies.combiner("accelerated", List.of("olmar1", "pamr"), 2, null, java.util.Map.of(), trading));
-      for (int k = 0; k < refs.size(); k++) {
-        PortfolioStrategy ref = refs.get(k);
-        Backtest bt = new Backtest(trading);
-        for (int day = 0; day < closes.length; day++) {
-          if (day > 0) {
-            double[] x = {closes[day][0] / closes[day - 1][0], closes[day][1] / closes[day - 1][1]};
-            ref.observe(x, bt.settle(x));
-          }
-          double[] b = bt.decide(ref.weights());
-          PortfolioDecision d = out.get(3 * day + k);
-          assertThat(d.getStrategy()).isEqualTo(ref.name());
-          assertThat(d.getWeights()).as("%s, day %d", ref.name(), day).containsExactly(b[0], b[1]);
-          assertThat(d.getWealth()).as("%s, day %d", ref.name(), day).isEqualTo(bt.wealth());
-          assertThat(d.getRisk()).as("%s, day %d", ref.name(), day).isEqualTo(PortfolioRunners.risk(bt));
+      return h.extractOutputValues();
+    }
+  }
+
+  /** Each day's decision of each of {@code refs} (in the portfolio's order) is what a backtest book of the same settings holds. */
+  private static void assertDecisionsAreTheBooks(List<PortfolioDecision> out, List<PortfolioStrategy> refs, PortfolioSettings settings,
+      double[][] closes) {
+    for (int k = 0; k < refs.size(); k++) {
+      PortfolioStrategy ref = refs.get(k);
+      Backtest bt = new Backtest(settings.trading());
+      for (int day = 0; day < closes.length; day++) {
+        if (day > 0) {
+          double[] x = settings.book().relatives(new double[] {closes[day][0] / closes[day - 1][0], closes[day][1] / closes[day - 1][1]});
+          ref.observe(x, bt.settle(x));
         }
+        double[] b = bt.decide(ref.weights());
+        PortfolioDecision d = out.get(refs.size() * day + k);
+        assertThat(d.getStrategy()).isEqualTo(ref.name());
+        assertThat(d.getWeights()).as("%s, day %d", ref.name(), day).containsExactly(java.util.Arrays.stream(b).boxed().toArray(Double[]::new));
+        assertThat(d.getWealth()).as("%s, day %d", ref.name(), day).isEqualTo(bt.wealth());
+        assertThat(d.getRisk()).as("%s, day %d", ref.name(), day).isEqualTo(PortfolioRunners.risk(bt));
       }
     }
   }
