@@ -19,7 +19,11 @@ from .parameters import ParameterAssembler
 TOPICS = {
     "convexstream.gradients": ("Gradient", "modelId", "input"),
     "convexstream.examples": ("LabelledExample", "modelId", "input"),
+    "convexstream.events": ("LearningEvent", "modelId", "input"),
+    "convexstream.feedback": ("Feedback", "modelId", "input"),
     "convexstream.parameters": ("ParameterUpdate", "modelId", "output"),
+    "convexstream.predictions": ("Prediction", "modelId", "output"),
+    "convexstream.champions": ("ChampionDecision", "modelId", "output"),
     "convexstream.router-loads": ("RouterLoadReport", "modelId/layer", "input"),
     "convexstream.router-scores": ("RouterScoreBatch", "modelId/layer", "input"),
     "convexstream.expert-biases": ("ExpertBiasUpdate", "modelId/layer", "output"),

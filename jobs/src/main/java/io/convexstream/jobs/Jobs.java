@@ -38,7 +38,7 @@ public final class Jobs {
 
   public static Map<String, StreamJob> all() {
     Map<String, StreamJob> jobs = new LinkedHashMap<>();
-    for (StreamJob j : List.<StreamJob>of(LearnerJob.gradients(), LearnerJob.examples(), BalancerJob.loadReports(), BalancerJob.scoreBatches(), new PortfolioJob())) {
+    for (StreamJob j : List.<StreamJob>of(LearnerJob.gradients(), LearnerJob.examples(), new LearningLoopJob(), BalancerJob.loadReports(), BalancerJob.scoreBatches(), new PortfolioJob())) {
       jobs.put(j.name(), j);
     }
     return jobs;
@@ -67,20 +67,27 @@ public final class Jobs {
   public static <T extends SpecificRecord> SingleOutputStreamOperator<Decoded<T>> decode(
       StreamExecutionEnvironment env, JobSettings s, String job, Topic topic, Class<T> type, EventTime<T> eventTime,
       DecodeFunction.Check<T> check) {
+    return decode(env, s, job, job, topic, type, eventTime, check);
+  }
+
+  /** {@link #decode} for one of several inputs of a job: {@code input} names its operators (a job of one input uses its own name). */
+  public static <T extends SpecificRecord> SingleOutputStreamOperator<Decoded<T>> decode(
+      StreamExecutionEnvironment env, JobSettings s, String job, String input, Topic topic, Class<T> type, EventTime<T> eventTime,
+      DecodeFunction.Check<T> check) {
     Configuration o = Configuration.fromMap(s.options()); // checked by prepare
     boolean replay = o.getOptional(JobOptions.REPLAY_DIR).isPresent();
-    DataStream<RawRecord> raw = replay ? fromRecording(env, o, job, topic, type, eventTime) : fromKafka(env, s, job, topic, type, eventTime);
+    DataStream<RawRecord> raw = replay ? fromRecording(env, o, input, topic, type, eventTime) : fromKafka(env, s, input, topic, type, eventTime);
     // a recording is read by one reader: decoding stays at its parallelism, chained to it, because a
     // rebalance to more decoders would reorder each key's records before the keyBy
     int parallelism = replay ? 1 : env.getParallelism();
     if (o.getOptional(JobOptions.INJECT_FAILURES).isPresent()) {
       raw = raw.map(new FailureInjector(o.get(JobOptions.INJECT_FAILURES), o.get(JobOptions.INJECT_PAUSE_MICROS)))
-          .name("failure-injector").uid("failure-injector").setParallelism(parallelism);
+          .name("failure-injector").uid(input.equals(job) ? "failure-injector" : "failure-injector-" + input).setParallelism(parallelism);
     }
     return raw
         .process(new DecodeFunction<>(type, check, job), DecodedSerializer.streamOf(type))
-        .name("decode-" + job)
-        .uid("decode-" + job)
+        .name("decode-" + input)
+        .uid("decode-" + input)
         .setParallelism(parallelism);
   }
 

@@ -1,14 +1,18 @@
 package io.convexstream.kafka;
 
+import io.convexstream.schemas.ChampionDecision;
 import io.convexstream.schemas.DeadLetter;
+import io.convexstream.schemas.Feedback;
 import io.convexstream.schemas.ExpertBiasUpdate;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.LearningEvent;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.Prediction;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
 import java.util.Map;
@@ -21,7 +25,11 @@ import org.apache.avro.specific.SpecificRecord;
 public enum Topic {
   GRADIENTS("convexstream.gradients", Gradient.class, "modelId", Kind.INPUT),
   EXAMPLES("convexstream.examples", LabelledExample.class, "modelId", Kind.INPUT),
+  EVENTS("convexstream.events", LearningEvent.class, "modelId", Kind.INPUT),
+  FEEDBACK("convexstream.feedback", Feedback.class, "modelId", Kind.INPUT),
   PARAMETERS("convexstream.parameters", ParameterUpdate.class, "modelId", Kind.OUTPUT),
+  PREDICTIONS("convexstream.predictions", Prediction.class, "modelId", Kind.OUTPUT),
+  CHAMPIONS("convexstream.champions", ChampionDecision.class, "modelId", Kind.OUTPUT),
   ROUTER_LOADS("convexstream.router-loads", RouterLoadReport.class, "modelId/layer", Kind.INPUT),
   ROUTER_SCORES("convexstream.router-scores", RouterScoreBatch.class, "modelId/layer", Kind.INPUT),
   EXPERT_BIASES("convexstream.expert-biases", ExpertBiasUpdate.class, "modelId/layer", Kind.OUTPUT),

@@ -24,7 +24,8 @@ package io.convexstream.core.join;
  * State is bounded by the input rate times (2·maxDelay + the watermark's lag). Where it lives is the
  * {@link Store}'s business: on the heap here and offline, in keyed state in the job.
  *
- * @param <F> what an event carries to score and learn from (its features)
+ * @param <F> what the host keeps with an input: an event's features to score and learn from; for
+ *     feedback, whatever it needs to name the record in a dead letter (may be null)
  */
 public final class FeedbackJoin<F> {
   /** An input or a deadline, waiting to be played at {@code time}. */
@@ -64,7 +65,11 @@ public final class FeedbackJoin<F> {
     void setPlayed(long time);
   }
 
-  /** What the join asks of its host. */
+  /**
+   * What the join asks of its host. A {@link RuntimeException} from {@link #predict} or {@link #learn}
+   * dead-letters the input it was for ("internal error ...") and the join goes on; the host changes
+   * nothing before it succeeds, or says what it changed.
+   */
   public interface Sink<F> {
     void predict(String eventId, long eventTime, F features);
 
@@ -72,7 +77,8 @@ public final class FeedbackJoin<F> {
 
     void expired(String eventId, long eventTime);
 
-    void deadLetter(String id, long time, Kind kind, String reason);
+    /** {@code item} (an event or feedback, never a deadline) is refused, or failed. */
+    void deadLetter(Item<F> item, String reason);
   }
 
   private final long maxDelay;
@@ -91,14 +97,14 @@ public final class FeedbackJoin<F> {
     accept(store, sink, new Item<>(time, Kind.EVENT, id, features, Double.NaN, Double.NaN));
   }
 
-  /** Feedback {@code label} (weight {@code weight}) for event {@code id}, at {@code time}. */
-  public void feedback(Store<F> store, Sink<F> sink, String id, long time, double label, double weight) {
-    accept(store, sink, new Item<>(time, Kind.FEEDBACK, id, null, label, weight));
+  /** Feedback {@code label} (weight {@code weight}) for event {@code id}, at {@code time}; {@code payload} names it in dead letters. */
+  public void feedback(Store<F> store, Sink<F> sink, String id, long time, double label, double weight, F payload) {
+    accept(store, sink, new Item<>(time, Kind.FEEDBACK, id, payload, label, weight));
   }
 
   private void accept(Store<F> store, Sink<F> sink, Item<F> item) {
     if (item.time() <= store.played()) {
-      sink.deadLetter(item.id(), item.time(), item.kind(), "late: event time " + item.time() + " is at or behind the watermark "
+      sink.deadLetter(item, "late: event time " + item.time() + " is at or behind the watermark "
           + store.played() + " already played");
       return;
     }
@@ -122,10 +128,15 @@ public final class FeedbackJoin<F> {
     switch (item.kind()) {
       case EVENT -> {
         if (store.pending(id) != null || store.closed(id) != null) {
-          sink.deadLetter(id, item.time(), item.kind(), "duplicate event: an event with this id is within its feedback window");
+          sink.deadLetter(item, "duplicate event: an event with this id is within its feedback window");
           return;
         }
-        sink.predict(id, item.time(), item.features());
+        try {
+          sink.predict(id, item.time(), item.features());
+        } catch (RuntimeException e) { // the event is not kept: feedback for it will find no event
+          sink.deadLetter(item, "internal error scoring the event: " + e.getMessage());
+          return;
+        }
         store.putPending(id, new Pending<>(item.time(), item.features()));
         store.buffer(new Item<>(item.time() + maxDelay, Kind.DEADLINE, id, null, Double.NaN, Double.NaN));
       }
@@ -134,11 +145,15 @@ public final class FeedbackJoin<F> {
         if (p != null) {
           store.removePending(id);
           store.putClosed(id, Closed.JOINED);
-          sink.learn(id, p.eventTime(), p.features(), item.label(), item.weight(), item.time(), false);
+          try {
+            sink.learn(id, p.eventTime(), p.features(), item.label(), item.weight(), item.time(), false);
+          } catch (RuntimeException e) {
+            sink.deadLetter(item, "internal error learning from the feedback: " + e.getMessage());
+          }
           return;
         }
         Closed how = store.closed(id);
-        sink.deadLetter(id, item.time(), item.kind(), how == Closed.JOINED ? "duplicate feedback: the event was joined already"
+        sink.deadLetter(item, how == Closed.JOINED ? "duplicate feedback: the event was joined already"
             : how == Closed.EXPIRED ? "feedback after maxDelay: the event expired" : "unknown event: no event with this id within maxDelay before it");
       }
       case DEADLINE -> {
@@ -147,7 +162,12 @@ public final class FeedbackJoin<F> {
           store.removePending(id);
           store.putClosed(id, Closed.EXPIRED);
           if (negativeOnMissing) {
-            sink.learn(id, p.eventTime(), p.features(), 0, 1, item.time(), true);
+            try {
+              sink.learn(id, p.eventTime(), p.features(), 0, 1, item.time(), true);
+            } catch (RuntimeException e) { // named by its event
+              sink.deadLetter(new Item<>(p.eventTime(), Kind.EVENT, id, p.features(), Double.NaN, Double.NaN),
+                  "internal error learning from the event as a negative: " + e.getMessage());
+            }
           } else {
             sink.expired(id, p.eventTime());
           }

@@ -26,7 +26,11 @@ public enum Loss {
     if (this == DISTANCE) {
       return 0.5 * w * a.squaredDistance(GradientVector.dense(x));
     }
-    double p = a.dot(x);
+    return ofScore(a.dot(x), y, w);
+  }
+
+  /** The loss of a linear model whose score (a·x) on the example was {@code p}; not for DISTANCE, which has no score. */
+  public double ofScore(double p, double y, double w) {
     switch (this) {
       case LOGISTIC: {
         double m = -y * p; // log(1 + e^m), stably
@@ -41,8 +45,18 @@ public enum Loss {
         return w * (r <= HUBER_DELTA ? 0.5 * r * r : HUBER_DELTA * (r - 0.5 * HUBER_DELTA));
       }
       default:
-        throw new IllegalStateException();
+        throw new IllegalStateException(this + " has no score");
     }
+  }
+
+  /** Whether labels are classes −1/+1 (logistic, hinge): then a score's sign is a prediction that is right or wrong. */
+  public boolean classifies() {
+    return this == LOGISTIC || this == HINGE;
+  }
+
+  /** The label an example without feedback is learnt as, by the click-through convention: −1 for classes, else 0. */
+  public double negativeLabel() {
+    return classifies() ? -1 : 0;
   }
 
   /** ∇f(x): sparse when the features are (except DISTANCE, whose gradient is dense). */

@@ -29,8 +29,8 @@ class FeedbackJoinTest {
     }
 
     @Override
-    public void deadLetter(String id, long time, FeedbackJoin.Kind kind, String reason) {
-      lines.add("dead " + kind + " " + id + " " + reason.substring(0, reason.indexOf(':') < 0 ? reason.length() : reason.indexOf(':')));
+    public void deadLetter(FeedbackJoin.Item<String> item, String reason) {
+      lines.add("dead " + item.kind() + " " + item.id() + " " + reason.substring(0, reason.indexOf(':') < 0 ? reason.length() : reason.indexOf(':')));
     }
   }
 
@@ -43,7 +43,7 @@ class FeedbackJoinTest {
   @Test
   void feedbackAfterItsEventIsLearntAndEachEventIsScoredFirst() {
     join.event(store, log, "e1", 10, "x1");
-    join.feedback(store, log, "e1", 50, 1, 1);
+    join.feedback(store, log, "e1", 50, 1, 1, null);
     assertThat(log.lines).as("nothing before the watermark").isEmpty();
     join.advanceTo(store, log, 60);
     assertThat(log.lines).containsExactly("predict e1@10", "learn e1 x1 label 1.0 weight 1.0 @50");
@@ -51,7 +51,7 @@ class FeedbackJoinTest {
 
   @Test
   void feedbackThatArrivesBeforeItsEventWaitsForIt() {
-    join.feedback(store, log, "e1", 50, 1, 2);
+    join.feedback(store, log, "e1", 50, 1, 2, null);
     join.event(store, log, "e1", 10, "x1");
     join.advanceTo(store, log, 60);
     assertThat(log.lines).containsExactly("predict e1@10", "learn e1 x1 label 1.0 weight 2.0 @50");
@@ -61,8 +61,8 @@ class FeedbackJoinTest {
   void feedbackAtExactlyMaxDelayJoinsOneLaterIsAfterTheExpiry() {
     join.event(store, log, "e1", 10, "x1");
     join.event(store, log, "e2", 10, "x2");
-    join.feedback(store, log, "e1", 10 + DELAY, 1, 1);
-    join.feedback(store, log, "e2", 10 + DELAY + 1, 1, 1);
+    join.feedback(store, log, "e1", 10 + DELAY, 1, 1, null);
+    join.feedback(store, log, "e2", 10 + DELAY + 1, 1, 1, null);
     join.advanceTo(store, log, 500);
     assertThat(log.lines).containsExactly("predict e1@10", "predict e2@10", "learn e1 x1 label 1.0 weight 1.0 @110", "expired e2",
         "dead FEEDBACK e2 feedback after maxDelay");
@@ -71,10 +71,10 @@ class FeedbackJoinTest {
   @Test
   void duplicateFeedbackAndUnknownEventsAreDeadLettered() {
     join.event(store, log, "e1", 10, "x1");
-    join.feedback(store, log, "e1", 20, 1, 1);
-    join.feedback(store, log, "e1", 30, 0, 1);
-    join.feedback(store, log, "nobody", 30, 1, 1);
-    join.feedback(store, log, "e3", 40, 1, 1); // its event comes later in event time: feedback cannot precede it
+    join.feedback(store, log, "e1", 20, 1, 1, null);
+    join.feedback(store, log, "e1", 30, 0, 1, null);
+    join.feedback(store, log, "nobody", 30, 1, 1, null);
+    join.feedback(store, log, "e3", 40, 1, 1, null); // its event comes later in event time: feedback cannot precede it
     join.event(store, log, "e3", 45, "x3");
     join.advanceTo(store, log, 50);
     assertThat(log.lines).containsExactly("predict e1@10", "learn e1 x1 label 1.0 weight 1.0 @20", "dead FEEDBACK e1 duplicate feedback",
@@ -113,7 +113,7 @@ class FeedbackJoinTest {
     for (int i = 0; i < 1000; i++) {
       join.event(store, log, "e" + i, i, "x");
       if (i % 2 == 0) {
-        join.feedback(store, log, "e" + i, i + 5, 1, 1);
+        join.feedback(store, log, "e" + i, i + 5, 1, 1, null);
       }
       join.advanceTo(store, log, i);
     }
@@ -172,7 +172,7 @@ class FeedbackJoinTest {
       if (in[0] == 0) {
         j.event(s, l, "e" + in[1], in[2], "x" + in[1]);
       } else {
-        j.feedback(s, l, "e" + in[1], in[2], in[3], 1);
+        j.feedback(s, l, "e" + in[1], in[2], in[3], 1, null);
       }
       newest = Math.max(newest, in[2]);
       if (shuffle && random.nextInt(5) == 0) {

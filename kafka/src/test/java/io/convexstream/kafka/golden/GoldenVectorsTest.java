@@ -8,15 +8,20 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.convexstream.core.features.FeatureHashing;
 import io.convexstream.kafka.Topic;
+import io.convexstream.schemas.ChallengerScore;
+import io.convexstream.schemas.ChampionDecision;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.Feedback;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.LearningEvent;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.Prediction;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
 import io.convexstream.schemas.codec.AvroCodec;
@@ -54,6 +59,14 @@ class GoldenVectorsTest {
     s.add(new Gradient("m1", 1L, "w0", new NumericVector(3, null, List.of(0.5, -1.0, 0.25)), 0.75, null, T));
     s.add(new Gradient("m1", 2L, "w0", new NumericVector(1000, List.of(7, 512), List.of(1.5, -2.0)), null, 0.125, T));
     s.add(new LabelledExample("m2", 1L, "w0", new NumericVector(2, null, List.of(1.0, 0.5)), 1.0, 1.0, null, T));
+    s.add(new LearningEvent("ctr", "ev-1", null, new java.util.TreeMap<>(Map.of("country=FR", 1.0, "hour", 0.5)), T));
+    s.add(new LearningEvent("ctr", "ev-2", new NumericVector(1 << 20, List.of(12, 4096), List.of(1.0, -0.5)), null, T));
+    s.add(new Feedback("ctr", "ev-1", 1.0, 1.0, T.plusSeconds(30)));
+    s.add(new Prediction("ctr", "ev-1", 1767225600000L, "ftrl", 7L, -1.25, 0.22270013882530884,
+        List.of(new ChallengerScore("ogd", 7L, -0.5)), T));
+    s.add(new ChampionDecision("ctr", 1767225600000L, T, T.plusSeconds(3600), "ogd", "ftrl", true,
+        "ogd beats the champion by more than champion.margin 0.01: mean loss ftrl 0.5, ogd 0.25", List.of("ftrl", "ogd"),
+        List.of(0.5, 0.25), 1200L));
     s.add(new RouterLoadReport("moe", 3, 41L, 0, 2, List.of(120L, 80L, 0L, 56L), 40L, T));
     s.add(new RouterScoreBatch("moe", 3, 41L, 1, 2, 2, 3, List.of(0.5f, -0.25f, 1.0f, 0.0f, 2.0f, -1.5f), T));
     s.add(new MarketTick("AAPL", T, 187.25, 100.0));

@@ -2,23 +2,14 @@ package io.convexstream.flink.omd;
 
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.core.learn.LearnerConfig;
-import io.convexstream.core.learn.LearnerState;
-import io.convexstream.core.learn.Learners;
-import io.convexstream.core.learn.OnlineLearner;
-import io.convexstream.core.linalg.GradientVector;
 import io.convexstream.flink.DeadLetteringFunction;
 import io.convexstream.flink.IdleKeys;
-import io.convexstream.flink.OperatorMetrics;
 import io.convexstream.schemas.ParameterUpdate;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.util.Collector;
@@ -39,20 +30,13 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
 
   private final LearnerSettings settings;
   private final RoundReader<T> reader;
-  private transient ValueState<LearnerState> learnerState;
-  private transient ValueState<ModelProgress> progressState;
-  /** The arrays of models kept in blocks ({@link ModelProgress#blocked}). */
-  private transient LearnerBlocks blocks;
-  /** {@link Learners#freshCoordinate} per configuration (read-only). */
-  private transient Map<LearnerConfig, LearnerState> freshCoordinates;
+  /** The model's learner in keyed state. */
+  private transient ModelLearner model;
   private transient int eventTimeField; // position of eventTime in T's schema
   /** {@link #settings}, or on plain Java when ND4J cannot run on this TaskManager. */
   private transient LearnerSettings active;
   private transient StepSequencer<T> sequencer;
   private transient MapState<Long, Decoded<T>> buffer;
-  private transient ParameterPublisher publisher;
-  /** Gauges over all models, by {@link ModelFigure} ordinal (null: not aggregated). */
-  private transient OperatorMetrics.Aggregate[] aggregated;
 
   private final IdleKeys idleKeys;
 
@@ -72,22 +56,13 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
   public void open(OpenContext ctx) throws Exception {
     super.open(ctx);
     eventTimeField = codec.schema().getField("eventTime").pos();
-    learnerState = getRuntimeContext().getState(new ValueStateDescriptor<>("learner", LearnerState.class));
-    progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("progress", ModelProgress.class));
     TypeInformation<Decoded<T>> decodedType = Decoded.typeInfo(type);
     MapState<Long, Decoded<T>> buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-steps", Types.LONG, decodedType));
-    freshCoordinates = new HashMap<>();
-    blocks = new LearnerBlocks(getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("learner-blocks", Types.INT, TypeInformation.of(double[].class))));
     metrics.trackOutputs();
-    aggregated = new OperatorMetrics.Aggregate[ModelFigure.values().length];
-    for (ModelFigure f : ModelFigure.values()) {
-      aggregated[f.ordinal()] = f.aggregated ? metrics.aggregateOf(f.figure) : null;
-    }
+    model = new ModelLearner(getRuntimeContext(), "", settings.publication(), metrics);
     sequencer = new StepSequencer<>(buffer, settings, metrics.group().counter("skippedSteps"));
     this.buffer = buffer;
     idleKeys.open(getRuntimeContext(), metrics);
-    publisher = new ParameterPublisher(settings.publication());
     active = LearnerDevice.choose(settings, getRuntimeContext(), metrics.group());
   }
 
@@ -96,18 +71,14 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
     T r = in.value;
     String model = reader.modelId(r);
     long step = reader.step(r);
-    ModelProgress p = progressState.value();
+    ModelProgress p = this.model.progress();
     if (p == null) {
       if (!settings.autoCreate() && !settings.knownModels().contains(model)) {
         reject(in, ctx, "unknown model " + model + " (auto-creation is off)", false);
         return;
       }
-      p = new ModelProgress();
-      p.dim = reader.dim(r);
-      // a separable learner keeps its arrays in blocks, so sparse updates touch only their blocks
-      p.blocked = Learners.create(settings.learnerFor(model), 1).updatesOnlyGradientCoordinates();
       // a run without state starts from later offsets (committed ones), so its epoch is larger
-      p.runEpoch = in.offset;
+      p = ModelLearner.create(settings.learnerFor(model), reader.dim(r), in.offset);
       if (idleKeys.enabled()) { // a model may come back after its state was dropped: its run starts where it is now
         p.lastStep = step - 1;
       }
@@ -128,7 +99,7 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
       sequencer.hold(p, step, in, applying(p, ctx, out));
     }
     sequencer.armGapTimer(p, ctx.timerService());
-    progressState.update(p);
+    this.model.update(p);
   }
 
   private StepSequencer.Apply<T> applying(ModelProgress p, Context ctx, Collector<ParameterUpdate> out) {
@@ -137,14 +108,12 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ParameterUpdate> out) throws Exception {
-    ModelProgress p = progressState.value();
+    ModelProgress p = model.progress();
     // busy: steps wait, or updates are not published yet
     boolean busy = p != null && (p.buffered > 0 || p.updates > p.lastEmittedVersion);
     if (idleKeys.expires(timestamp, ctx.timerService(), busy)) {
-      progressState.clear();
-      learnerState.clear();
+      model.clear();
       buffer.clear();
-      blocks.clear();
       return;
     }
     if (p == null) {
@@ -155,13 +124,11 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
     if (timestamp == p.emitTimer) {
       p.emitTimer = 0;
       if (p.updates > p.lastEmittedVersion) {
-        String model = ctx.getCurrentKey();
-        LearnerConfig config = active.learnerFor(model);
-        publish(p, out, p.blocked ? new ModelParameters.Blocked(p, config, blocks, learnerState.value(), fresh(config), null, null, null)
-            : new ModelParameters.Whole(Learners.attach(config, p.dim, learnerState.value())), model);
+        String key = ctx.getCurrentKey();
+        model.publishStored(p, active.learnerFor(key), key, out, null, null);
       }
     }
-    progressState.update(p);
+    model.update(p);
   }
 
   /**
@@ -181,58 +148,19 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
   private void apply(Decoded<T> in, ModelProgress p, Context ctx, Collector<ParameterUpdate> out) throws Exception {
     long start = System.nanoTime();
     T r = in.value;
-    LearnerConfig config = active.learnerFor(ctx.getCurrentKey());
-    // learner state is written with the first update applied: a model without one has none, and on
-    // RocksDB looking up a key that is not there was half the learner's thread with 10⁶ new models
-    LearnerState saved = p.updates == 0 ? null : learnerState.value();
-    int[] coordinates = null; // blocked: the coordinates this record plays on (its learner holds only those)
-    T round = r;
-    OnlineLearner learner;
-    if (p.blocked) {
-      coordinates = reader.coordinates(r);
-      if (coordinates == null) {
-        coordinates = LearnerBlocks.all(p.dim);
-      } else {
-        round = reader.restricted(r);
-      }
-      LearnerState meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
-      learner = Learners.restore(config, p.dim, blocks.gather(meta, fresh(config), p.dim, coordinates));
-    } else {
-      // attached: large state (oomd-ec's matrices) is updated in place instead of copied in and out;
-      // safe because value() hands out a copy while a snapshot still needs the old object
-      learner = saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
-    }
-    LearnerRound played = LearnerRound.play(learner, reader, round);
-    double[] before = played.played();
+    String key = ctx.getCurrentKey();
+    LearnerConfig config = active.learnerFor(key);
+    LearnerRound played = model.play(p, config, reader, r);
     double loss = played.loss();
-    GradientVector g = played.gradient();
     double comparator = reader.comparatorLoss(r);
     long eventTime = eventTimeOf(r);
-    long step = reader.step(r);
-    String producer = reader.producerId(r);
-    p.lastStep = step;
-    p.lastProducer = producer;
+    p.lastStep = reader.step(r);
+    p.lastProducer = reader.producerId(r);
     if (played.refused() != null) {
       // the model keeps its parameters (its state is not stored), the record is refused
-      rejectCounted(p, in, ctx, "update would make the parameters of model " + ctx.getCurrentKey() + " non-finite: "
-          + played.refused(), false);
+      rejectCounted(p, in, ctx, "update would make the parameters of model " + key + " non-finite: " + played.refused(), false);
       return;
     }
-    LearnerState after = learner.exportState();
-    if (p.blocked) {
-      blocks.scatter(after, fresh(config), p.dim, coordinates);
-      after.arrays.clear(); // the arrays live in the blocks; the value state keeps rounds and scalars
-      double[] x = learner.decision();
-      for (int k = 0; k < x.length; k++) {
-        p.squaredNorm += x[k] * x[k] - before[k] * before[k];
-      }
-      p.changed = ParameterPublisher.withChanged(p.changed, coordinates, p.dim);
-    } else {
-      p.changed = learner.updatesOnlyGradientCoordinates() ? ParameterPublisher.withChanged(p.changed, g.indices(), p.dim) : null;
-    }
-    learnerState.update(after);
-
-    p.updates = learner.rounds();
     p.lastEventTime = eventTime;
     if (!Double.isNaN(loss)) {
       p.lastLoss = loss;
@@ -244,40 +172,11 @@ public final class LearnerFunction<T extends SpecificRecord> extends DeadLetteri
       }
     }
     metrics.applied(start);
-    if (p.updates - p.lastEmittedVersion >= settings.emitEveryFor(ctx.getCurrentKey())) {
-      publish(p, out, p.blocked ? new ModelParameters.Blocked(p, config, blocks, after, fresh(config), coordinates, learner.decision(), learner)
-          : new ModelParameters.Whole(learner), ctx.getCurrentKey());
+    if (p.updates - p.lastEmittedVersion >= settings.emitEveryFor(key)) {
+      model.publishPlayed(p, config, key, out, null, null);
     } else if (settings.emitIntervalMillis() > 0 && p.emitTimer == 0) {
       p.emitTimer = ctx.timerService().currentProcessingTime() + settings.emitIntervalMillis();
       ctx.timerService().registerProcessingTimeTimer(p.emitTimer);
-    }
-  }
-
-  private LearnerState fresh(LearnerConfig config) {
-    return freshCoordinates.computeIfAbsent(config, Learners::freshCoordinate);
-  }
-
-  /**
-   * Publishes the parameters; a failure here is not the record's (it is applied already), so it is
-   * logged and counted as an internal error and the next update publishes again.
-   */
-  private void publish(ModelProgress p, Collector<ParameterUpdate> out, ModelParameters parameters, String model) {
-    try {
-      ParameterPublisher.Publication publication = publisher.publish(p, parameters, model);
-      double[] f = publication.figures();
-      metrics.keyGauges("model", model, ModelFigure.NAMES, f);
-      for (int i = 0; i < f.length; i++) {
-        if (aggregated[i] != null) {
-          aggregated[i].add(f[i]);
-        }
-      }
-      for (ParameterUpdate r : publication.records()) {
-        out.collect(r);
-      }
-      metrics.outputOf("model", model);
-    } catch (Exception e) {
-      metrics.internalError();
-      LOG.error("publishing the parameters of model {} failed", model, e);
     }
   }
 

@@ -22,8 +22,12 @@ final class ParameterPublisher {
   /** One publication: its records, and every figure by {@link ModelFigure} ordinal (those not published are NaN). */
   record Publication(List<ParameterUpdate> records, double[] figures) {}
 
-  /** Publishes {@code model}'s parameters at its current version, and records that it did in {@code p}. */
-  Publication publish(ModelProgress p, ModelParameters parameters, String model) throws Exception {
+  /**
+   * Publishes {@code model}'s parameters at its current version, and records that it did in {@code p};
+   * {@code extraNames} (null: none) and their values follow the model's figures in the metrics.
+   */
+  Publication publish(ModelProgress p, ModelParameters parameters, String model, String[] extraNames, double[] extraFigures)
+      throws Exception {
     // a delta while the deltas since the last snapshot add up to less than that snapshot cost (at
     // least min(d, 1024) entries): a reader starting at a snapshot reads at most about twice one
     long budget = Math.max(p.snapshotEntries, Math.min(p.dim, LearnerSettings.Publication.MIN_DELTA_BUDGET));
@@ -36,7 +40,7 @@ final class ParameterPublisher {
     double[] f = figures(p, learner, parameters.squaredNorm());
     int published = ModelFigure.published(p.lossCount > 0, p.regretCount > 0);
     var header = new ParameterChunks.Header(model, p.runEpoch, p.updates, p.lastStep, p.lastEventTime,
-        new FigureMap(ModelFigure.NAMES, Arrays.copyOf(f, published)));
+        extraNames == null ? new FigureMap(ModelFigure.NAMES, Arrays.copyOf(f, published)) : withExtra(published, f, extraNames, extraFigures));
     List<ParameterUpdate> records;
     if (delta) {
       records = ParameterChunks.delta(header, p.lastEmittedVersion, p.dim, p.changed, deltaValues, policy.chunkBytes());
@@ -56,6 +60,14 @@ final class ParameterPublisher {
     p.changed = p.blocked || learner.updatesOnlyGradientCoordinates() ? new int[0] : null;
     p.lastEmittedVersion = p.updates;
     return new Publication(records, f);
+  }
+
+  private static FigureMap withExtra(int published, double[] f, String[] extraNames, double[] extraFigures) {
+    String[] names = Arrays.copyOf(ModelFigure.NAMES, published + extraNames.length);
+    System.arraycopy(extraNames, 0, names, published, extraNames.length);
+    double[] values = Arrays.copyOf(f, published + extraNames.length);
+    System.arraycopy(extraFigures, 0, values, published, extraNames.length);
+    return new FigureMap(names, values);
   }
 
   /** The model's figures by {@link ModelFigure} ordinal: an array, no map built per record. */

@@ -31,7 +31,7 @@ class ParameterPublisherTest {
       p.updates = learner.rounds();
       p.lastStep = t;
       p.changed = ParameterPublisher.withChanged(p.changed, g.indices(), DIM);
-      ParameterPublisher.Publication publication = publisher.publish(p, new ModelParameters.Whole(learner), "m");
+      ParameterPublisher.Publication publication = publisher.publish(p, new ModelParameters.Whole(learner), "m", null, null);
       all.addAll(publication.records());
       publication.records().forEach(r -> bases.add(r.getBaseVersion()));
       assertThat(p.lastEmittedVersion).isEqualTo(t);
@@ -53,15 +53,15 @@ class ParameterPublisherTest {
     ModelProgress p = new ModelProgress();
     p.dim = 3;
     p.updates = 1;
-    ParameterUpdate plain = publisher.publish(p, new ModelParameters.Whole(learner), "m").records().get(0);
+    ParameterUpdate plain = publisher.publish(p, new ModelParameters.Whole(learner), "m", null, null).records().get(0);
     assertThat(plain.getMetrics()).containsOnlyKeys("updates", "stepSize", "gradientVariation", "parameterNorm", "missingSteps", "rejected");
     p.lossCount = 2;
     p.cumulativeLoss = 3;
     p.lastLoss = 1;
-    ParameterUpdate withLoss = publisher.publish(p, new ModelParameters.Whole(learner), "m").records().get(0);
+    ParameterUpdate withLoss = publisher.publish(p, new ModelParameters.Whole(learner), "m", null, null).records().get(0);
     assertThat(withLoss.getMetrics()).containsEntry("meanLoss", 1.5).containsEntry("loss", 1.0).doesNotContainKey("regret");
     p.regretCount = 1;
     p.regret = 0.25;
-    assertThat(publisher.publish(p, new ModelParameters.Whole(learner), "m").figures()[ModelFigure.REGRET.ordinal()]).isEqualTo(0.25);
+    assertThat(publisher.publish(p, new ModelParameters.Whole(learner), "m", null, null).figures()[ModelFigure.REGRET.ordinal()]).isEqualTo(0.25);
   }
 }

@@ -1,14 +1,18 @@
 package io.convexstream.schemas.codec;
 
+import io.convexstream.schemas.ChampionDecision;
 import io.convexstream.schemas.DeadLetter;
 import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.Feedback;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.LearningEvent;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PlacementPlan;
 import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.Prediction;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.RouterScoreBatch;
 import java.io.BufferedReader;
@@ -42,7 +46,11 @@ public final class SchemaCatalog {
       List.of(
           Gradient.class,
           LabelledExample.class,
+          LearningEvent.class,
+          Feedback.class,
           ParameterUpdate.class,
+          Prediction.class,
+          ChampionDecision.class,
           RouterLoadReport.class,
           RouterScoreBatch.class,
           ExpertBiasUpdate.class,

@@ -1,7 +1,9 @@
 package io.convexstream.schemas.validate;
 
+import io.convexstream.schemas.Feedback;
 import io.convexstream.schemas.Gradient;
 import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.LearningEvent;
 import io.convexstream.schemas.MarketBar;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.RouterLoadReport;
@@ -65,6 +67,10 @@ public final class RecordChecks {
       return gradientProblem(g);
     } else if (record instanceof LabelledExample e) {
       return exampleProblem(e);
+    } else if (record instanceof LearningEvent e) {
+      return eventProblem(e);
+    } else if (record instanceof Feedback f) {
+      return feedbackProblem(f);
     } else if (record instanceof RouterLoadReport r) {
       return loadReportProblem(r);
     } else if (record instanceof RouterScoreBatch b) {
@@ -110,6 +116,43 @@ public final class RecordChecks {
       return "non-finite comparatorLoss " + e.getComparatorLoss();
     }
     return vectorProblem("features", e.getFeatures());
+  }
+
+  public static String eventProblem(LearningEvent e) {
+    if (e.getModelId().isEmpty()) {
+      return "empty modelId";
+    }
+    if (e.getEventId().isEmpty()) {
+      return "empty eventId";
+    }
+    if ((e.getFeatures() == null) == (e.getNamedFeatures() == null)) {
+      return e.getFeatures() == null ? "neither features nor namedFeatures is set" : "both features and namedFeatures are set";
+    }
+    if (e.getNamedFeatures() != null) {
+      for (var f : e.getNamedFeatures().entrySet()) {
+        if (!Double.isFinite(f.getValue())) {
+          return "non-finite value " + f.getValue() + " of feature " + f.getKey();
+        }
+      }
+      return null;
+    }
+    return vectorProblem("features", e.getFeatures());
+  }
+
+  public static String feedbackProblem(Feedback f) {
+    if (f.getModelId().isEmpty()) {
+      return "empty modelId";
+    }
+    if (f.getEventId().isEmpty()) {
+      return "empty eventId";
+    }
+    if (!Double.isFinite(f.getLabel())) {
+      return "non-finite label " + f.getLabel();
+    }
+    if (!(f.getWeight() > 0) || !Double.isFinite(f.getWeight())) {
+      return "weight " + f.getWeight() + " is not positive and finite";
+    }
+    return null;
   }
 
   public static String loadReportProblem(RouterLoadReport r) {

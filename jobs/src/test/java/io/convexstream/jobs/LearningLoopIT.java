@@ -1,0 +1,152 @@
+package io.convexstream.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convexstream.kafka.Topic;
+import io.convexstream.kafka.TopicClient;
+import io.convexstream.kafka.recording.Recorder;
+import io.convexstream.schemas.ChampionDecision;
+import io.convexstream.schemas.Feedback;
+import io.convexstream.schemas.LearningEvent;
+import io.convexstream.schemas.Prediction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The learning loop end to end: a click-through-like stream (named features, random delays, lost
+ * labels, two bad records) through the job; a run with failures injected on RocksDB and a replay of
+ * the recording publish the same predictions, parameters, champion decisions and dead letters, per
+ * key and byte for byte, as the failure-free live run (predictions and parameters leave in the same
+ * transactions).
+ */
+class LearningLoopIT {
+  @RegisterExtension
+  static final LocalStack STACK = new LocalStack(4);
+
+  private static final List<Topic> OUTPUTS = List.of(Topic.PREDICTIONS, Topic.PARAMETERS, Topic.CHAMPIONS);
+  private static final Map<String, String> OPTIONS = Map.of("learners", "ftrl;ftrl.alpha=0.05,ftrl;ftrl.alpha=0.5", "features.dim", "4096",
+      "feedback.maxDelay", "60 s", "outOfOrder", "90 s", "champion.window", "5 min", "champion.minJoined", "20");
+
+  /** Events a second apart in event time; a click with probability by the true weights, seen 1–70 s later, or lost (20 %). */
+  private static void send(String bootstrap) throws Exception {
+    SplittableRandom r = new SplittableRandom(21);
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    TreeMap<Long, List<Feedback>> feedback = new TreeMap<>();
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      for (int i = 0; i < 1500; i++) {
+        for (String model : List.of("ctr-a", "ctr-b")) {
+          Map<String, Double> f = new TreeMap<>();
+          int ad = r.nextInt(20);
+          f.put("ad=" + ad, 1.0);
+          f.put("site=" + r.nextInt(5), 1.0);
+          f.put("bias", 1.0);
+          Instant t = t0.plusSeconds(i);
+          kafka.send(Topic.EVENTS, model, new LearningEvent(model, "e" + i, null, f, t));
+          boolean click = r.nextDouble() < 1 / (1 + Math.exp(-(ad - 10) / 3.0));
+          if (r.nextDouble() < 0.8) {
+            long at = t.toEpochMilli() + 1000 + r.nextLong(70_000);
+            feedback.computeIfAbsent(at, k -> new ArrayList<>()).add(new Feedback(model, "e" + i, click ? 1.0 : -1.0, 1.0,
+                Instant.ofEpochMilli(at)));
+          }
+        }
+      }
+      feedback.values().forEach(list -> list.forEach(fb -> kafka.send(Topic.FEEDBACK, fb.getModelId(), fb)));
+      kafka.sendRaw(Topic.FEEDBACK, "ctr-a", "not avro".getBytes(StandardCharsets.UTF_8));
+      kafka.send(Topic.FEEDBACK, "ctr-a", new Feedback("ctr-a", "e3", Double.NaN, 1.0, t0.plusSeconds(4000)));
+      kafka.flush();
+    }
+  }
+
+  @Test
+  void aReplayAndARunWithFailuresPublishWhatTheLiveRunPublished(@TempDir Path dir) throws Exception {
+    String bootstrap = STACK.bootstrap();
+    send(bootstrap);
+    Outputs live = Outputs.from(bootstrap);
+    run(bootstrap, "loop-live", OPTIONS);
+    Map<Topic, Map<String, List<String>>> expected = live.perKey(bootstrap);
+    Map<String, List<String>> expectedDead = live.deadLetters(bootstrap);
+    assertThat(expected.get(Topic.PREDICTIONS).values().stream().mapToInt(List::size).sum()).isEqualTo(3000);
+    assertThat(expected.get(Topic.CHAMPIONS)).isNotEmpty();
+    assertThat(expectedDead.values().stream().mapToInt(List::size).sum()).isGreaterThanOrEqualTo(2);
+    try (TopicClient kafka = new TopicClient(bootstrap)) {
+      List<ChampionDecision> decisions = kafka.read(Topic.CHAMPIONS, ChampionDecision.class, 2, Duration.ofSeconds(30));
+      assertThat(decisions).allSatisfy(d -> assertThat(d.getLearners()).containsExactly("ftrl#0", "ftrl#1"));
+      List<Prediction> predictions = kafka.read(Topic.PREDICTIONS, Prediction.class, 10, Duration.ofSeconds(30));
+      assertThat(predictions).allSatisfy(p -> assertThat(p.getProbability()).isBetween(0.0, 1.0));
+    }
+
+    // failures injected at a third, a half and four fifths of the events' busiest partition, on RocksDB
+    var busiest = TopicClient.endOffsets(bootstrap, Topic.EVENTS).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+    int partition = busiest.getKey().partition();
+    long n = busiest.getValue();
+    Map<String, String> faultyOptions = new HashMap<>(OPTIONS);
+    faultyOptions.put(JobOptions.INJECT_FAILURES.key(), partition + "@" + n / 3 + "," + partition + "@" + n / 2 + "," + partition + "@" + 4 * n / 5);
+    faultyOptions.put(JobOptions.INJECT_PAUSE_MICROS.key(), String.valueOf(2_000_000 / n));
+    faultyOptions.put(JobOptions.STATE_BACKEND.key(), "rocksdb");
+    Outputs faulty = Outputs.from(bootstrap);
+    JobID id = run(bootstrap, "loop-faulty", faultyOptions);
+    assertThat(STACK.flink().restarts(id)).as("restarts of the faulty run").isGreaterThanOrEqualTo(3);
+    assertThat(faulty.perKey(bootstrap)).isEqualTo(expected);
+    assertThat(faulty.deadLetters(bootstrap)).isEqualTo(expectedDead);
+
+    // the recording of both inputs, straight into the job
+    Recorder.record(bootstrap, List.of(Topic.EVENTS.topicName(), Topic.FEEDBACK.topicName()), dir, Duration.ofSeconds(60));
+    Map<String, String> replayOptions = new HashMap<>(OPTIONS);
+    replayOptions.put(JobOptions.REPLAY_DIR.key(), dir.toString());
+    Outputs replay = Outputs.from(bootstrap);
+    run(bootstrap, "loop-replay", replayOptions);
+    assertThat(replay.perKey(bootstrap)).isEqualTo(expected);
+    assertThat(replay.deadLetters(bootstrap)).isEqualTo(expectedDead);
+  }
+
+  /** Where each output topic and the dead letters ended before a run. */
+  private record Outputs(Map<Topic, Map<TopicPartition, Long>> from, Map<TopicPartition, Long> dead) {
+    static Outputs from(String bootstrap) {
+      Map<Topic, Map<TopicPartition, Long>> from = new HashMap<>();
+      for (Topic t : OUTPUTS) {
+        from.put(t, TopicClient.endOffsets(bootstrap, t));
+      }
+      return new Outputs(from, TopicClient.endOffsets(bootstrap, Topic.DEAD_LETTERS));
+    }
+
+    Map<Topic, Map<String, List<String>>> perKey(String bootstrap) {
+      Map<Topic, Map<String, List<String>>> out = new HashMap<>();
+      for (Topic t : OUTPUTS) {
+        out.put(t, OutputTopics.perKey(bootstrap, t, from.get(t)));
+      }
+      return out;
+    }
+
+    Map<String, List<String>> deadLetters(String bootstrap) {
+      Map<String, List<String>> all = new TreeMap<>(OutputTopics.deadLetters(bootstrap, Topic.EVENTS, dead));
+      OutputTopics.deadLetters(bootstrap, Topic.FEEDBACK, dead).forEach((k, v) -> all.put("feedback " + k, v));
+      all.values().forEach(v -> v.sort(Comparator.naturalOrder()));
+      return all;
+    }
+  }
+
+  private static JobID run(String bootstrap, String group, Map<String, String> options) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Jobs.prepare(env, new LearningLoopJob(), new JobSettings(bootstrap, group, true, DeliveryGuarantee.EXACTLY_ONCE, Duration.ofMillis(200),
+        2, options));
+    JobID id = STACK.flink().submit(env, group);
+    STACK.flink().awaitFinished(id, 240_000);
+    return id;
+  }
+}

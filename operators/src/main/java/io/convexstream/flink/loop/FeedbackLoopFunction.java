@@ -1,0 +1,388 @@
+package io.convexstream.flink.loop;
+
+import io.convexstream.connectors.flink.Decoded;
+import io.convexstream.core.features.FeatureHashing;
+import io.convexstream.core.join.ChampionRule;
+import io.convexstream.core.join.FeedbackJoin;
+import io.convexstream.core.learn.Loss;
+import io.convexstream.flink.DeadLetters;
+import io.convexstream.flink.OperatorMetrics;
+import io.convexstream.flink.omd.LearnerRound;
+import io.convexstream.flink.omd.ModelLearner;
+import io.convexstream.flink.omd.ModelProgress;
+import io.convexstream.flink.omd.RoundReader;
+import io.convexstream.schemas.ChampionDecision;
+import io.convexstream.schemas.ChallengerScore;
+import io.convexstream.schemas.Feedback;
+import io.convexstream.schemas.LabelledExample;
+import io.convexstream.schemas.LearningEvent;
+import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.ParameterUpdate;
+import io.convexstream.schemas.Prediction;
+import io.convexstream.schemas.codec.AvroCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The learning loop of one model (the key): events are scored at once by every learner with its
+ * current parameters, in the same state as the learners, and the champion's score is published;
+ * each event's features wait for its feedback, joined in event time ({@link FeedbackJoin}: the same
+ * joins in a replay as live, whatever the arrival order of the two inputs), and every learner then
+ * learns from it exactly as the examples pipeline would (test-then-train at its current
+ * parameters). Each learner is judged on the scores it served (progressive validation), and at the
+ * end of each champion window a {@link ChampionRule} decides who serves next. Outputs: the
+ * champion's parameters (main), predictions and champion decisions (side outputs), dead letters.
+ */
+public final class FeedbackLoopFunction
+    extends KeyedCoProcessFunction<String, Decoded<LearningEvent>, Decoded<Feedback>, ParameterUpdate> {
+  private static final long serialVersionUID = 1L;
+  public static final OutputTag<Prediction> PREDICTIONS = new OutputTag<>("predictions") {};
+  public static final OutputTag<ChampionDecision> DECISIONS = new OutputTag<>("champion-decisions") {};
+
+  /**
+   * The figures each publication carries after the learner's own, also the model's gauges: all of
+   * them follow from the inputs in event time, so a replay publishes the same (the count of feedback
+   * that came before its event was scored depends on arrival, and is a gauge only: "early").
+   */
+  static final String[] FIGURES = {"servedLoss", "servedAccuracy", "scored", "joined", "expired", "learntAsNegative", "joinRefused",
+      "delayP50Ms", "delayP99Ms", "champion"};
+
+  private final String job;
+  private final LoopSettings settings;
+  private final RoundReader<LabelledExample> reader;
+  private transient FeedbackJoin<LoopEvent> join;
+  private transient JoinState joinState;
+  private transient ModelLearner[] learners;
+  private transient ValueState<LoopProgress> progressState;
+  private transient OperatorMetrics metrics;
+  private transient AvroCodec<LearningEvent> eventCodec;
+  private transient AvroCodec<Feedback> feedbackCodec;
+
+  public FeedbackLoopFunction(String job, LoopSettings settings) {
+    this.job = job;
+    this.settings = settings;
+    this.reader = new RoundReader.Examples(settings.loss());
+  }
+
+  @Override
+  public void open(OpenContext ctx) throws Exception {
+    metrics = OperatorMetrics.register(getRuntimeContext());
+    metrics.trackOutputs();
+    eventCodec = AvroCodec.of(LearningEvent.class);
+    feedbackCodec = AvroCodec.of(Feedback.class);
+    join = new FeedbackJoin<>(settings.maxDelayMillis(), settings.negativeOnMissing());
+    joinState = new JoinState(getRuntimeContext());
+    learners = new ModelLearner[settings.learners().size()];
+    for (int i = 0; i < learners.length; i++) {
+      learners[i] = new ModelLearner(getRuntimeContext(), "-" + i, settings.publication(), metrics);
+    }
+    progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("loop-progress", LoopProgress.class));
+  }
+
+  @Override
+  public void processElement1(Decoded<LearningEvent> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    try {
+      LearningEvent e = in.value;
+      LoopEvent payload = features(e);
+      if (payload == null) {
+        reject(in, eventCodec, ctx, "dimension mismatch: the models have dimension " + settings.dim() + " (features.dim), the event's "
+            + "features " + e.getFeatures().getDim());
+        return;
+      }
+      payload.partition = in.partition;
+      payload.offset = in.offset;
+      LoopProgress p = progress();
+      Host host = new Host(p, ctx, out);
+      join.event(joinState.with(ctx.timerService()), host, e.getEventId(), e.getEventTime().toEpochMilli(), payload);
+      progressState.update(p);
+    } catch (RuntimeException e) { // nothing is changed before the record is buffered
+      reject(in, eventCodec, ctx, "internal error reading the record: " + e);
+    }
+  }
+
+  @Override
+  public void processElement2(Decoded<Feedback> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
+    try {
+      Feedback f = in.value;
+      LoopProgress p = progress();
+      joinState.with(ctx.timerService());
+      if (joinState.pending(f.getEventId()) == null && joinState.closed(f.getEventId()) == null) {
+        p.early++;
+        metrics.keyGauge("model", ctx.getCurrentKey(), "early", p.early);
+      }
+      Host host = new Host(p, ctx, out);
+      join.feedback(joinState, host, f.getEventId(), f.getEventTime().toEpochMilli(), f.getLabel(), f.getWeight(),
+          new LoopEvent(in.partition, in.offset, null, null));
+      progressState.update(p);
+    } catch (RuntimeException e) {
+      reject(in, feedbackCodec, ctx, "internal error reading the record: " + e);
+    }
+  }
+
+  /** The watermark passed {@code timestamp}: what waits there is played (see {@link JoinState}). */
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<ParameterUpdate> out) throws Exception {
+    LoopProgress p = progressState.value();
+    if (p == null) {
+      return;
+    }
+    join.advanceTo(joinState.with(ctx.timerService()), new Host(p, ctx, out), timestamp);
+    progressState.update(p);
+  }
+
+  private LoopProgress progress() throws Exception {
+    LoopProgress p = progressState.value();
+    return p != null ? p : new LoopProgress(learners.length);
+  }
+
+  /** The event's features in the models' dimension, or null when a vector has another dimension. */
+  private LoopEvent features(LearningEvent e) {
+    if (e.getNamedFeatures() != null) {
+      TreeMap<Integer, Double> hashed = FeatureHashing.hash(e.getNamedFeatures(), settings.dim());
+      int[] indices = new int[hashed.size()];
+      double[] values = new double[hashed.size()];
+      int k = 0;
+      for (Map.Entry<Integer, Double> c : hashed.entrySet()) {
+        indices[k] = c.getKey();
+        values[k++] = c.getValue();
+      }
+      return new LoopEvent(0, 0, indices, values);
+    }
+    NumericVector v = e.getFeatures();
+    if (v.getDim() != settings.dim()) {
+      return null;
+    }
+    double[] values = v.getValues().stream().mapToDouble(Double::doubleValue).toArray();
+    int[] indices = v.getIndices() == null ? null : v.getIndices().stream().mapToInt(Integer::intValue).toArray();
+    return new LoopEvent(0, 0, indices, values);
+  }
+
+  private <T extends SpecificRecord> void reject(Decoded<T> in, AvroCodec<T> codec, Context ctx, String reason) {
+    metrics.deadLettered();
+    ctx.output(DeadLetters.TAG, DeadLetters.of(in, codec, DeadLetters.APPLY, reason, job));
+  }
+
+  /** What the join asks of the model, for one record or timer. */
+  private final class Host implements FeedbackJoin.Sink<LoopEvent> {
+    private final LoopProgress p;
+    private final KeyedCoProcessFunction<String, Decoded<LearningEvent>, Decoded<Feedback>, ParameterUpdate>.Context ctx;
+    private final Collector<ParameterUpdate> out;
+    private final String model;
+
+    Host(LoopProgress p, KeyedCoProcessFunction<String, Decoded<LearningEvent>, Decoded<Feedback>, ParameterUpdate>.Context ctx,
+        Collector<ParameterUpdate> out) {
+      this.p = p;
+      this.ctx = ctx;
+      this.out = out;
+      this.model = ctx.getCurrentKey();
+    }
+
+    @Override
+    public void predict(String eventId, long eventTime, LoopEvent event) {
+      long start = System.nanoTime();
+      try {
+        if (p.runEpoch < 0) {
+          // the first event played, the same in a replay; a run without state starts from later
+          // (committed) offsets, so its epoch is larger
+          p.runEpoch = event.offset;
+        }
+        choosePinned();
+        double[] scores = new double[learners.length];
+        List<ChallengerScore> challengers = new ArrayList<>(learners.length - 1);
+        long championVersion = 0;
+        for (int i = 0; i < learners.length; i++) {
+          ModelProgress m = learner(i);
+          double[] x = learners[i].decisionAt(m, settings.learners().get(i), event.indices);
+          double s = 0;
+          for (int k = 0; k < x.length; k++) {
+            s += x[k] * event.values[k];
+          }
+          scores[i] = s;
+          if (i == p.champion) {
+            championVersion = m.updates;
+          } else {
+            challengers.add(new ChallengerScore(settings.names().get(i), m.updates, s));
+          }
+        }
+        event.scores = scores;
+        event.champion = p.champion;
+        p.scored++;
+        double served = scores[p.champion];
+        Double probability = settings.loss() == Loss.LOGISTIC ? 1 / (1 + Math.exp(-served)) : null;
+        ctx.output(PREDICTIONS, new Prediction(model, eventId, p.runEpoch, settings.names().get(p.champion), championVersion, served,
+            probability, challengers, Instant.ofEpochMilli(eventTime)));
+        metrics.applied(start);
+      } catch (Exception e) {
+        throw new IllegalStateException(e.toString(), e);
+      }
+    }
+
+    @Override
+    public void learn(String eventId, long eventTime, LoopEvent event, double label, double weight, long feedbackTime, boolean missing) {
+      long start = System.nanoTime();
+      try {
+        double y = missing ? settings.loss().negativeLabel() : label;
+        if (missing) {
+          p.learntAsNegative++;
+        } else {
+          p.joined++;
+          p.delay(feedbackTime - eventTime);
+        }
+        judge(event, y, weight, feedbackTime);
+        NumericVector features = new NumericVector(settings.dim(), event.indices == null ? null : Arrays.stream(event.indices).boxed().toList(),
+            Arrays.stream(event.values).boxed().toList());
+        boolean published = false;
+        for (int i = 0; i < learners.length; i++) {
+          ModelProgress m = learner(i);
+          LabelledExample example = new LabelledExample(model, m.lastStep + 1, eventId, features, y, weight, null,
+              Instant.ofEpochMilli(eventTime));
+          LearnerRound round = learners[i].play(m, settings.learners().get(i), reader, example);
+          m.lastStep++;
+          m.lastProducer = eventId;
+          m.lastEventTime = eventTime;
+          if (round.refused() != null) {
+            m.rejected++; // that learner keeps its parameters; the others learn
+          } else if (!Double.isNaN(round.loss())) {
+            m.lastLoss = round.loss();
+            m.cumulativeLoss += round.loss();
+            m.lossCount++;
+          }
+          if (i != p.champion) {
+            m.changed = null; // a challenger publishes nothing: when promoted it starts with a snapshot
+          } else if (round.refused() == null && m.updates - m.lastEmittedVersion >= settings.emitEvery()) {
+            learners[i].publishPlayed(m, settings.learners().get(i), model, out, FIGURES, figures());
+            published = true;
+          }
+          learners[i].update(m);
+        }
+        if (published) {
+          double[] f = figures();
+          metrics.keyGauges("model", model, FIGURES, f);
+        }
+        if (!missing) {
+          metrics.applied(start);
+        }
+      } catch (Exception e) { // each learner's update is all or nothing: those before the failure learnt
+        throw new IllegalStateException(e.toString(), e);
+      }
+    }
+
+    /** Progressive validation of the served scores, and the champion window the feedback falls in. */
+    private void judge(LoopEvent event, double y, double weight, long feedbackTime) throws Exception {
+      ChampionRule rule = settings.rule();
+      long window = rule.windowOf(feedbackTime);
+      if (p.windowStart != Long.MIN_VALUE && window != p.windowStart) {
+        closeWindow();
+      }
+      if (p.windowStart == Long.MIN_VALUE || window != p.windowStart) {
+        p.windowStart = window;
+        Arrays.fill(p.windowLoss, 0);
+        p.windowJoined = 0;
+      }
+      for (int i = 0; i < learners.length; i++) {
+        double loss = settings.loss().ofScore(event.scores[i], y, weight);
+        p.servedLoss[i] += loss;
+        p.windowLoss[i] += loss;
+        if (settings.loss().classifies() && event.scores[i] * y > 0) {
+          p.correct[i]++;
+        }
+      }
+      p.judged++;
+      p.windowJoined++;
+    }
+
+    private void closeWindow() throws Exception {
+      ChampionRule.Decision d = settings.rule().decide(p.champion, settings.names().toArray(String[]::new), p.windowLoss, p.windowJoined);
+      List<Double> means = new ArrayList<>(learners.length);
+      for (double l : p.windowLoss) {
+        means.add(l / p.windowJoined);
+      }
+      ctx.output(DECISIONS, new ChampionDecision(model, p.runEpoch, Instant.ofEpochMilli(p.windowStart),
+          Instant.ofEpochMilli(p.windowStart + settings.rule().window()), settings.names().get(d.champion()),
+          settings.names().get(p.champion), d.promoted(), d.reason(), settings.names(), means, p.windowJoined));
+      promote(d.champion());
+    }
+
+    /** A champion named by option that differs from the one named when the state was last read serves from now on. */
+    private void choosePinned() throws Exception {
+      String named = settings.names().get(settings.pinned());
+      if (!named.equals(p.pinned)) {
+        if (p.pinned != null || settings.champion() != null) {
+          promote(settings.pinned());
+        }
+        p.pinned = named;
+      }
+    }
+
+    /** {@code next} serves; its first publication is a snapshot, since readers hold the old champion's vector. */
+    private void promote(int next) throws Exception {
+      if (next != p.champion) {
+        ModelProgress m = learner(next);
+        m.changed = null;
+        learners[next].update(m);
+        p.champion = next;
+      }
+    }
+
+    private ModelProgress learner(int i) throws Exception {
+      ModelProgress m = learners[i].progress();
+      return m != null ? m : ModelLearner.create(settings.learners().get(i), settings.dim(), p.runEpoch);
+    }
+
+    private double[] figures() {
+      int c = p.champion;
+      return new double[] {p.judged == 0 ? Double.NaN : p.servedLoss[c] / p.judged,
+          p.judged == 0 || !settings.loss().classifies() ? Double.NaN : (double) p.correct[c] / p.judged, p.scored, p.joined, p.expired,
+          p.learntAsNegative, p.refused, p.delayQuantile(0.5), p.delayQuantile(0.99), c};
+    }
+
+    @Override
+    public void expired(String eventId, long eventTime) {
+      p.expired++;
+    }
+
+    @Override
+    public void deadLetter(FeedbackJoin.Item<LoopEvent> item, String reason) {
+      p.refused++;
+      boolean late = reason.startsWith("late");
+      if (late) {
+        metrics.lateAndDeadLettered();
+      } else {
+        metrics.deadLettered();
+      }
+      LoopEvent e = item.features();
+      Instant time = Instant.ofEpochMilli(item.time());
+      if (item.kind() == FeedbackJoin.Kind.EVENT) {
+        NumericVector features = new NumericVector(settings.dim(), e.indices == null ? null : Arrays.stream(e.indices).boxed().toList(),
+            Arrays.stream(e.values).boxed().toList());
+        ctx.output(DeadLetters.TAG, DeadLetters.of(origin(new LearningEvent(model, item.id(), features, null, time), "events", e), eventCodec,
+            DeadLetters.APPLY, reason, job));
+      } else {
+        ctx.output(DeadLetters.TAG, DeadLetters.of(origin(new Feedback(model, item.id(), item.label(), item.weight(), time), "feedback", e),
+            feedbackCodec, DeadLetters.APPLY, reason, job));
+      }
+    }
+
+    private <T extends SpecificRecord> Decoded<T> origin(T value, String topic, LoopEvent e) {
+      Decoded<T> d = new Decoded<>();
+      d.value = value;
+      d.topic = "convexstream." + topic;
+      d.partition = e.partition;
+      d.offset = e.offset;
+      d.key = model.getBytes(StandardCharsets.UTF_8);
+      return d;
+    }
+  }
+}
