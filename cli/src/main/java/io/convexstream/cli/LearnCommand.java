@@ -51,6 +51,13 @@ import picocli.CommandLine.Option;
         "Inputs: --gradients CSV (one gradient per row: model,step,g_1,...,g_d or just g_1,...,g_d;",
         "a header row is skipped), --examples CSV (label,f_1,...,f_d) or LIBSVM/SVMlight",
         "(label idx:value ..., 1-based), or --recording DIR (its gradients or examples topic).",
+        "",
+        "A recording with events and feedback (--topic events) runs the learning loop as the job",
+        "`events` runs it: the join in event time, every learner scoring each event and learning",
+        "from its feedback, progressive validation on the served scores and the champion rule;",
+        "--learners in list order (the first serves first), --set takes the job's options",
+        "(features.dim, feedback.maxDelay, feedback.missing, champion.*). The champion's parameters",
+        "equal the job's bit for bit where the job dead-lettered nothing as late.",
         ""})
 final class LearnCommand implements Callable<Integer> {
   @Option(names = "--gradients", description = "CSV of gradients.")
@@ -62,14 +69,15 @@ final class LearnCommand implements Callable<Integer> {
   @Option(names = "--recording", description = "Recording directory (`convexstream record`) with a gradients or examples topic.")
   Path recording;
 
-  @Option(names = "--topic", description = "With --recording: gradients or examples (needed when it has both).")
+  @Option(names = "--topic", description = "With --recording: gradients, examples or events (needed when it has more than one).")
   String topic;
 
   @Option(names = "--learners", split = ",", defaultValue = "oomd,ogd,adagrad",
       description = "Learners, each ALGORITHM or ALGORITHM;KEY=VALUE;... as in the jobs' override.* option (default: ${DEFAULT-VALUE}).")
   List<String> learners;
 
-  @Option(names = "--set", description = "learner.KEY=VALUE for every learner (e.g. learner.domain=ball:5), as for the jobs.")
+  @Option(names = "--set", description = "learner.KEY=VALUE for every learner (e.g. learner.domain=ball:5), as for the jobs; "
+      + "with --topic events the job's options (e.g. feedback.maxDelay=10 min).")
   Map<String, String> options = new LinkedHashMap<>();
 
   @Option(names = "--loss", defaultValue = "logistic", description = "Example loss: logistic, squared, hinge, huber, distance (default: ${DEFAULT-VALUE}).")
@@ -98,6 +106,9 @@ final class LearnCommand implements Callable<Integer> {
     int given = (gradients != null ? 1 : 0) + (examples != null ? 1 : 0) + (recording != null ? 1 : 0);
     if (given != 1) {
       throw new IllegalArgumentException("give one of --gradients, --examples or --recording");
+    }
+    if (recording != null && ("events".equals(topic) || topic == null && Recording.topics(recording).contains(Topic.EVENTS.topicName()))) {
+      return new LoopReport(spec.commandLine(), recording, learners, options, loss, parametersFile, report, format == Format.json).call();
     }
     List<String> common = new ArrayList<>();
     options.forEach((k, v) -> {
@@ -209,7 +220,7 @@ final class LearnCommand implements Callable<Integer> {
         throw new IllegalArgumentException("recording " + recording + " has gradients and examples: choose one with --topic");
       }
       if (topic != null && !topic.equals("gradients") && !topic.equals("examples")) {
-        throw new IllegalArgumentException("--topic is gradients or examples, not " + topic);
+        throw new IllegalArgumentException("--topic is gradients, examples or events, not " + topic);
       }
       if (topics.contains(Topic.GRADIENTS.topicName()) && !"examples".equals(topic)) {
         return OfflineLearning.Input.gradients(decode(Topic.GRADIENTS, Gradient.class));
@@ -293,6 +304,12 @@ final class LearnCommand implements Callable<Integer> {
   }
 
   private <T extends org.apache.avro.specific.SpecificRecord> List<Object> decode(Topic topic, Class<T> type) throws IOException {
+    return decode(recording, topic, type);
+  }
+
+  /** A recorded topic's values decoded ({@link OfflineLearning#UNDECODABLE} where one does not decode, as the job dead-letters it). */
+  static <T extends org.apache.avro.specific.SpecificRecord> List<Object> decode(Path recording, Topic topic, Class<T> type)
+      throws IOException {
     AvroCodec<T> codec = AvroCodec.of(type);
     List<Object> records = new ArrayList<>();
     for (RecordedMessage m : Recording.read(Recording.file(recording, topic.topicName()))) {

@@ -4,21 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
+import io.convexstream.kafka.feeds.ClickStream;
 import io.convexstream.kafka.recording.Recorder;
 import io.convexstream.schemas.ChampionDecision;
 import io.convexstream.schemas.Feedback;
-import io.convexstream.schemas.LearningEvent;
 import io.convexstream.schemas.Prediction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -29,8 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The learning loop end to end: a click-through-like stream (named features, random delays, lost
- * labels, two bad records) through the job; a run with failures injected on RocksDB and a replay of
+ * The learning loop end to end: click streams ({@link ClickStream}: named features, random delays,
+ * lost labels, a change of the hidden model halfway) and two bad records through the job; a run with failures injected on RocksDB and a replay of
  * the recording publish the same predictions, parameters, champion decisions and dead letters, per
  * key and byte for byte, as the failure-free live run (predictions and parameters leave in the same
  * transactions).
@@ -40,35 +38,20 @@ class LearningLoopIT {
   static final LocalStack STACK = new LocalStack(4);
 
   private static final List<Topic> OUTPUTS = List.of(Topic.PREDICTIONS, Topic.PARAMETERS, Topic.CHAMPIONS);
-  private static final Map<String, String> OPTIONS = Map.of("learners", "ftrl;ftrl.alpha=0.05,ftrl;ftrl.alpha=0.5", "features.dim", "4096",
+  private static final Map<String, String> OPTIONS = Map.of("learners", "ftrl;ftrl.alpha=0.02,ftrl;ftrl.alpha=0.5", "features.dim", "4096",
       "feedback.maxDelay", "60 s", "outOfOrder", "90 s", "champion.window", "5 min", "champion.minJoined", "20");
 
-  /** Events a second apart in event time; a click with probability by the true weights, seen 1–70 s later, or lost (20 %). */
-  private static void send(String bootstrap) throws Exception {
-    SplittableRandom r = new SplittableRandom(21);
+  /** Two click streams (impressions a second apart, outcomes 1–70 s later or lost, 20 %) and two bad feedback records. */
+  private static void send(String bootstrap) {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-    TreeMap<Long, List<Feedback>> feedback = new TreeMap<>();
     try (TopicClient kafka = new TopicClient(bootstrap)) {
-      for (int i = 0; i < 1500; i++) {
-        for (String model : List.of("ctr-a", "ctr-b")) {
-          Map<String, Double> f = new TreeMap<>();
-          int ad = r.nextInt(20);
-          f.put("ad=" + ad, 1.0);
-          f.put("site=" + r.nextInt(5), 1.0);
-          f.put("bias", 1.0);
-          Instant t = t0.plusSeconds(i);
-          kafka.send(Topic.EVENTS, model, new LearningEvent(model, "e" + i, null, f, t));
-          boolean click = r.nextDouble() < 1 / (1 + Math.exp(-(ad - 10) / 3.0));
-          if (r.nextDouble() < 0.8) {
-            long at = t.toEpochMilli() + 1000 + r.nextLong(70_000);
-            feedback.computeIfAbsent(at, k -> new ArrayList<>()).add(new Feedback(model, "e" + i, click ? 1.0 : -1.0, 1.0,
-                Instant.ofEpochMilli(at)));
-          }
-        }
+      for (String model : List.of("ctr-a", "ctr-b")) {
+        ClickStream s = ClickStream.generate(model, 1500, t0, 1000, 1000, 71_000, 0.2, model.hashCode());
+        s.events().forEach(e -> kafka.send(Topic.EVENTS, model, e));
+        s.feedback().forEach(f -> kafka.send(Topic.FEEDBACK, model, f));
       }
-      feedback.values().forEach(list -> list.forEach(fb -> kafka.send(Topic.FEEDBACK, fb.getModelId(), fb)));
       kafka.sendRaw(Topic.FEEDBACK, "ctr-a", "not avro".getBytes(StandardCharsets.UTF_8));
-      kafka.send(Topic.FEEDBACK, "ctr-a", new Feedback("ctr-a", "e3", Double.NaN, 1.0, t0.plusSeconds(4000)));
+      kafka.send(Topic.FEEDBACK, "ctr-a", new Feedback("ctr-a", "ctr-a-3", Double.NaN, 1.0, t0.plusSeconds(4000)));
       kafka.flush();
     }
   }
@@ -87,6 +70,7 @@ class LearningLoopIT {
     try (TopicClient kafka = new TopicClient(bootstrap)) {
       List<ChampionDecision> decisions = kafka.read(Topic.CHAMPIONS, ChampionDecision.class, 2, Duration.ofSeconds(30));
       assertThat(decisions).allSatisfy(d -> assertThat(d.getLearners()).containsExactly("ftrl#0", "ftrl#1"));
+      assertThat(decisions).anySatisfy(d -> assertThat(d.getPromoted()).isTrue());
       List<Prediction> predictions = kafka.read(Topic.PREDICTIONS, Prediction.class, 10, Duration.ofSeconds(30));
       assertThat(predictions).allSatisfy(p -> assertThat(p.getProbability()).isBetween(0.0, 1.0));
     }

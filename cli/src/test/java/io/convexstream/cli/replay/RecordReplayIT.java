@@ -15,6 +15,7 @@ import io.convexstream.jobs.StreamJob;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicAdmin;
 import io.convexstream.kafka.TopicClient;
+import io.convexstream.kafka.feeds.ClickStream;
 import io.convexstream.kafka.feeds.MarketBars;
 import io.convexstream.kafka.recording.Recorder;
 import io.convexstream.kafka.recording.Recording;
@@ -111,6 +112,69 @@ class RecordReplayIT {
     }
     assertThat(offline.keySet()).containsExactlyInAnyOrder("a", "b", "c").isEqualTo(job.keySet());
     offline.forEach((model, x) -> assertThat(x).as(model).containsExactly(job.get(model)));
+  }
+
+  /** The learning loop's recording (events and feedback): `convexstream learn` ends with the job's champion, parameters and decisions. */
+  @Test
+  void learningLoop(@TempDir Path dir) throws Exception {
+    try (TopicClient kafka = new TopicClient(live.bootstrapServers())) {
+      for (String model : List.of("ctr-a", "ctr-b")) {
+        ClickStream s = ClickStream.generate(model, 2000, Instant.parse("2026-01-01T00:00:00Z"), 1000, 1000, 71_000, 0.2, model.hashCode());
+        s.events().forEach(e -> kafka.send(Topic.EVENTS, model, e));
+        s.feedback().forEach(f -> kafka.send(Topic.FEEDBACK, model, f));
+      }
+      kafka.flush();
+    }
+    Map<String, String> options = Map.of("learners", "ftrl;ftrl.alpha=0.02,ogd;domain=ball:10", "features.dim", "1024",
+        "feedback.maxDelay", "60 s", "outOfOrder", "90 s", "champion.window", "5 min", "champion.minJoined", "20");
+    Map<TopicPartition, Long> from = TopicClient.endOffsets(live.bootstrapServers(), Topic.PARAMETERS);
+    Map<TopicPartition, Long> decisionsFrom = TopicClient.endOffsets(live.bootstrapServers(), Topic.CHAMPIONS);
+    run(live, new io.convexstream.jobs.LearningLoopJob(), "live-events", options);
+    Map<String, ParameterAssembler.Model> job = new HashMap<>();
+    long published = TopicClient.endOffsets(live.bootstrapServers(), Topic.PARAMETERS).entrySet().stream()
+        .mapToLong(e -> e.getValue() - from.getOrDefault(e.getKey(), 0L)).sum();
+    long decided = OutputTopics.perKey(live.bootstrapServers(), Topic.CHAMPIONS, decisionsFrom).values().stream().mapToLong(List::size).sum();
+    try (TopicClient kafka = new TopicClient(live.bootstrapServers())) {
+      ParameterAssembler assembler = new ParameterAssembler();
+      kafka.read(Topic.PARAMETERS, ParameterUpdate.class, u -> u.getModelId().startsWith("ctr-"), (int) published, Duration.ofSeconds(30))
+          .forEach(assembler::accept);
+      job.putAll(assembler.latest());
+    }
+    Recorder.record(live.bootstrapServers(), List.of(Topic.EVENTS.topicName(), Topic.FEEDBACK.topicName()), dir, Duration.ofSeconds(60));
+    Path learned = dir.resolve("learned.jsonl");
+    java.io.StringWriter printed = new java.io.StringWriter();
+    picocli.CommandLine cli = io.convexstream.cli.ConvexStreamCli.commandLine();
+    cli.setOut(new java.io.PrintWriter(printed));
+    List<String> args = new java.util.ArrayList<>(List.of("learn", "--recording", dir.toString(), "--learners", options.get("learners"),
+        "--parameters", learned.toString(), "--format", "json", "--report", dir.resolve("report").toString()));
+    options.forEach((k, v) -> {
+      if (!k.equals("learners") && !k.equals("outOfOrder")) {
+        args.addAll(List.of("--set", k + "=" + v));
+      }
+    });
+    assertThat(cli.execute(args.toArray(String[]::new))).isZero();
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(printed.toString());
+    long offlineDecisions = 0;
+    for (var m : summary.get("models")) {
+      offlineDecisions += m.get("windows").asLong();
+      // the champion's last publication names the learner that serves, as the offline run ends
+      assertThat(options.get("learners").split(",")[(int) job.get(m.get("model").asText()).metrics().get("champion").doubleValue()])
+          .startsWith(m.get("champion").asText());
+    }
+    assertThat(offlineDecisions).isEqualTo(decided);
+    for (String line : java.nio.file.Files.readAllLines(learned)) {
+      var l = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      if (l.get("champion").asBoolean()) {
+        double[] x = new double[l.get("parameters").size()];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = l.get("parameters").get(i).asDouble();
+        }
+        assertThat(x).as(l.get("model").asText()).containsExactly(job.get(l.get("model").asText()).parameters());
+      }
+    }
+    assertThat(decided).isPositive();
+    assertThat(summary.get("models").get(0).get("promotions").asLong()).isPositive();
+    assertThat(dir.resolve("report/loop-ctr-a.png")).exists();
   }
 
   @Test

@@ -2,8 +2,9 @@ package io.convexstream.flink.loop;
 
 import io.convexstream.connectors.flink.Decoded;
 import io.convexstream.core.features.FeatureHashing;
-import io.convexstream.core.join.ChampionRule;
 import io.convexstream.core.join.FeedbackJoin;
+import io.convexstream.core.join.LoopJudge;
+import io.convexstream.core.join.LoopProgress;
 import io.convexstream.core.learn.Loss;
 import io.convexstream.flink.DeadLetters;
 import io.convexstream.flink.OperatorMetrics;
@@ -51,13 +52,8 @@ public final class FeedbackLoopFunction
   public static final OutputTag<Prediction> PREDICTIONS = new OutputTag<>("predictions") {};
   public static final OutputTag<ChampionDecision> DECISIONS = new OutputTag<>("champion-decisions") {};
 
-  /**
-   * The figures each publication carries after the learner's own, also the model's gauges: all of
-   * them follow from the inputs in event time, so a replay publishes the same (the count of feedback
-   * that came before its event was scored depends on arrival, and is a gauge only: "early").
-   */
-  static final String[] FIGURES = {"servedLoss", "servedAccuracy", "scored", "joined", "expired", "learntAsNegative", "joinRefused",
-      "delayP50Ms", "delayP99Ms", "champion"};
+  /** The loop's figures, after the learner's in each publication (those NaN are left out) and as gauges. */
+  private static final String[] PUBLISHED_FIGURES = LoopJudge.FIGURES.toArray(String[]::new);
 
   private final String job;
   private final LoopSettings settings;
@@ -69,6 +65,7 @@ public final class FeedbackLoopFunction
   private transient OperatorMetrics metrics;
   private transient AvroCodec<LearningEvent> eventCodec;
   private transient AvroCodec<Feedback> feedbackCodec;
+  private transient LoopJudge judge;
 
   public FeedbackLoopFunction(String job, LoopSettings settings) {
     this.job = job;
@@ -89,6 +86,7 @@ public final class FeedbackLoopFunction
       learners[i] = new ModelLearner(getRuntimeContext(), "-" + i, settings.publication(), metrics);
     }
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("loop-progress", LoopProgress.class));
+    judge = new LoopJudge(settings.names(), settings.loss(), settings.rule(), settings.champion());
   }
 
   @Override
@@ -198,7 +196,9 @@ public final class FeedbackLoopFunction
           // (committed) offsets, so its epoch is larger
           p.runEpoch = event.offset;
         }
-        choosePinned();
+        int previous = p.champion;
+        judge.serving(p);
+        promoted(previous);
         double[] scores = new double[learners.length];
         List<ChallengerScore> challengers = new ArrayList<>(learners.length - 1);
         long championVersion = 0;
@@ -218,7 +218,7 @@ public final class FeedbackLoopFunction
         }
         event.scores = scores;
         event.champion = p.champion;
-        p.scored++;
+        judge.scored(p);
         double served = scores[p.champion];
         Double probability = settings.loss() == Loss.LOGISTIC ? 1 / (1 + Math.exp(-served)) : null;
         ctx.output(PREDICTIONS, new Prediction(model, eventId, p.runEpoch, settings.names().get(p.champion), championVersion, served,
@@ -234,13 +234,12 @@ public final class FeedbackLoopFunction
       long start = System.nanoTime();
       try {
         double y = missing ? settings.loss().negativeLabel() : label;
-        if (missing) {
-          p.learntAsNegative++;
-        } else {
-          p.joined++;
-          p.delay(feedbackTime - eventTime);
+        int previous = p.champion;
+        LoopJudge.WindowEnd ended = judge.judge(p, event.scores, y, weight, eventTime, feedbackTime, missing);
+        if (ended != null) {
+          decided(ended);
         }
-        judge(event, y, weight, feedbackTime);
+        promoted(previous);
         NumericVector features = new NumericVector(settings.dim(), event.indices == null ? null : Arrays.stream(event.indices).boxed().toList(),
             Arrays.stream(event.values).boxed().toList());
         boolean published = false;
@@ -262,14 +261,13 @@ public final class FeedbackLoopFunction
           if (i != p.champion) {
             m.changed = null; // a challenger publishes nothing: when promoted it starts with a snapshot
           } else if (round.refused() == null && m.updates - m.lastEmittedVersion >= settings.emitEvery()) {
-            learners[i].publishPlayed(m, settings.learners().get(i), model, out, FIGURES, figures());
+            learners[i].publishPlayed(m, settings.learners().get(i), model, out, PUBLISHED_FIGURES, judge.figures(p));
             published = true;
           }
           learners[i].update(m);
         }
         if (published) {
-          double[] f = figures();
-          metrics.keyGauges("model", model, FIGURES, f);
+          metrics.keyGauges("model", model, PUBLISHED_FIGURES, judge.figures(p));
         }
         if (!missing) {
           metrics.applied(start);
@@ -279,60 +277,22 @@ public final class FeedbackLoopFunction
       }
     }
 
-    /** Progressive validation of the served scores, and the champion window the feedback falls in. */
-    private void judge(LoopEvent event, double y, double weight, long feedbackTime) throws Exception {
-      ChampionRule rule = settings.rule();
-      long window = rule.windowOf(feedbackTime);
-      if (p.windowStart != Long.MIN_VALUE && window != p.windowStart) {
-        closeWindow();
+    private void decided(LoopJudge.WindowEnd w) {
+      List<Double> means = new ArrayList<>(w.meanLoss().length);
+      for (double m : w.meanLoss()) {
+        means.add(m);
       }
-      if (p.windowStart == Long.MIN_VALUE || window != p.windowStart) {
-        p.windowStart = window;
-        Arrays.fill(p.windowLoss, 0);
-        p.windowJoined = 0;
-      }
-      for (int i = 0; i < learners.length; i++) {
-        double loss = settings.loss().ofScore(event.scores[i], y, weight);
-        p.servedLoss[i] += loss;
-        p.windowLoss[i] += loss;
-        if (settings.loss().classifies() && event.scores[i] * y > 0) {
-          p.correct[i]++;
-        }
-      }
-      p.judged++;
-      p.windowJoined++;
+      ctx.output(DECISIONS, new ChampionDecision(model, p.runEpoch, Instant.ofEpochMilli(w.start()), Instant.ofEpochMilli(w.end()),
+          settings.names().get(w.decision().champion()), settings.names().get(w.previous()), w.decision().promoted(), w.decision().reason(),
+          settings.names(), means, w.joined()));
     }
 
-    private void closeWindow() throws Exception {
-      ChampionRule.Decision d = settings.rule().decide(p.champion, settings.names().toArray(String[]::new), p.windowLoss, p.windowJoined);
-      List<Double> means = new ArrayList<>(learners.length);
-      for (double l : p.windowLoss) {
-        means.add(l / p.windowJoined);
-      }
-      ctx.output(DECISIONS, new ChampionDecision(model, p.runEpoch, Instant.ofEpochMilli(p.windowStart),
-          Instant.ofEpochMilli(p.windowStart + settings.rule().window()), settings.names().get(d.champion()),
-          settings.names().get(p.champion), d.promoted(), d.reason(), settings.names(), means, p.windowJoined));
-      promote(d.champion());
-    }
-
-    /** A champion named by option that differs from the one named when the state was last read serves from now on. */
-    private void choosePinned() throws Exception {
-      String named = settings.names().get(settings.pinned());
-      if (!named.equals(p.pinned)) {
-        if (p.pinned != null || settings.champion() != null) {
-          promote(settings.pinned());
-        }
-        p.pinned = named;
-      }
-    }
-
-    /** {@code next} serves; its first publication is a snapshot, since readers hold the old champion's vector. */
-    private void promote(int next) throws Exception {
-      if (next != p.champion) {
-        ModelProgress m = learner(next);
+    /** A champion other than {@code previous} serves: its first publication is a snapshot, since readers hold the old one's vector. */
+    private void promoted(int previous) throws Exception {
+      if (p.champion != previous) {
+        ModelProgress m = learner(p.champion);
         m.changed = null;
-        learners[next].update(m);
-        p.champion = next;
+        learners[p.champion].update(m);
       }
     }
 
@@ -341,21 +301,14 @@ public final class FeedbackLoopFunction
       return m != null ? m : ModelLearner.create(settings.learners().get(i), settings.dim(), p.runEpoch);
     }
 
-    private double[] figures() {
-      int c = p.champion;
-      return new double[] {p.judged == 0 ? Double.NaN : p.servedLoss[c] / p.judged,
-          p.judged == 0 || !settings.loss().classifies() ? Double.NaN : (double) p.correct[c] / p.judged, p.scored, p.joined, p.expired,
-          p.learntAsNegative, p.refused, p.delayQuantile(0.5), p.delayQuantile(0.99), c};
-    }
-
     @Override
     public void expired(String eventId, long eventTime) {
-      p.expired++;
+      judge.expired(p);
     }
 
     @Override
     public void deadLetter(FeedbackJoin.Item<LoopEvent> item, String reason) {
-      p.refused++;
+      judge.refused(p);
       boolean late = reason.startsWith("late");
       if (late) {
         metrics.lateAndDeadLettered();

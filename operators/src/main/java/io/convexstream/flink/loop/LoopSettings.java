@@ -38,9 +38,4 @@ public record LoopSettings(List<String> names, List<LearnerConfig> learners, Str
     names = List.copyOf(names);
     learners = List.copyOf(learners);
   }
-
-  /** The learner the option names, by index. */
-  int pinned() {
-    return champion == null ? 0 : names.indexOf(champion);
-  }
 }

@@ -62,12 +62,18 @@ final class ParameterPublisher {
     return new Publication(records, f);
   }
 
+  /** The published figures, then the extra ones that are defined (a NaN one is left out). */
   private static FigureMap withExtra(int published, double[] f, String[] extraNames, double[] extraFigures) {
     String[] names = Arrays.copyOf(ModelFigure.NAMES, published + extraNames.length);
-    System.arraycopy(extraNames, 0, names, published, extraNames.length);
     double[] values = Arrays.copyOf(f, published + extraNames.length);
-    System.arraycopy(extraFigures, 0, values, published, extraNames.length);
-    return new FigureMap(names, values);
+    int n = published;
+    for (int i = 0; i < extraNames.length; i++) {
+      if (!Double.isNaN(extraFigures[i])) {
+        names[n] = extraNames[i];
+        values[n++] = extraFigures[i];
+      }
+    }
+    return new FigureMap(Arrays.copyOf(names, n), Arrays.copyOf(values, n));
   }
 
   /** The model's figures by {@link ModelFigure} ordinal: an array, no map built per record. */

@@ -1,8 +1,9 @@
-package io.convexstream.flink.loop;
+package io.convexstream.core.join;
 
 /**
- * Per-model figures of the learning loop (a Flink POJO): the join's counts and, per learner in list
- * order, its progressive validation on the scores it served.
+ * Per-model figures of the learning loop, kept by {@link LoopJudge}: the join's counts and, per
+ * learner in list order, its progressive validation on the scores it served. Public fields and a
+ * public no-argument constructor: the job keeps it in keyed state as a Flink POJO.
  */
 public class LoopProgress {
   /** Source offset of the model's first event played: the run epoch of its outputs (−1 before). */
@@ -35,18 +36,18 @@ public class LoopProgress {
 
   public LoopProgress() {}
 
-  LoopProgress(int learners) {
+  public LoopProgress(int learners) {
     servedLoss = new double[learners];
     correct = new long[learners];
     windowLoss = new double[learners];
   }
 
-  void delay(long ms) {
+  public void delay(long ms) {
     delays[Math.min(DELAY_BUCKETS - 1, 64 - Long.numberOfLeadingZeros(Math.max(0, ms)))]++;
   }
 
   /** The upper edge of the bucket holding the q-quantile of the delays (NaN before any). */
-  double delayQuantile(double q) {
+  public double delayQuantile(double q) {
     long n = 0;
     for (long c : delays) {
       n += c;
