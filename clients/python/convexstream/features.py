@@ -1,4 +1,4 @@
-"""Named features into a model's dimension, as the Java side does it (io.convexstream.core.features.FeatureHashing).
+"""Named features into a model's dimension, as the Java side does it (io.convexstream.schemas.features.FeatureHashing).
 
 A feature named n goes to coordinate MurmurHash3_x86_32(UTF-8 bytes of n, seed 0), read as unsigned, modulo the
 dimension; values of names that collide add up, in name order. Standard library only.

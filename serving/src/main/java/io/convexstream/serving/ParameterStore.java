@@ -81,6 +81,16 @@ public final class ParameterStore {
    * publication is being applied (its blocks newer than the model's complete version).
    */
   static Served read(ReadOnlyKeyValueStore<String, ModelEntry> models, ReadOnlyKeyValueStore<String, byte[]> blocks, String model) {
+    return read(models, blocks, model, null);
+  }
+
+  /**
+   * {@link #read}, with only the entries at {@code coordinates} (any order, each below the model's
+   * dimension; null: all): a prediction reads the blocks its features touch, not the whole model.
+   * {@link Served#parameters} then holds those entries in the coordinates' order.
+   */
+  static Served read(ReadOnlyKeyValueStore<String, ModelEntry> models, ReadOnlyKeyValueStore<String, byte[]> blocks, String model,
+      int[] coordinates) {
     for (int attempt = 0; attempt < 200; attempt++) {
       ModelEntry e = models.get(model);
       if (e == null || e.history.isEmpty()) {
@@ -89,19 +99,38 @@ public final class ParameterStore {
       if (e.broken) {
         throw new Unavailable("model " + model + ": a publication was left incomplete; waiting for its next snapshot");
       }
-      double[] x = new double[e.dim];
+      if (coordinates != null) {
+        for (int i : coordinates) {
+          if (i < 0 || i >= e.dim) {
+            throw new IllegalArgumentException("coordinate " + i + " is outside model " + model + "'s dimension " + e.dim);
+          }
+        }
+      }
+      // the whole vector, or the blocks the coordinates touch
+      double[] x = coordinates == null ? new double[e.dim] : null;
+      Map<Integer, double[]> touched = new java.util.HashMap<>();
       boolean consistent = true;
-      for (int b = 0; consistent && b * (long) BLOCK < e.dim; b++) {
+      for (int b : coordinates == null ? allBlocks(e.dim) : blocksOf(coordinates)) {
         byte[] bytes = blocks.get(blockKey(model, b));
         long seq = bytes == null ? 0 : Block.seq(bytes);
         if (seq > e.seq) {
           consistent = false; // written by a publication after the one read: read again
-        } else if (bytes != null && seq >= e.snapshotSeq) {
-          Block.read(bytes, x, b * BLOCK);
+          break;
+        }
+        double[] block = x != null ? x : touched.computeIfAbsent(b, k -> new double[BLOCK]);
+        if (bytes != null && seq >= e.snapshotSeq) {
+          Block.read(bytes, block, x != null ? b * BLOCK : 0);
         }
       }
       if (consistent) {
-        return new Served(model, e.dim, e.history.get(e.history.size() - 1), x);
+        double[] values = x;
+        if (coordinates != null) {
+          values = new double[coordinates.length];
+          for (int k = 0; k < values.length; k++) {
+            values[k] = touched.get(coordinates[k] / BLOCK)[coordinates[k] % BLOCK];
+          }
+        }
+        return new Served(model, e.dim, e.history.get(e.history.size() - 1), values);
       }
       try {
         Thread.sleep(5);
@@ -111,6 +140,14 @@ public final class ParameterStore {
       }
     }
     throw new Unavailable("model " + model + " is being updated; try again");
+  }
+
+  private static int[] allBlocks(int dim) {
+    return java.util.stream.IntStream.range(0, (int) ((dim + (long) BLOCK - 1) / BLOCK)).toArray();
+  }
+
+  private static int[] blocksOf(int[] coordinates) {
+    return java.util.Arrays.stream(coordinates).map(i -> i / BLOCK).distinct().sorted().toArray();
   }
 
   /** Applies each record of the parameters topic to the stores. */

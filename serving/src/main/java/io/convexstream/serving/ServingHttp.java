@@ -20,6 +20,7 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
  *                                               time, else 503 naming the stale ones: the jobs upstream stopped publishing
  * GET /models/{model}                           latest parameters of a model: {modelId, runEpoch, version, step, eventTime, dim, parameters: [...], metrics}
  * GET /models/{model}/history?n=N               its last N versions' metadata and metrics (no parameters), oldest first
+ * POST /models/{model}/predict                  a·x with the latest parameters for {"features": {name: value}} (hashed as the job hashes them), {"indices": [...], "values": [...]} or {"values": [...]}: {modelId, runEpoch, version, score, probability (the logistic link), features}
  * GET /moe/{model}/layers/{layer}               latest expert biases of (model, layer)
  * GET /moe/{model}/layers/{layer}/history?n=N
  * GET /portfolios/{portfolio}                   latest decision (weights, wealth) of each strategy
@@ -132,14 +133,23 @@ public final class ServingHttp implements AutoCloseable {
       int status = 200;
       ServingRoutes.Answer answer;
       try {
-        if (!ex.getRequestMethod().equals("GET")) {
-          throw new ServingRoutes.Refusal(405, "only GET is supported");
+        String method = ex.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("POST")) {
+          throw new ServingRoutes.Refusal(405, "GET, and POST for predictions");
         }
         String path = ex.getRequestURI().getPath();
         if (!path.equals("/health") && !path.equals("/ready")) {
           authenticate(ex);
         }
-        answer = routes.answer(ex.getRequestURI());
+        if (method.equals("POST")) {
+          byte[] body = ex.getRequestBody().readNBytes(ServingRoutes.MAX_BODY_BYTES + 1);
+          if (body.length > ServingRoutes.MAX_BODY_BYTES) {
+            throw new ServingRoutes.Refusal(413, "the body is larger than " + ServingRoutes.MAX_BODY_BYTES + " bytes");
+          }
+          answer = routes.answerPost(ex.getRequestURI(), body);
+        } else {
+          answer = routes.answer(ex.getRequestURI());
+        }
       } catch (ServingRoutes.Refusal r) {
         status = r.status;
         answer = ServingRoutes.error(r.getMessage());

@@ -2,6 +2,8 @@ package io.convexstream.serving;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.convexstream.schemas.PortfolioDecision;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -115,6 +117,143 @@ final class ServingRoutes {
       }
     }
     throw new Refusal(404, "no such endpoint: " + uri.getPath());
+  }
+
+  /** Largest request body a prediction takes: features of a large dense model fit, garbage does not. */
+  static final int MAX_BODY_BYTES = 16 << 20;
+
+  /** The answer to a POST of {@code body} to {@code uri}: only {@code /models/{model}/predict} takes one. */
+  Answer answerPost(URI uri, byte[] body) throws Refusal {
+    List<String> segments = new ArrayList<>();
+    for (String raw : uri.getRawPath().replaceAll("^/+|/+$", "").split("/")) {
+      segments.add(java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+    }
+    Map<String, String> path = Route.of("/models/{model}/predict", null).match(segments);
+    if (path == null) {
+      throw new Refusal(segments.size() == 3 && segments.get(0).equals("models") ? 404 : 405,
+          "POST is for /models/{model}/predict; " + uri.getPath() + " answers GET");
+    }
+    return predict(path.get("model"), body);
+  }
+
+  /**
+   * The latest parameters' score a·x for features given as {"features": {name: value, ...}} (hashed
+   * as the job hashes them), {"indices": [...], "values": [...]} or {"values": [...]} (dense); reads
+   * only the blocks the features touch.
+   */
+  private Answer predict(String model, byte[] body) throws Refusal {
+    Map<String, Double> named = null;
+    List<Integer> indices = null;
+    List<Double> values = null;
+    try (JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new Refusal(400, "the body is a JSON object: {\"features\": {name: value, ...}}, or {\"indices\": [...], \"values\": [...]}");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "features" -> {
+            if (t != JsonToken.START_OBJECT) {
+              throw new Refusal(400, "features is an object of name: value");
+            }
+            named = new TreeMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String name = p.currentName();
+              named.put(name, number(p, p.nextToken(), "feature " + name));
+            }
+          }
+          case "indices" -> {
+            indices = new ArrayList<>();
+            for (JsonToken e = array(p, t, field); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+              if (e != JsonToken.VALUE_NUMBER_INT) {
+                throw new Refusal(400, "indices are integers");
+              }
+              indices.add(p.getIntValue());
+            }
+          }
+          case "values" -> {
+            values = new ArrayList<>();
+            for (JsonToken e = array(p, t, field); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+              values.add(number(p, e, "a value"));
+            }
+          }
+          default -> throw new Refusal(400, "unknown field " + field + ": give features, or indices and values");
+        }
+      }
+    } catch (IOException e) {
+      throw new Refusal(400, "the body is not JSON: " + e.getMessage());
+    }
+    ParameterStore.Served dims = null;
+    int[] at;
+    double[] a;
+    if (named != null) {
+      if (indices != null || values != null) {
+        throw new Refusal(400, "give features, or indices and values, not both");
+      }
+      dims = view.modelAt(model, new int[0]);
+      if (dims == null) {
+        throw new Refusal(404, "unknown model " + model);
+      }
+      TreeMap<Integer, Double> hashed = io.convexstream.schemas.features.FeatureHashing.hash(named, dims.dim());
+      at = hashed.keySet().stream().mapToInt(Integer::intValue).toArray();
+      a = hashed.values().stream().mapToDouble(Double::doubleValue).toArray();
+    } else if (values != null) {
+      a = values.stream().mapToDouble(Double::doubleValue).toArray();
+      at = indices != null ? indices.stream().mapToInt(Integer::intValue).toArray() : null;
+      if (at != null && at.length != a.length) {
+        throw new Refusal(400, at.length + " indices for " + a.length + " values");
+      }
+    } else {
+      throw new Refusal(400, "no features: give features, or indices and values");
+    }
+    ParameterStore.Served m;
+    try {
+      m = view.modelAt(model, at == null ? java.util.stream.IntStream.range(0, a.length).toArray() : at);
+    } catch (IllegalArgumentException e) {
+      throw new Refusal(400, e.getMessage());
+    }
+    if (m == null) {
+      throw new Refusal(404, "unknown model " + model);
+    }
+    if (at == null && a.length != m.dim()) {
+      throw new Refusal(400, "dense features have " + a.length + " values; model " + model + " has dimension " + m.dim());
+    }
+    double score = 0;
+    for (int k = 0; k < a.length; k++) {
+      score += m.parameters()[k] * a[k];
+    }
+    double finalScore = score;
+    return json -> {
+      json.writeStartObject();
+      json.writeStringField("modelId", model);
+      json.writeNumberField("runEpoch", m.version().runEpoch());
+      json.writeNumberField("version", m.version().version());
+      json.writeFieldName("score");
+      writeNumber(json, finalScore);
+      json.writeFieldName("probability");
+      writeNumber(json, 1 / (1 + Math.exp(-finalScore)));
+      json.writeNumberField("features", a.length);
+      json.writeEndObject();
+    };
+  }
+
+  private static JsonToken array(JsonParser p, JsonToken t, String field) throws IOException, Refusal {
+    if (t != JsonToken.START_ARRAY) {
+      throw new Refusal(400, field + " is an array");
+    }
+    return p.nextToken();
+  }
+
+  private static double number(JsonParser p, JsonToken t, String what) throws IOException, Refusal {
+    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw new Refusal(400, what + " is not a number");
+    }
+    double v = p.getDoubleValue();
+    if (!Double.isFinite(v)) {
+      throw new Refusal(400, what + " is not finite");
+    }
+    return v;
   }
 
   private static void writeStatus(JsonGenerator json, String status) throws IOException {

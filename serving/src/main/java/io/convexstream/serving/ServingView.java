@@ -257,6 +257,13 @@ public final class ServingView implements AutoCloseable {
         streams.store(StoreQueryParameters.fromNameAndType(ParameterStore.BLOCKS, QueryableStoreTypes.keyValueStore())), modelId);
   }
 
+  /** The latest complete parameters of a model at {@code coordinates} only (in their order), or null when it is unknown. */
+  public ParameterStore.Served modelAt(String modelId, int[] coordinates) {
+    return ParameterStore.read(streams.store(StoreQueryParameters.fromNameAndType(ParameterStore.MODELS, QueryableStoreTypes.keyValueStore())),
+        streams.store(StoreQueryParameters.fromNameAndType(ParameterStore.BLOCKS, QueryableStoreTypes.keyValueStore())), modelId,
+        coordinates);
+  }
+
   /** Metadata and metrics of a model's last {@code n} complete versions, oldest first; empty when it is unknown. */
   public List<ParameterStore.Version> modelHistory(String modelId, int n) {
     ReadOnlyKeyValueStore<String, ParameterStore.ModelEntry> store =

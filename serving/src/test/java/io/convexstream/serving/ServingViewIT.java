@@ -129,6 +129,23 @@ class ServingViewIT {
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(base.resolve("/models/a")).POST(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
+        // predictions with the latest parameters (30, -1): dense, sparse and named features
+        assertThat(json(predict(base, "a", "{\"values\": [1, 2]}")).get("score").asDouble()).isEqualTo(28.0);
+        JsonNode sparse = json(predict(base, "a", "{\"indices\": [1], \"values\": [3]}"));
+        assertThat(sparse.get("score").asDouble()).isEqualTo(-3.0);
+        assertThat(sparse.get("version").asLong()).isEqualTo(30);
+        assertThat(sparse.get("probability").asDouble()).isEqualTo(1 / (1 + Math.exp(3)));
+        int x = io.convexstream.schemas.features.FeatureHashing.index("x", 2);
+        assertThat(json(predict(base, "a", "{\"features\": {\"x\": 2.0}}")).get("score").asDouble()).isEqualTo(x == 0 ? 60.0 : -2.0);
+        Map<String, Integer> refusedPredictions = new HashMap<>();
+        for (String body : List.of("{\"values\": [1]}", "{\"indices\": [2], \"values\": [1]}", "{\"values\": [\"a\"]}", "not json",
+            "{\"weights\": 1}", "{}")) {
+          HttpResponse<String> r = predict(base, "a", body);
+          refusedPredictions.put(body, r.statusCode());
+          assertThat(json(r).get("error").asText()).as(body).isNotBlank();
+        }
+        assertThat(refusedPredictions.values()).containsOnly(400);
+        assertThat(predict(base, "zzz", "{\"values\": [1]}").statusCode()).isEqualTo(404);
 
         // HTTPS with bearer tokens: probes need none, data needs one of the tokens
         Path keystore = dir.resolve("serving.p12");
@@ -202,6 +219,11 @@ class ServingViewIT {
   private static ParameterUpdate parameters(String model, long version) {
     return ParameterChunks.snapshot(new ParameterChunks.Header(model, 0, version, version, version, Map.of("loss", 0.5)),
         new double[] {version, -1.0}, 1 << 20).get(0);
+  }
+
+  private HttpResponse<String> predict(URI base, String model, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(base.resolve("/models/" + model + "/predict")).POST(HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private void awaitReady(URI base) throws Exception {

@@ -1,6 +1,6 @@
 package io.convexstream.cli.learn;
 
-import io.convexstream.core.features.FeatureHashing;
+import io.convexstream.schemas.features.FeatureHashing;
 import io.convexstream.core.join.FeedbackJoin;
 import io.convexstream.core.join.HeapJoinStore;
 import io.convexstream.core.join.LoopJudge;

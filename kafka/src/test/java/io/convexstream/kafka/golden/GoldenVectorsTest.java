@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.convexstream.core.features.FeatureHashing;
+import io.convexstream.schemas.features.FeatureHashing;
 import io.convexstream.kafka.Topic;
 import io.convexstream.schemas.ChallengerScore;
 import io.convexstream.schemas.ChampionDecision;

@@ -1,7 +1,7 @@
 package io.convexstream.flink.loop;
 
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.core.features.FeatureHashing;
+import io.convexstream.schemas.features.FeatureHashing;
 import io.convexstream.core.join.FeedbackJoin;
 import io.convexstream.core.join.LoopJudge;
 import io.convexstream.core.join.LoopProgress;

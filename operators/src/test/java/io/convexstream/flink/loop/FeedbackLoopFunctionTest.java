@@ -152,7 +152,7 @@ class FeedbackLoopFunctionTest {
       h.processBothWatermarks(new Watermark(100 + DELAY));
       assertThat(h.extractOutputValues()).hasSize(1);
       double[] x = latest(h.extractOutputValues());
-      assertThat(x[io.convexstream.core.features.FeatureHashing.index("a", DIM)]).isNegative();
+      assertThat(x[io.convexstream.schemas.features.FeatureHashing.index("a", DIM)]).isNegative();
       assertThat(h.extractOutputValues().get(0).getMetrics()).containsEntry("learntAsNegative", 1.0).containsEntry("joined", 0.0);
     }
   }
@@ -270,7 +270,7 @@ class FeedbackLoopFunctionTest {
     for (Object[] in : inputs) {
       if (in[0].equals("event")) {
         @SuppressWarnings("unchecked")
-        TreeMap<Integer, Double> hashed = io.convexstream.core.features.FeatureHashing.hash((Map<String, Double>) in[3], DIM);
+        TreeMap<Integer, Double> hashed = io.convexstream.schemas.features.FeatureHashing.hash((Map<String, Double>) in[3], DIM);
         GradientVector a = new GradientVector(DIM, hashed.keySet().stream().mapToInt(Integer::intValue).toArray(),
             hashed.values().stream().mapToDouble(Double::doubleValue).toArray());
         byId.put((String) in[1], a);

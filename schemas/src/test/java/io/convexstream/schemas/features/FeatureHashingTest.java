@@ -1,4 +1,4 @@
-package io.convexstream.core.features;
+package io.convexstream.schemas.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.convexstream.core.features;
+package io.convexstream.schemas.features;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
