@@ -3,6 +3,7 @@ package io.convexstream.cli;
 import io.convexstream.cli.demo.DemoPipeline;
 import io.convexstream.cli.demo.GradientDemo;
 import io.convexstream.cli.demo.MoeDemo;
+import io.convexstream.cli.demo.LoopDemo;
 import io.convexstream.cli.demo.PortfolioDemo;
 import io.convexstream.cli.demo.SeaDemo;
 import io.convexstream.jobs.JobSettings;
@@ -64,6 +65,7 @@ final class DemoCommand implements Callable<Integer> {
   private static final int SEA_STEPS = 1000;
   private static final int MOE_STEPS = 150;
   private static final int PORTFOLIO_DAYS = 500;
+  private static final int LOOP_EVENTS = 6000;
 
   private final PrintStream console = System.out;
 
@@ -73,7 +75,8 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static List<DemoPipeline> pipelines() {
-    return List.of(new GradientDemo(STEPS), new SeaDemo(SEA_STEPS), new MoeDemo(MOE_STEPS), new PortfolioDemo(PORTFOLIO_DAYS));
+    return List.of(new GradientDemo(STEPS), new SeaDemo(SEA_STEPS), new MoeDemo(MOE_STEPS), new PortfolioDemo(PORTFOLIO_DAYS),
+        new LoopDemo(LOOP_EVENTS));
   }
 
   /** Generates every pipeline's data into a fresh broker and records the input topics into {@code dir}. */
@@ -84,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
       try (TopicClient kafka = new TopicClient(broker.bootstrapServers())) {
         for (DemoPipeline p : pipelines()) {
           p.feed(DemoPipeline.Feed.to(kafka));
-          topics.add(p.input().topicName());
+          p.inputs().forEach(t -> topics.add(t.topicName()));
         }
         kafka.flush();
       }
@@ -115,8 +118,8 @@ final class DemoCommand implements Callable<Integer> {
       console.println("      topics: " + List.of(Topic.values()).stream().map(Topic::topicName).toList());
 
       progress(2, "Starting Flink MiniCluster with web UI");
-      // 4 jobs at parallelism 2, with room to spare; checkpoints in the broker's data directory, removed with it
-      stack.flink = LocalFlinkCluster.start(uiPort, 10, -1, stack.broker.dataDir().resolve("flink"));
+      // 5 jobs at parallelism 2, with room to spare; checkpoints in the broker's data directory, removed with it
+      stack.flink = LocalFlinkCluster.start(uiPort, 12, -1, stack.broker.dataDir().resolve("flink"));
       console.println("      Flink web UI: " + stack.flink.restAddress());
 
       // its local state sits in the broker's data directory, removed with it on exit

@@ -21,7 +21,7 @@ import java.util.Map;
 import picocli.CommandLine;
 
 /** {@code convexstream learn} over a recording of events and feedback: the learning loop offline, and what it shows. */
-final class LoopReport {
+public final class LoopReport {
   private final CommandLine cli;
   private final Path recording;
   private final List<String> learners;
@@ -122,7 +122,7 @@ final class LoopReport {
    * Every learner's mean served loss per champion window (x: the window's end, minutes from the
    * first), and each promotion as a vertical line at the end of the window that decided it.
    */
-  static void plot(Path png, String title, List<String> names, long window, List<OfflineLoop.Decision> decisions) throws IOException {
+  public static void plot(Path png, String title, List<String> names, long window, List<OfflineLoop.Decision> decisions) throws IOException {
     if (decisions.isEmpty()) {
       return;
     }

@@ -18,8 +18,8 @@ public interface DemoPipeline {
 
   Map<String, String> options();
 
-  /** The job's input topic: what the bundled recording holds for this pipeline. */
-  Topic input();
+  /** The job's input topics: what the bundled recording holds for this pipeline. */
+  List<Topic> inputs();
 
   /**
    * Generates this pipeline's data (seeded, so always the same) into {@code out}, and keeps what

@@ -63,8 +63,8 @@ public final class GradientDemo implements DemoPipeline {
 
   /** Sends every model's gradients (round-robin over models) and the bad records to Kafka. */
   @Override
-  public Topic input() {
-    return Topic.GRADIENTS;
+  public List<Topic> inputs() {
+    return List.of(Topic.GRADIENTS);
   }
 
   @Override

@@ -59,8 +59,8 @@ public final class MoeDemo implements DemoPipeline {
   }
 
   @Override
-  public Topic input() {
-    return Topic.ROUTER_SCORES;
+  public List<Topic> inputs() {
+    return List.of(Topic.ROUTER_SCORES);
   }
 
   @Override

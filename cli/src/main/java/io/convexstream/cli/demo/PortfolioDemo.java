@@ -56,8 +56,8 @@ public final class PortfolioDemo implements DemoPipeline {
   }
 
   @Override
-  public Topic input() {
-    return Topic.MARKET_BARS;
+  public List<Topic> inputs() {
+    return List.of(Topic.MARKET_BARS);
   }
 
   @Override

@@ -59,8 +59,8 @@ public final class SeaDemo implements DemoPipeline {
   }
 
   @Override
-  public Topic input() {
-    return Topic.EXAMPLES;
+  public List<Topic> inputs() {
+    return List.of(Topic.EXAMPLES);
   }
 
   @Override

@@ -41,6 +41,13 @@ public final class KafkaIO {
     return rawSource(kafka, groupId, bounded, new RawDeserializer(), topics);
   }
 
+  /**
+   * The time of a record whose value does not decode: the least there is, so that it moves no
+   * watermark (its Kafka timestamp, a producer's clock, could carry the watermark past every input
+   * still to come). The decode step dead-letters it.
+   */
+  public static final long NO_EVENT_TIME = Long.MIN_VALUE;
+
   /** Event time of a record, read from its decoded value. */
   @FunctionalInterface
   public interface EventTimeOf<T> extends Serializable {
@@ -49,7 +56,7 @@ public final class KafkaIO {
 
   /**
    * Like {@link #rawSource(KafkaConnection, String, boolean, Topic...)}, but each raw record's timestamp is
-   * the event time of its value (the Kafka timestamp when the value does not decode), so a
+   * the event time of its value ({@link #NO_EVENT_TIME} when the value does not decode), so a
    * watermark strategy given to {@code fromSource} tracks event time per partition.
    */
   public static <T extends SpecificRecord> KafkaSource<RawRecord> rawSource(
@@ -151,7 +158,7 @@ public final class KafkaIO {
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-      long time = eventTimeOr(codec, eventTime, r.topic(), r.partition(), r.offset(), r.value(), r.timestamp());
+      long time = eventTimeOr(codec, eventTime, r.topic(), r.partition(), r.offset(), r.value(), NO_EVENT_TIME);
       out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), time, r.key(), r.value()));
     }
 

@@ -119,7 +119,7 @@ public final class RecordingSource {
           } while (m.getTimestamp() < from || m.getTimestamp() >= to);
           byte[] value = AvroCodec.bytes(m.getValue());
           long time = codec == null ? m.getTimestamp() : KafkaIO.eventTimeOr(codec, eventTime, m.getTopic(), m.getPartition(), m.getOffset(), value,
-              m.getTimestamp());
+              KafkaIO.NO_EVENT_TIME);
           return new RawRecord(m.getTopic(), m.getPartition(), m.getOffset(), time, AvroCodec.bytes(m.getKey()), value);
         }
 
