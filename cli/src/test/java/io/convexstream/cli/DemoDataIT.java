@@ -22,7 +22,7 @@ class DemoDataIT {
     Path bundled = Path.of("..", "demo", "recording");
     DemoCommand.writeData(dir, System.out);
     List<String> topics = Recording.topics(bundled);
-    assertThat(Recording.topics(dir)).containsExactlyInAnyOrderElementsOf(topics).hasSize(4);
+    assertThat(Recording.topics(dir)).containsExactlyInAnyOrderElementsOf(topics).hasSize(6);
     for (String topic : topics) {
       List<String> made = messages(Recording.read(Recording.file(dir, topic)));
       assertThat(made).as(topic).isNotEmpty().isEqualTo(messages(Recording.read(Recording.file(bundled, topic))));
