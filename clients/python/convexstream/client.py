@@ -106,6 +106,27 @@ class Producer:
         self.send("gradients", {"modelId": model_id, "step": step, "producerId": producer_id, "gradient": vector,
                                 "loss": loss, "eventTime": now_ms() if event_time is None else avro.millis(event_time)})
 
+    def event(self, model_id, event_id, features, dim=None, event_time=None):
+        """An event for the learning loop (job `events`) to score now and learn from when its feedback comes: `features`
+        a {name: value} dict (hashed by the job into its features.dim, as convexstream.features does), a {index: value}
+        dict (sparse, with `dim`) or a list (dense)."""
+        named = None
+        vector = None
+        if isinstance(features, dict) and all(isinstance(k, str) for k in features):
+            named = {k: float(v) for k, v in features.items()}
+        elif isinstance(features, dict):
+            indices = sorted(features)
+            vector = {"dim": dim, "indices": indices, "values": [float(features[i]) for i in indices]}
+        else:
+            vector = {"dim": len(features) if dim is None else dim, "indices": None, "values": [float(v) for v in features]}
+        self.send("events", {"modelId": model_id, "eventId": event_id, "features": vector, "namedFeatures": named,
+                             "eventTime": now_ms() if event_time is None else avro.millis(event_time)})
+
+    def feedback(self, model_id, event_id, label, weight=1.0, event_time=None):
+        """The outcome of event `event_id`: label -1/+1 (logistic, hinge) or a real value (squared, Huber)."""
+        self.send("feedback", {"modelId": model_id, "eventId": event_id, "label": float(label), "weight": float(weight),
+                               "eventTime": now_ms() if event_time is None else avro.millis(event_time)})
+
     def loads(self, model_id, layer, step, rank, ranks, tokens_per_expert, bias_version=-1, event_time=None):
         """This rank's tokens per expert of one MoE layer at one global step, and the bias version it routed with."""
         self.send("router-loads", {"modelId": model_id, "layer": layer, "globalStep": step, "rank": rank, "expectedRanks": ranks,

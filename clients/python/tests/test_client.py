@@ -111,6 +111,20 @@ class Helpers(unittest.TestCase):
         self.assertEqual(conf["sasl.password"], "a=b-c")  # split at the first '=' only
         self.assertEqual((conf["sasl.username"], conf["ssl.ca.location"]), ("convexstream-clients", "/users/ca.crt"))
 
+    def test_events_with_named_features_and_their_feedback_go_to_the_loops_topics(self):
+        p = self.client.Producer("b")
+        p.event("ctr", "ev-1", {"country=FR": 1, "hour": 0.5}, event_time=1000)
+        p.event("ctr", "ev-2", {7: 1.0, 2: -1.0}, dim=16, event_time=1001)
+        p.feedback("ctr", "ev-1", 1, event_time=31000)
+        p.flush()
+        (t1, k1, v1), (t2, _, v2), (t3, k3, v3) = self.kafka.sent
+        self.assertEqual((t1, k1, t2, t3, k3), ("convexstream.events", b"ctr", "convexstream.events", "convexstream.feedback", b"ctr"))
+        self.assertEqual(avro.decode("LearningEvent", v1),
+                         {"modelId": "ctr", "eventId": "ev-1", "features": None, "namedFeatures": {"country=FR": 1.0, "hour": 0.5},
+                          "eventTime": 1000})
+        self.assertEqual(avro.decode("LearningEvent", v2)["features"], {"dim": 16, "indices": [2, 7], "values": [-1.0, 1.0]})
+        self.assertEqual(avro.decode("Feedback", v3), {"modelId": "ctr", "eventId": "ev-1", "label": 1.0, "weight": 1.0, "eventTime": 31000})
+
     def test_sparse_gradients_sort_their_indices(self):
         self.client.Producer("b").gradient("m", 7, {9: 1.0, 2: -1.0}, dim=10, event_time=5)
         g = avro.decode("Gradient", self.kafka.sent[0][2])

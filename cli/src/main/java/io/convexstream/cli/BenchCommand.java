@@ -1,6 +1,7 @@
 package io.convexstream.cli;
 
 import io.convexstream.cli.bench.EndToEnd;
+import io.convexstream.cli.bench.LoopState;
 import io.convexstream.cli.bench.PlacementSweep;
 import io.convexstream.core.learn.LearnerConfig;
 import io.convexstream.core.learn.Learners;
@@ -34,12 +35,16 @@ import picocli.CommandLine.Option;
         "              per step, 80 slots on 8 GPUs) whose expert popularity drifts, 5 000 steps, a 100-step window, a plan",
         "              considered every 10 steps; per --min-gains threshold: plans and replicas moved per 1 000 steps and the",
         "              imbalance the steps saw; a PNG of the imbalance over steps in --plot-dir",
+        "  loop-state: the learning loop's state on RocksDB, without Kafka: events at --loop-rate per second of event time,",
+        "              feedback --loop-delay later (a fifth lost), for --loop-minutes of event time; the full checkpoint size",
+        "              at each checkpoint, and a PNG of it over event time in --plot-dir",
         ""})
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--what", split = ",", defaultValue = "end-to-end,memory", description = "end-to-end, memory, placement (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--what", split = ",", defaultValue = "end-to-end,memory", description = "end-to-end, memory, placement, loop-state "
+      + "(default: ${DEFAULT-VALUE}).")
   List<String> what;
 
-  @Option(names = "--pipeline", description = {"A pipeline to measure, repeatable: NAME[:key=value,...] (default: gradients, router-loads, portfolio).",
+  @Option(names = "--pipeline", description = {"A pipeline to measure, repeatable: NAME[:key=value,...] (default: gradients, events, router-loads, portfolio).",
       "gradients takes models (16), dim (32), nnz (0: dense) and job options, e.g. gradients:models=1,dim=1000000 or",
       "gradients:dim=10000000,nnz=32,learner=ftrl or gradients:models=100000,dim=16,state.backend.type=rocksdb."})
   List<String> pipelines = new java.util.ArrayList<>(EndToEnd.PIPELINES);
@@ -77,6 +82,16 @@ final class BenchCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   double drift;
 
+  @Option(names = "--loop-rate", defaultValue = "10000", description = "Events per second of event time for --what loop-state "
+      + "(default: ${DEFAULT-VALUE}).")
+  int loopRate;
+
+  @Option(names = "--loop-delay", defaultValue = "PT10M", description = "Feedback delay for --what loop-state (default: ${DEFAULT-VALUE}).")
+  Duration loopDelay;
+
+  @Option(names = "--loop-minutes", defaultValue = "15", description = "Minutes of event time for --what loop-state (default: ${DEFAULT-VALUE}).")
+  int loopMinutes;
+
   @Option(names = "--plot-dir", defaultValue = ".", description = "Where --what placement writes its PNG (default: ${DEFAULT-VALUE}).")
   java.nio.file.Path plotDir;
 
@@ -92,10 +107,31 @@ final class BenchCommand implements Callable<Integer> {
     if (what.contains("memory")) {
       memory();
     }
+    if (what.contains("loop-state")) {
+      loopState();
+    }
     if (what.contains("end-to-end")) {
       endToEnd();
     }
     return 0;
+  }
+
+  private void loopState() throws Exception {
+    System.out.printf("loop-state: %d events/s of event time, feedback %s later (a fifth lost), %d min, 8 named features, ftrl, "
+        + "RocksDB with incremental checkpoints every 15 s%n", loopRate, loopDelay, loopMinutes);
+    java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("convexstream-loop-state");
+    try (LocalFlinkCluster flink = LocalFlinkCluster.start(0, 2)) {
+      List<LoopState.Point> points = LoopState.run(flink, loopRate, loopDelay, Duration.ofMinutes(loopMinutes), checkpoints,
+          BenchCommand::progress);
+      double[] x = points.stream().mapToDouble(LoopState.Point::eventMinutes).toArray();
+      double[] y = points.stream().mapToDouble(p -> p.stateBytes() / 1e6).toArray();
+      io.convexstream.cli.report.Plots.lines(plotDir.resolve("loop-state.png"), String.format(
+          "Learning loop state on RocksDB: %d events/s, feedback %s later", loopRate, loopDelay), "minutes of event time played",
+          "full checkpoint size (MB)", false, java.util.Map.of("state", new double[][] {x, y}));
+      System.out.println("  plot: " + plotDir.resolve("loop-state.png").toAbsolutePath());
+    } finally {
+      org.apache.commons.io.FileUtils.deleteQuietly(checkpoints.toFile());
+    }
   }
 
   private void endToEnd() throws Exception {

@@ -37,17 +37,21 @@ final class Baselines {
   /** Their output topic: copies of the input, outside the topic catalogue. */
   static final String TOPIC = "convexstream.bench.baseline";
 
-  /** A job that copies {@code input} to {@link #TOPIC}: no options, outputs outside the catalogue. */
+  /** A job that copies {@code inputs} to {@link #TOPIC}: no options, outputs outside the catalogue. */
   private abstract static class Copy implements StreamJob {
-    final Topic input;
+    final List<Topic> inputs;
 
-    Copy(Topic input) {
-      this.input = input;
+    Copy(List<Topic> inputs) {
+      this.inputs = List.copyOf(inputs);
     }
 
     @Override
     public List<Topic> inputs(Map<String, String> options) {
-      return List.of(input);
+      return inputs;
+    }
+
+    String names() {
+      return String.join(" and ", inputs.stream().map(Topic::topicName).toList());
     }
 
     @Override
@@ -62,8 +66,8 @@ final class Baselines {
   }
 
   static final class Passthrough extends Copy {
-    Passthrough(Topic input) {
-      super(input);
+    Passthrough(List<Topic> inputs) {
+      super(inputs);
     }
 
     @Override
@@ -73,20 +77,20 @@ final class Baselines {
 
     @Override
     public String description() {
-      return "copies " + input.topicName() + " to " + TOPIC;
+      return "copies " + names() + " to " + TOPIC;
     }
 
     @Override
     public void build(StreamExecutionEnvironment env, JobSettings s) {
-      sink(source(env, s, input).map(r -> new EncodedRecord(r.key, r.value)).returns(EncodedRecord.class), s);
+      sink(source(env, s, inputs).map(r -> new EncodedRecord(r.key, r.value)).returns(EncodedRecord.class), s);
     }
   }
 
   static final class Keyed extends Copy {
     private final int stateBytes;
 
-    Keyed(Topic input, int stateBytes) {
-      super(input);
+    Keyed(List<Topic> inputs, int stateBytes) {
+      super(inputs);
       this.stateBytes = stateBytes;
     }
 
@@ -97,12 +101,12 @@ final class Baselines {
 
     @Override
     public String description() {
-      return "copies " + input.topicName() + " to " + TOPIC + " through a keyed " + stateBytes + "-byte ValueState";
+      return "copies " + names() + " to " + TOPIC + " through a keyed " + stateBytes + "-byte ValueState";
     }
 
     @Override
     public void build(StreamExecutionEnvironment env, JobSettings s) {
-      sink(source(env, s, input)
+      sink(source(env, s, inputs)
           .keyBy(r -> new String(r.key, StandardCharsets.UTF_8), Types.STRING)
           .process(new TouchState(stateBytes))
           .name("keyed-state"), s);
@@ -139,8 +143,9 @@ final class Baselines {
     }
   }
 
-  private static DataStream<RawRecord> source(StreamExecutionEnvironment env, JobSettings s, Topic input) {
-    return env.fromSource(KafkaIO.rawSource(s.kafka(), s.groupId(), false, input), WatermarkStrategy.noWatermarks(), "source");
+  private static DataStream<RawRecord> source(StreamExecutionEnvironment env, JobSettings s, List<Topic> inputs) {
+    return env.fromSource(KafkaIO.rawSource(s.kafka(), s.groupId(), false, inputs.toArray(Topic[]::new)), WatermarkStrategy.noWatermarks(),
+        "source");
   }
 
   private static void sink(DataStream<EncodedRecord> out, JobSettings s) {

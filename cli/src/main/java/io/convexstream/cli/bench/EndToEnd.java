@@ -7,17 +7,21 @@ import io.convexstream.jobs.BalancerJob;
 import io.convexstream.jobs.JobSettings;
 import io.convexstream.jobs.Jobs;
 import io.convexstream.jobs.LearnerJob;
+import io.convexstream.jobs.LearningLoopJob;
 import io.convexstream.jobs.PortfolioJob;
 import io.convexstream.jobs.StreamJob;
 import io.convexstream.kafka.Topic;
 import io.convexstream.kafka.TopicClient;
 import io.convexstream.local.LocalFlinkCluster;
 import io.convexstream.schemas.ExpertBiasUpdate;
+import io.convexstream.schemas.Feedback;
 import io.convexstream.schemas.Gradient;
+import io.convexstream.schemas.LearningEvent;
 import io.convexstream.schemas.MarketTick;
 import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.PortfolioDecision;
+import io.convexstream.schemas.Prediction;
 import io.convexstream.schemas.RouterLoadReport;
 import io.convexstream.schemas.codec.AvroCodec;
 import java.lang.management.ManagementFactory;
@@ -80,8 +84,15 @@ public final class EndToEnd {
    * of a parameter publication), the record type of the outputs (they carry an eventTime), and the
    * bytes of keyed state one key holds (for the keyed baseline).
    */
-  private record Load(StreamJob job, Map<String, String> options, Topic input, String output, int unit, Sender sender,
-      java.util.function.Predicate<byte[]> completes, Class<? extends SpecificRecord> outputType, int stateBytes) {}
+  private record Load(StreamJob job, Map<String, String> options, List<Topic> inputs, String output, int unit, Sender sender,
+      java.util.function.Predicate<byte[]> completes, Class<? extends SpecificRecord> outputType, int stateBytes) {
+    /** Where every input topic ends now. */
+    Map<TopicPartition, Long> inputEnds(String bootstrap) {
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      inputs.forEach(t -> ends.putAll(TopicClient.endOffsets(bootstrap, t)));
+      return ends;
+    }
+  }
 
   /** Prefix of a spec that runs the no-op baseline on another spec's input. */
   public static final String BASELINE = "baseline:";
@@ -89,11 +100,11 @@ public final class EndToEnd {
   public static final String KEYED = "keyed:";
 
   private interface Sender {
-    /** Sends input number i (0-based) with event time {@code now}. */
-    void send(TopicClient kafka, long i, long now);
+    /** Sends input number i (0-based) with event time {@code now}; false: this position has no record. */
+    boolean send(TopicClient kafka, long i, long now);
   }
 
-  public static final List<String> PIPELINES = List.of("gradients", "router-loads", "portfolio");
+  public static final List<String> PIPELINES = List.of("gradients", "events", "router-loads", "portfolio");
 
   /**
    * The load of a spec {@code NAME[:key=value,...]}. {@code gradients} takes {@code models} (16),
@@ -111,8 +122,10 @@ public final class EndToEnd {
           shared.put(k, v); // the same state backend and checkpoints
         }
       });
-      StreamJob job = keyed ? new Baselines.Keyed(of.input(), of.stateBytes()) : new Baselines.Passthrough(of.input());
-      return new Load(job, shared, of.input(), Baselines.TOPIC, of.unit(), of.sender(), v -> true, of.input().recordType(), of.stateBytes());
+      StreamJob job = keyed ? new Baselines.Keyed(of.inputs(), of.stateBytes()) : new Baselines.Passthrough(of.inputs());
+      // copies of one input carry its event time; of two, latency is not measured
+      Class<? extends SpecificRecord> copied = of.inputs().size() == 1 ? of.inputs().get(0).recordType() : null;
+      return new Load(job, shared, of.inputs(), Baselines.TOPIC, of.unit(), of.sender(), v -> true, copied, of.stateBytes());
     }
     int colon = spec.indexOf(':');
     String pipeline = colon < 0 ? spec : spec.substring(0, colon);
@@ -120,7 +133,8 @@ public final class EndToEnd {
     return switch (pipeline) {
       case "gradients" -> gradients(args);
       // 4 layers x 8 ranks, 64 experts: a bias update per (layer, step), i.e. per 8 reports
-      case "router-loads" -> new Load(BalancerJob.loadReports(), with(Map.of("rate", "1e-3"), args), Topic.ROUTER_LOADS,
+      case "events" -> events(args);
+      case "router-loads" -> new Load(BalancerJob.loadReports(), with(Map.of("rate", "1e-3"), args), List.of(Topic.ROUTER_LOADS),
           Topic.EXPERT_BIASES.topicName(), 32, (kafka, i, now) -> {
             int layer = (int) (i % 4);
             int rank = (int) (i / 4 % 8);
@@ -130,13 +144,15 @@ public final class EndToEnd {
               loads.add((long) (100 + (e * 7 + step) % 50));
             }
             kafka.send(Topic.ROUTER_LOADS, "m/" + layer, new RouterLoadReport("m", layer, step, rank, 8, loads, -1L, Instant.ofEpochMilli(now)));
+            return true;
           }, v -> true, ExpertBiasUpdate.class, 64 * 4 + 8 * 64 * 8); // float biases, and a step's counts from 8 ranks
       // ticks of 16 assets, 100 ms periods, 3 strategies and a combiner: 4 decisions per period
       case "portfolio" -> new Load(new PortfolioJob(), with(Map.of("market.input", "ticks", "period.ms", "100", "portfolio.id", "p",
           "portfolio.assets", String.join(",", assets()), "portfolio.strategies", "ucrp,eg,olmar1", "portfolio.combiners", "accelerated",
-          "idleTimeout", "500 ms"), args), Topic.MARKET_TICKS, Topic.PORTFOLIO_DECISIONS.topicName(), 16, (kafka, i, now) -> {
+          "idleTimeout", "500 ms"), args), List.of(Topic.MARKET_TICKS), Topic.PORTFOLIO_DECISIONS.topicName(), 16, (kafka, i, now) -> {
             String asset = assets().get((int) (i % 16));
             kafka.send(Topic.MARKET_TICKS, asset, new MarketTick(asset, Instant.ofEpochMilli(now), 100 + (i % 7) * 0.1, 1.0));
+            return true;
           }, v -> true, PortfolioDecision.class, 4 * 16 * 8 * 8); // 4 books of 16 assets, ~8 numbers per asset each
       default -> throw new IllegalArgumentException("unknown pipeline " + pipeline + "; known: " + PIPELINES);
     };
@@ -182,15 +198,53 @@ public final class EndToEnd {
     int width = Math.max(1, (int) Math.ceil(Math.log10(models)));
     LearnerState state = Learners.create(LearnerConfig.of(options.get("learner")), dim).exportState();
     int stateBytes = 8 * (state.arrays.values().stream().mapToInt(a -> a.length).sum() + state.scalars.size());
-    return new Load(LearnerJob.gradients(), options, Topic.GRADIENTS, Topic.PARAMETERS.topicName(), models, (kafka, i, now) -> {
+    return new Load(LearnerJob.gradients(), options, List.of(Topic.GRADIENTS), Topic.PARAMETERS.topicName(), models, (kafka, i, now) -> {
       String model = String.format("m%0" + width + "d", i % models);
       NumericVector g = nnz > 0 ? new NumericVector(dim, indexSets.get((int) (i % indexSets.size())), values)
           : new NumericVector(dim, null, values);
       kafka.send(Topic.GRADIENTS, model, new Gradient(model, i / models + 1, "w", g, 0.0, null, Instant.ofEpochMilli(now)));
+      return true;
     }, v -> {
       ParameterUpdate u = AvroCodec.of(ParameterUpdate.class).decode(v);
       return u.getChunk() == u.getChunks() - 1;
     }, ParameterUpdate.class, stateBytes);
+  }
+
+  /**
+   * The learning loop: {@code models} models (16), each input pair an event of 8 named features
+   * and the feedback of the event {@code lag} events before it (1 000: so many events wait per
+   * join), event times 1 ms apart per input; {@code learners} and every other key as job options.
+   * Outputs counted: the predictions (one per event); a publication per join goes out too.
+   */
+  private static Load events(Map<String, String> args) {
+    Map<String, String> options = new HashMap<>(args);
+    int models = Integer.parseInt(options.getOrDefault("models", "16"));
+    int lag = Integer.parseInt(options.getOrDefault("lag", "1000"));
+    options.keySet().removeAll(List.of("models", "lag"));
+    // feedback that outlives its event would be dead-lettered: the window is far longer than the lag
+    options = with(Map.of("learners", "ftrl", "features.dim", String.valueOf(1 << 20), "feedback.maxDelay", "1 h", "idleTimeout", "1 s"),
+        options);
+    int width = Math.max(1, (int) Math.ceil(Math.log10(models)));
+    return new Load(new LearningLoopJob(), options, List.of(Topic.EVENTS, Topic.FEEDBACK), Topic.PREDICTIONS.topicName(), 2,
+        (kafka, i, now) -> {
+          long j = i / 2;
+          if (i % 2 == 0) {
+            String model = String.format("m%0" + width + "d", j % models);
+            Map<String, Double> features = new java.util.TreeMap<>();
+            for (int k = 0; k < 8; k++) {
+              features.put("f" + k + "=" + (j * 31 + k * 7) % 1000, 1.0);
+            }
+            kafka.send(Topic.EVENTS, model, new LearningEvent(model, "e" + j, null, features, Instant.ofEpochMilli(now)));
+            return true;
+          }
+          if (j < lag) {
+            return false; // no event is old enough for its feedback yet
+          }
+          long e = j - lag;
+          String model = String.format("m%0" + width + "d", e % models);
+          kafka.send(Topic.FEEDBACK, model, new Feedback(model, "e" + e, e % 3 == 0 ? 1.0 : -1.0, 1.0, Instant.ofEpochMilli(now)));
+          return true;
+        }, v -> true, Prediction.class, 8 * 16 * 8 * 3); // a join's features and scores, and the blocks it touches
   }
 
   private static List<String> assets() {
@@ -210,7 +264,7 @@ public final class EndToEnd {
     Load load = load(pipeline);
     String group = group(pipeline);
     Map<TopicPartition, Long> from = endOffsets(bootstrap, load.output());
-    commitOffsets(bootstrap, group, TopicClient.endOffsets(bootstrap, load.input())); // earlier runs' input is not this run's
+    commitOffsets(bootstrap, group, load.inputEnds(bootstrap)); // earlier runs' input is not this run's
     JobID id = submit(flink, bootstrap, load, group, parallelism);
     long start = System.currentTimeMillis();
     long sent = 0;
@@ -235,7 +289,7 @@ public final class EndToEnd {
     }
     long expected = expectedOutputs(pipeline, sent, false);
     Outputs outputs = collect(bootstrap, load.output(), from, expected, load.completes(),
-        o -> o.timestamp() - eventTime(load.outputType(), o.value()), drainTimeout);
+        load.outputType() == null ? null : o -> o.timestamp() - eventTime(load.outputType(), o.value()), drainTimeout);
     flink.cancel(id);
     double seconds = (Math.max(start, outputs.lastAppend()) - start) / 1000.0;
     double[] latencies = Arrays.copyOf(outputs.latencies, outputs.count);
@@ -255,15 +309,18 @@ public final class EndToEnd {
    */
   public static Backlog backlog(String bootstrap, String pipeline, long records, Consumer<String> progress) {
     Load load = load(pipeline);
-    Map<TopicPartition, Long> from = TopicClient.endOffsets(bootstrap, load.input());
+    Map<TopicPartition, Long> from = load.inputEnds(bootstrap);
+    long i = 0;
     long sent = 0;
     try (TopicClient kafka = new TopicClient(bootstrap)) {
       long t0 = System.currentTimeMillis();
-      while (sent < records || sent % load.unit() != 0) {
-        load.sender().send(kafka, sent, t0 + sent);
-        sent++;
-        if (sent % 500_000 == 0) {
-          progress.accept(String.format("%s: %d of %d records loaded", pipeline, sent, records));
+      while (i < records || i % load.unit() != 0) {
+        if (load.sender().send(kafka, i, t0 + i)) {
+          sent++;
+        }
+        i++;
+        if (i % 500_000 == 0) {
+          progress.accept(String.format("%s: %d of %d records loaded", pipeline, i, records));
         }
       }
       kafka.flush();
@@ -329,6 +386,8 @@ public final class EndToEnd {
         yield (models - extra) * (base / k) + extra * ((base + 1) / k);
       }
       case "router-loads" -> n / 8;
+      // an event per two inputs, scored once the watermark passes it: all but those of the last few ms
+      case "events" -> n / 2 - 64;
       default -> backlog ? 4 * ((n - 1) / 100) : 0;
     };
   }
