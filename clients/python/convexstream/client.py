@@ -67,6 +67,14 @@ def load_config(path):
     return conf
 
 
+def _vector(values, dim=None):
+    """A NumericVector: a list (dense) or an {index: value} dict (sparse, with `dim`), indices sorted."""
+    if isinstance(values, dict):
+        indices = sorted(values)
+        return {"dim": dim, "indices": indices, "values": [float(values[i]) for i in indices]}
+    return {"dim": len(values) if dim is None else dim, "indices": None, "values": [float(v) for v in values]}
+
+
 class Producer:
     """Sends records (dicts) to convexstream topics in the wire format, keyed as the jobs expect."""
 
@@ -98,11 +106,7 @@ class Producer:
 
     def gradient(self, model_id, step, values, dim=None, producer_id="python", loss=None, event_time=None):
         """A gradient: `values` a list (dense) or a {index: value} dict (sparse, with `dim`)."""
-        if isinstance(values, dict):
-            indices = sorted(values)
-            vector = {"dim": dim, "indices": indices, "values": [float(values[i]) for i in indices]}
-        else:
-            vector = {"dim": len(values) if dim is None else dim, "indices": None, "values": [float(v) for v in values]}
+        vector = _vector(values, dim)
         self.send("gradients", {"modelId": model_id, "step": step, "producerId": producer_id, "gradient": vector,
                                 "loss": loss, "eventTime": now_ms() if event_time is None else avro.millis(event_time)})
 
@@ -114,11 +118,8 @@ class Producer:
         vector = None
         if isinstance(features, dict) and all(isinstance(k, str) for k in features):
             named = {k: float(v) for k, v in features.items()}
-        elif isinstance(features, dict):
-            indices = sorted(features)
-            vector = {"dim": dim, "indices": indices, "values": [float(features[i]) for i in indices]}
         else:
-            vector = {"dim": len(features) if dim is None else dim, "indices": None, "values": [float(v) for v in features]}
+            vector = _vector(features, dim)
         self.send("events", {"modelId": model_id, "eventId": event_id, "features": vector, "namedFeatures": named,
                              "eventTime": now_ms() if event_time is None else avro.millis(event_time)})
 

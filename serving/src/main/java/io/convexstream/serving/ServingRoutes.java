@@ -195,9 +195,9 @@ final class ServingRoutes {
       if (dims == null) {
         throw new Refusal(404, "unknown model " + model);
       }
-      TreeMap<Integer, Double> hashed = io.convexstream.schemas.features.FeatureHashing.hash(named, dims.dim());
-      at = hashed.keySet().stream().mapToInt(Integer::intValue).toArray();
-      a = hashed.values().stream().mapToDouble(Double::doubleValue).toArray();
+      io.convexstream.schemas.features.FeatureHashing.Sparse hashed = io.convexstream.schemas.features.FeatureHashing.sparse(named, dims.dim());
+      at = hashed.indices();
+      a = hashed.values();
     } else if (values != null) {
       a = values.stream().mapToDouble(Double::doubleValue).toArray();
       at = indices != null ? indices.stream().mapToInt(Integer::intValue).toArray() : null;

@@ -221,8 +221,9 @@ public final class EndToEnd {
     int models = Integer.parseInt(options.getOrDefault("models", "16"));
     int lag = Integer.parseInt(options.getOrDefault("lag", "1000"));
     options.keySet().removeAll(List.of("models", "lag"));
-    // feedback that outlives its event would be dead-lettered: the window is far longer than the lag
-    options = with(Map.of("learners", "ftrl", "features.dim", String.valueOf(1 << 20), "feedback.maxDelay", "1 h", "idleTimeout", "1 s"),
+    // feedback that outlives its event would be dead-lettered: the window is far longer than the lag;
+    // no idleness: a partition read late in a backlog would be declared idle and its records late
+    options = with(Map.of("learners", "ftrl", "features.dim", String.valueOf(1 << 20), "feedback.maxDelay", "1 h"),
         options);
     int width = Math.max(1, (int) Math.ceil(Math.log10(models)));
     return new Load(new LearningLoopJob(), options, List.of(Topic.EVENTS, Topic.FEEDBACK), Topic.PREDICTIONS.topicName(), 2,

@@ -1,6 +1,5 @@
 package io.convexstream.cli.learn;
 
-import io.convexstream.schemas.features.FeatureHashing;
 import io.convexstream.core.join.FeedbackJoin;
 import io.convexstream.core.join.HeapJoinStore;
 import io.convexstream.core.join.LoopJudge;
@@ -15,6 +14,7 @@ import io.convexstream.schemas.Feedback;
 import io.convexstream.schemas.LabelledExample;
 import io.convexstream.schemas.LearningEvent;
 import io.convexstream.schemas.NumericVector;
+import io.convexstream.schemas.features.FeatureHashing;
 import io.convexstream.schemas.validate.RecordChecks;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -172,9 +172,8 @@ public final class OfflineLoop {
   /** As the job reads them: named features hashed, a vector of another dimension refused (null). */
   private static Event features(LearningEvent e, int dim) {
     if (e.getNamedFeatures() != null) {
-      TreeMap<Integer, Double> hashed = FeatureHashing.hash(e.getNamedFeatures(), dim);
-      return new Event(hashed.keySet().stream().mapToInt(Integer::intValue).toArray(),
-          hashed.values().stream().mapToDouble(Double::doubleValue).toArray());
+      FeatureHashing.Sparse hashed = FeatureHashing.sparse(e.getNamedFeatures(), dim);
+      return new Event(hashed.indices(), hashed.values());
     }
     NumericVector v = e.getFeatures();
     if (v.getDim() != dim) {

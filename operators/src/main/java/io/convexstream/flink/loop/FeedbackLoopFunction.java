@@ -1,7 +1,6 @@
 package io.convexstream.flink.loop;
 
 import io.convexstream.connectors.flink.Decoded;
-import io.convexstream.schemas.features.FeatureHashing;
 import io.convexstream.core.join.FeedbackJoin;
 import io.convexstream.core.join.LoopJudge;
 import io.convexstream.core.join.LoopProgress;
@@ -21,13 +20,12 @@ import io.convexstream.schemas.NumericVector;
 import io.convexstream.schemas.ParameterUpdate;
 import io.convexstream.schemas.Prediction;
 import io.convexstream.schemas.codec.AvroCodec;
+import io.convexstream.schemas.features.FeatureHashing;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -43,7 +41,7 @@ import org.apache.flink.util.OutputTag;
  * joins in a replay as live, whatever the arrival order of the two inputs), and every learner then
  * learns from it exactly as the examples pipeline would (test-then-train at its current
  * parameters). Each learner is judged on the scores it served (progressive validation), and at the
- * end of each champion window a {@link ChampionRule} decides who serves next. Outputs: the
+ * end of each champion window a {@link io.convexstream.core.join.ChampionRule} decides who serves next. Outputs: the
  * champion's parameters (main), predictions and champion decisions (side outputs), dead letters.
  */
 public final class FeedbackLoopFunction
@@ -148,15 +146,8 @@ public final class FeedbackLoopFunction
   /** The event's features in the models' dimension, or null when a vector has another dimension. */
   private LoopEvent features(LearningEvent e) {
     if (e.getNamedFeatures() != null) {
-      TreeMap<Integer, Double> hashed = FeatureHashing.hash(e.getNamedFeatures(), settings.dim());
-      int[] indices = new int[hashed.size()];
-      double[] values = new double[hashed.size()];
-      int k = 0;
-      for (Map.Entry<Integer, Double> c : hashed.entrySet()) {
-        indices[k] = c.getKey();
-        values[k++] = c.getValue();
-      }
-      return new LoopEvent(0, 0, indices, values);
+      FeatureHashing.Sparse hashed = FeatureHashing.sparse(e.getNamedFeatures(), settings.dim());
+      return new LoopEvent(0, 0, hashed.indices(), hashed.values());
     }
     NumericVector v = e.getFeatures();
     if (v.getDim() != settings.dim()) {

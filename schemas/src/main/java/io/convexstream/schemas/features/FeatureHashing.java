@@ -33,6 +33,22 @@ public final class FeatureHashing {
     return out;
   }
 
+  /** Hashed features as a sparse vector: coordinates strictly increasing, and their summed values. */
+  public record Sparse(int[] indices, double[] values) {}
+
+  /** {@link #hash} as arrays, what a linear model scores and learns with. */
+  public static Sparse sparse(Map<String, Double> features, int dim) {
+    TreeMap<Integer, Double> hashed = hash(features, dim);
+    int[] indices = new int[hashed.size()];
+    double[] values = new double[hashed.size()];
+    int k = 0;
+    for (Map.Entry<Integer, Double> c : hashed.entrySet()) {
+      indices[k] = c.getKey();
+      values[k++] = c.getValue();
+    }
+    return new Sparse(indices, values);
+  }
+
   /** MurmurHash3 x86_32 (Austin Appleby's reference, little-endian blocks). */
   public static int murmur3(byte[] data, int seed) {
     final int c1 = 0xcc9e2d51;
