@@ -88,7 +88,7 @@ class CliIT {
     CommandLine cli = ConvexStreamCli.commandLine();
     cli.setErr(new PrintWriter(err));
     assertThat(cli.execute("run", "--bootstrap", "127.0.0.1:1", "--job", "nope")).isEqualTo(2);
-    assertThat(err.toString()).contains("unknown job 'nope'; known: [gradients, examples, router-loads, router-scores, portfolio]");
+    assertThat(err.toString()).contains("unknown job 'nope'; known: [gradients, examples, events, router-loads, router-scores, portfolio]");
   }
 
   @Test
