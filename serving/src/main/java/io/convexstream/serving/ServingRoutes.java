@@ -104,12 +104,18 @@ final class ServingRoutes {
                 + path.get("portfolio"))));
   }
 
-  /** The answer to a GET of {@code uri}. */
-  Answer answer(URI uri) throws Refusal {
+  /** The path's segments, each decoded (so an id may hold an encoded '/'). */
+  private static List<String> segments(URI uri) {
     List<String> segments = new ArrayList<>();
     for (String raw : uri.getRawPath().replaceAll("^/+|/+$", "").split("/")) {
       segments.add(java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
     }
+    return segments;
+  }
+
+  /** The answer to a GET of {@code uri}. */
+  Answer answer(URI uri) throws Refusal {
+    List<String> segments = segments(uri);
     for (Route route : routes) {
       Map<String, String> path = route.match(segments);
       if (path != null) {
@@ -124,10 +130,7 @@ final class ServingRoutes {
 
   /** The answer to a POST of {@code body} to {@code uri}: only {@code /models/{model}/predict} takes one. */
   Answer answerPost(URI uri, byte[] body) throws Refusal {
-    List<String> segments = new ArrayList<>();
-    for (String raw : uri.getRawPath().replaceAll("^/+|/+$", "").split("/")) {
-      segments.add(java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
-    }
+    List<String> segments = segments(uri);
     Map<String, String> path = Route.of("/models/{model}/predict", null).match(segments);
     if (path == null) {
       throw new Refusal(segments.size() == 3 && segments.get(0).equals("models") ? 404 : 405,

@@ -162,8 +162,8 @@ public final class OfflineLoop {
     double[] meanLoss = new double[n];
     double[] accuracy = new double[n];
     for (int i = 0; i < n; i++) {
-      meanLoss[i] = p.judged == 0 ? Double.NaN : p.servedLoss[i] / p.judged;
-      accuracy[i] = p.judged == 0 || !s.loss().classifies() ? Double.NaN : (double) p.correct[i] / p.judged;
+      meanLoss[i] = judge.meanServedLoss(p, i);
+      accuracy[i] = judge.accuracy(p, i);
     }
     return new ModelResult(model, parameters, s.names().get(p.champion), judge.figures(p), decisions, served, deadLetters, meanLoss,
         accuracy);

@@ -109,8 +109,17 @@ public final class LoopJudge {
   /** {@link #FIGURES} for the champion now (NaN where not yet defined). */
   public double[] figures(LoopProgress p) {
     int c = p.champion;
-    return new double[] {p.judged == 0 ? Double.NaN : p.servedLoss[c] / p.judged,
-        p.judged == 0 || !loss.classifies() ? Double.NaN : (double) p.correct[c] / p.judged, p.scored, p.joined, p.expired,
-        p.learntAsNegative, p.refused, p.delayQuantile(0.5), p.delayQuantile(0.99), c};
+    return new double[] {meanServedLoss(p, c), accuracy(p, c), p.scored, p.joined, p.expired, p.learntAsNegative, p.refused,
+        p.delayQuantile(0.5), p.delayQuantile(0.99), c};
+  }
+
+  /** Learner {@code i}'s mean loss on the scores it served, NaN before any example. */
+  public double meanServedLoss(LoopProgress p, int i) {
+    return p.judged == 0 ? Double.NaN : p.servedLoss[i] / p.judged;
+  }
+
+  /** The share of examples learner {@code i}'s served score had the right sign; NaN before any, or for a loss without classes. */
+  public double accuracy(LoopProgress p, int i) {
+    return p.judged == 0 || !loss.classifies() ? Double.NaN : (double) p.correct[i] / p.judged;
   }
 }

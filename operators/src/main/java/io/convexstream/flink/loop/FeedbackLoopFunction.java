@@ -208,7 +208,6 @@ public final class FeedbackLoopFunction
           }
         }
         event.scores = scores;
-        event.champion = p.champion;
         judge.scored(p);
         double served = scores[p.champion];
         Double probability = settings.loss() == Loss.LOGISTIC ? 1 / (1 + Math.exp(-served)) : null;

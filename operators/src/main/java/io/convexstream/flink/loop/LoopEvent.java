@@ -14,8 +14,6 @@ public class LoopEvent {
   public double[] values;
   /** Per learner, in list order, its score a·x when the event was played (null before). */
   public double[] scores;
-  /** The learner that served, by list index. */
-  public int champion;
   /** The event's time (set when it is scored). */
   public long eventTime;
 

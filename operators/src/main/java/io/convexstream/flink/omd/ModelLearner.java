@@ -86,12 +86,8 @@ public final class ModelLearner {
    * ({@code p} is the caller's to store); refused, nothing changes.
    */
   public <T> LearnerRound play(ModelProgress p, LearnerConfig config, RoundReader<T> reader, T record) throws Exception {
-    // learner state is written with the first update applied: a model without one has none, and on
-    // RocksDB looking up a key that is not there was half the learner's thread with 10⁶ new models
-    LearnerState saved = p.updates == 0 ? null : learnerState.value();
     int[] coordinates = null; // blocked: the coordinates this record plays on (its learner holds only those)
     T round = record;
-    OnlineLearner learner;
     if (p.blocked) {
       coordinates = reader.coordinates(record);
       if (coordinates == null) {
@@ -99,13 +95,8 @@ public final class ModelLearner {
       } else {
         round = reader.restricted(record);
       }
-      LearnerState meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
-      learner = Learners.restore(config, p.dim, blocks.gather(meta, fresh(config), p.dim, coordinates));
-    } else {
-      // attached: large state (oomd-ec's matrices) is updated in place instead of copied in and out;
-      // safe because value() hands out a copy while a snapshot still needs the old object
-      learner = saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
     }
+    OnlineLearner learner = learner(p, config, coordinates);
     LearnerRound played = LearnerRound.play(learner, reader, round);
     if (played.refused() != null) {
       return played; // the model keeps its parameters: its state is not stored
@@ -137,13 +128,10 @@ public final class ModelLearner {
    * linear model scores with: read from the blocks they live in, or the whole learner's decision.
    */
   public double[] decisionAt(ModelProgress p, LearnerConfig config, int[] coordinates) throws Exception {
-    LearnerState saved = p.updates == 0 ? null : learnerState.value();
     if (p.blocked) {
-      int[] at = coordinates == null ? LearnerBlocks.all(p.dim) : coordinates;
-      LearnerState meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
-      return Learners.restore(config, p.dim, blocks.gather(meta, fresh(config), p.dim, at)).decision();
+      return learner(p, config, coordinates == null ? LearnerBlocks.all(p.dim) : coordinates).decision();
     }
-    double[] x = (saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved)).decision();
+    double[] x = learner(p, config, null).decision();
     if (coordinates == null) {
       return x;
     }
@@ -152,6 +140,23 @@ public final class ModelLearner {
       v[k] = x[coordinates[k]];
     }
     return v;
+  }
+
+  /**
+   * The key's learner, restored on {@code coordinates} only (a blocked model; strictly increasing)
+   * or whole (null).
+   */
+  private OnlineLearner learner(ModelProgress p, LearnerConfig config, int[] coordinates) throws Exception {
+    // learner state is written with the first update applied: a model without one has none, and on
+    // RocksDB looking up a key that is not there was half the learner's thread with 10⁶ new models
+    LearnerState saved = p.updates == 0 ? null : learnerState.value();
+    if (p.blocked) {
+      LearnerState meta = saved != null ? saved : new LearnerState(config.algorithm(), 0);
+      return Learners.restore(config, p.dim, blocks.gather(meta, fresh(config), p.dim, coordinates));
+    }
+    // attached: large state (oomd-ec's matrices) is updated in place instead of copied in and out;
+    // safe because value() hands out a copy while a snapshot still needs the old object
+    return saved == null ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, saved);
   }
 
   /** Publishes the parameters right after {@link #play} (what it computed is reused). */
@@ -168,7 +173,7 @@ public final class ModelLearner {
       double[] extraFigures) throws Exception {
     ModelParameters parameters = p.blocked
         ? new ModelParameters.Blocked(p, config, blocks, learnerState.value(), fresh(config), null, null, null)
-        : new ModelParameters.Whole(p.updates == 0 ? Learners.create(config, p.dim) : Learners.attach(config, p.dim, learnerState.value()));
+        : new ModelParameters.Whole(learner(p, config, null));
     publish(p, parameters, model, out, extraNames, extraFigures);
   }
 
