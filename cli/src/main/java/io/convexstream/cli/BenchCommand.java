@@ -89,7 +89,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--loop-delay", defaultValue = "PT10M", description = "Feedback delay for --what loop-state (default: ${DEFAULT-VALUE}).")
   Duration loopDelay;
 
-  @Option(names = "--loop-minutes", defaultValue = "15", description = "Minutes of event time for --what loop-state (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--loop-parallelism", defaultValue = "1", description = "Parallelism of the learning loop for --what loop-state "
+      + "(default: ${DEFAULT-VALUE}).")
+  int loopParallelism;
+
+  @Option(names = "--loop-minutes", defaultValue = "26", description = "Minutes of event time for --what loop-state (default: ${DEFAULT-VALUE}).")
   int loopMinutes;
 
   @Option(names = "--plot-dir", defaultValue = ".", description = "Where --what placement writes its PNG (default: ${DEFAULT-VALUE}).")
@@ -118,10 +122,11 @@ final class BenchCommand implements Callable<Integer> {
 
   private void loopState() throws Exception {
     System.out.printf("loop-state: %d events/s of event time, feedback %s later (a fifth lost), %d min, 8 named features, ftrl, "
-        + "RocksDB with incremental checkpoints every 15 s%n", loopRate, loopDelay, loopMinutes);
+        + "parallelism %d, RocksDB (the local cluster's managed memory: 2 GB for 2 slots) with incremental checkpoints every 15 s%n",
+        loopRate, loopDelay, loopMinutes, loopParallelism);
     java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("convexstream-loop-state");
     try (LocalFlinkCluster flink = LocalFlinkCluster.start(0, 2)) {
-      List<LoopState.Point> points = LoopState.run(flink, loopRate, loopDelay, Duration.ofMinutes(loopMinutes), checkpoints,
+      List<LoopState.Point> points = LoopState.run(flink, loopRate, loopDelay, Duration.ofMinutes(loopMinutes), loopParallelism, checkpoints,
           BenchCommand::progress);
       double[] x = points.stream().mapToDouble(LoopState.Point::eventMinutes).toArray();
       double[] y = points.stream().mapToDouble(p -> p.stateBytes() / 1e6).toArray();

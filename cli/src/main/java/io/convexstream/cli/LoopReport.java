@@ -63,8 +63,8 @@ public final class LoopReport {
             m.deadLetters(), f[figure("delayP50Ms")], f[figure("delayP99Ms")], m.champion(), m.decisions().size(),
             m.decisions().stream().filter(OfflineLoop.Decision::promoted).count());
         out.printf("  %-28s %16s %9s%n", "learner", "mean served loss", "accuracy");
-        for (int i = 0; i < s.names().size(); i++) {
-          out.printf("  %-28s %16.6g %9s%n", s.names().get(i), m.meanServedLoss()[i],
+        for (int i = 0; i < m.learners().size(); i++) {
+          out.printf("  %-28s %16.6g %9s%n", m.learners().get(i), m.meanServedLoss()[i],
               Double.isNaN(m.accuracy()[i]) ? "-" : String.format("%.4f", m.accuracy()[i]));
         }
       }
@@ -80,8 +80,8 @@ public final class LoopReport {
           }
         }
         ArrayNode ls = node.putArray("learners");
-        for (int i = 0; i < s.names().size(); i++) {
-          ls.addObject().put("learner", s.names().get(i)).put("meanServedLoss", Json.number(m.meanServedLoss()[i]))
+        for (int i = 0; i < m.learners().size(); i++) {
+          ls.addObject().put("learner", m.learners().get(i)).put("meanServedLoss", Json.number(m.meanServedLoss()[i]))
               .put("accuracy", Json.number(m.accuracy()[i]));
         }
         node.put("windows", m.decisions().size()).put("promotions", m.decisions().stream().filter(OfflineLoop.Decision::promoted).count());
@@ -91,9 +91,9 @@ public final class LoopReport {
     if (parametersFile != null) {
       try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(parametersFile))) {
         for (OfflineLoop.ModelResult m : result.models().values()) {
-          for (int i = 0; i < s.names().size(); i++) {
-            ObjectNode line = Json.object().put("learner", s.names().get(i)).put("model", m.model())
-                .put("champion", s.names().get(i).equals(m.champion()));
+          for (int i = 0; i < m.learners().size(); i++) {
+            ObjectNode line = Json.object().put("learner", m.learners().get(i)).put("model", m.model())
+                .put("champion", m.learners().get(i).equals(m.champion()));
             line.set("parameters", Json.numbers(m.parameters().get(i)));
             w.println(Json.write(line));
           }
@@ -104,7 +104,7 @@ public final class LoopReport {
       Files.createDirectories(report);
       for (OfflineLoop.ModelResult m : result.models().values()) {
         Path png = report.resolve("loop-" + m.model().replaceAll("[^A-Za-z0-9._-]", "_") + ".png");
-        plot(png, "Progressive loss of the served scores, model " + m.model(), s.names(), s.rule().window(), m.decisions());
+        plot(png, "Progressive loss of the served scores, model " + m.model(), m.learners(), s.rule().window(), m.decisions());
         if (!json) {
           out.println("plot: " + png.toAbsolutePath());
         }

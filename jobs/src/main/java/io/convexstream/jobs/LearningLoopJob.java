@@ -18,6 +18,7 @@ import io.convexstream.schemas.validate.RecordChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
@@ -36,12 +37,15 @@ public final class LearningLoopJob implements StreamJob {
   public static final String NAME = "events";
   /** The learners' list separator; a learner's own parameters are separated by ';'. */
   private static final String LIST = ",";
+  /** Models whose id starts with what follows get their own learners. */
+  private static final String LEARNERS_PREFIX = "learners.";
   public static final ConfigOption<String> LEARNERS = ConfigOptions.key("learners").stringType().defaultValue("ftrl")
-      .withDescription("Every model's learners, comma-separated, each ALGORITHM;KEY=VALUE;... (e.g. ftrl;alpha=0.1,ogd;G=6): all score "
-          + "every event and learn from every feedback; the first serves until a challenger is promoted.");
+      .withDescription("Every model's learners (unless learners.<prefix> gives its own), comma-separated, each ALGORITHM;KEY=VALUE;... "
+          + "(e.g. ftrl;ftrl.alpha=0.1,ogd;G=6): all score every event and learn from every feedback; the first serves until a challenger is "
+          + "promoted.");
   public static final ConfigOption<String> CHAMPION = ConfigOptions.key("champion").stringType().noDefaultValue()
-      .withDescription("The learner that serves, by name (its algorithm, or ALGORITHM#i where one repeats): set, or changed on a restore, "
-          + "it is promoted at the next event.");
+      .withDescription("The learner that serves, by name (its algorithm, or ALGORITHM#i where one repeats; every model's learners have it): "
+          + "set, or changed on a restore, it is promoted at the next event.");
   public static final ConfigOption<Loss> LOSS = ConfigOptions.key("loss").enumType(Loss.class).defaultValue(Loss.LOGISTIC)
       .withDescription("The loss every learner learns from and is judged by: logistic, squared, hinge or huber.");
   public static final ConfigOption<Integer> DIM = ConfigOptions.key("features.dim").intType().defaultValue(1 << 20)
@@ -101,17 +105,20 @@ public final class LearningLoopJob implements StreamJob {
   public JobOptions options() {
     return new JobOptions(List.of(LEARNERS, CHAMPION, LOSS, DIM, MAX_DELAY, MISSING, OUT_OF_ORDER, IDLE_TIMEOUT, CHAMPION_WINDOW,
         CHAMPION_MARGIN, CHAMPION_MIN_JOINED, CHAMPION_PROMOTE, LearnerJob.EMIT_EVERY, LearnerJob.PUBLISH_CHUNK_BYTES,
-        LearnerJob.PUBLISH_SNAPSHOT_EVERY), List.of());
+        LearnerJob.PUBLISH_SNAPSHOT_EVERY), List.of(new JobOptions.OpenPrefix(LEARNERS_PREFIX,
+            "Models whose id starts with <...> get their own learners, as in learners (e.g. learners.ads/=ftrl,ftrl;ftrl.alpha=0.5,ogd;G=6).",
+            (prefix, value) -> lineup(value))));
   }
 
   /** The loop's settings the options describe (checked: learners, names, loss, ranges). */
   public LoopSettings settings(Map<String, String> given) {
     Configuration o = options().parse(given);
-    List<LearnerConfig> learners = new ArrayList<>();
-    for (String spec : o.get(LEARNERS).split(LIST)) {
-      String[] parts = spec.split(";");
-      learners.add(LearnerConfig.of(parts[0].trim(), Arrays.copyOfRange(parts, 1, parts.length)));
-    }
+    Map<String, LoopSettings.Lineup> lineups = new HashMap<>();
+    given.forEach((k, v) -> {
+      if (k.startsWith(LEARNERS_PREFIX)) {
+        lineups.put(k.substring(LEARNERS_PREFIX.length()), lineup(v));
+      }
+    });
     int dim = o.get(DIM);
     if (dim < 1 || dim > RecordChecks.MAX_DIM) {
       throw new IllegalArgumentException(DIM.key() + " must be in 1.." + RecordChecks.MAX_DIM + ", not " + dim);
@@ -119,9 +126,19 @@ public final class LearningLoopJob implements StreamJob {
     int chunkBytes = o.get(LearnerJob.PUBLISH_CHUNK_BYTES);
     ChampionRule rule = new ChampionRule(o.get(CHAMPION_WINDOW).toMillis(), o.get(CHAMPION_MARGIN), o.get(CHAMPION_MIN_JOINED),
         o.get(CHAMPION_PROMOTE) == Promotion.AUTO);
-    return new LoopSettings(names(learners), learners, o.getOptional(CHAMPION).orElse(null), o.get(LOSS), dim, o.get(MAX_DELAY).toMillis(),
+    return new LoopSettings(lineup(o.get(LEARNERS)), lineups, o.getOptional(CHAMPION).orElse(null), o.get(LOSS), dim, o.get(MAX_DELAY).toMillis(),
         o.get(MISSING) == Missing.NEGATIVE, rule, o.get(LearnerJob.EMIT_EVERY),
         new LearnerSettings.Publication(chunkBytes, o.get(LearnerJob.PUBLISH_SNAPSHOT_EVERY)));
+  }
+
+  /** The learners of a list {@code ALGORITHM;KEY=VALUE;...,...}. */
+  private static LoopSettings.Lineup lineup(String list) {
+    List<LearnerConfig> learners = new ArrayList<>();
+    for (String spec : list.split(LIST)) {
+      String[] parts = spec.split(";");
+      learners.add(LearnerConfig.of(parts[0].trim(), Arrays.copyOfRange(parts, 1, parts.length)));
+    }
+    return new LoopSettings.Lineup(names(learners), learners);
   }
 
   /** Each learner's algorithm, with {@code #i} (its position) where an algorithm repeats. */

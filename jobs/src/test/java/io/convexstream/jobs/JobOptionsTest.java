@@ -149,4 +149,19 @@ class JobOptionsTest {
     assertThatThrownBy(() -> prepare("portfolio", Map.of("portfolios", "us", "portfolio.us.assets", "A",
         "portfolio.params.eg.eta", "1"))).hasMessageContaining("parameters are set per portfolio");
   }
+
+  @Test
+  void modelsUnderAPrefixGetTheirOwnLearningLoopLearners() {
+    var loop = new LearningLoopJob().settings(Map.of("learners", "ftrl", "learners.ads/", "ftrl;ftrl.alpha=0.5,ogd;G=6,ftrl",
+        "learners.ads/big/", "adagrad"));
+    assertThat(loop.lineupOf("news/1").names()).containsExactly("ftrl");
+    assertThat(loop.lineupOf("ads/1").names()).containsExactly("ftrl#0", "ogd", "ftrl#2");
+    assertThat(loop.lineupOf("ads/1").learners().get(1).toString()).contains("G=6");
+    assertThat(loop.lineupOf("ads/big/1").names()).containsExactly("adagrad"); // the longest prefix
+    assertThat(loop.mostLearners()).isEqualTo(3);
+    assertThatThrownBy(() -> prepare("events", Map.of("learners.ads/", "ftrl,nosuch")))
+        .hasMessageStartingWith("option 'learners.ads/': ").hasMessageContaining("nosuch");
+    assertThatThrownBy(() -> prepare("events", Map.of("champion", "ogd", "learners.ads/", "ftrl,ogd")))
+        .hasMessageContaining("champion ogd is not one of the learners [ftrl]");
+  }
 }

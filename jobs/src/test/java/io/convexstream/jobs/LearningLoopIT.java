@@ -38,8 +38,10 @@ class LearningLoopIT {
   static final LocalStack STACK = new LocalStack(4);
 
   private static final List<Topic> OUTPUTS = List.of(Topic.PREDICTIONS, Topic.PARAMETERS, Topic.CHAMPIONS);
-  private static final Map<String, String> OPTIONS = Map.of("learners", "ftrl;ftrl.alpha=0.02,ftrl;ftrl.alpha=0.5", "features.dim", "4096",
-      "feedback.maxDelay", "60 s", "outOfOrder", "90 s", "champion.window", "5 min", "champion.minJoined", "20");
+  /** ctr-b has learners of its own (one more than ctr-a's). */
+  private static final Map<String, String> OPTIONS = Map.of("learners", "ftrl;ftrl.alpha=0.02,ftrl;ftrl.alpha=0.5",
+      "learners.ctr-b", "ftrl;ftrl.alpha=0.02,ogd;G=4,adagrad", "features.dim", "4096", "feedback.maxDelay", "60 s", "outOfOrder", "90 s",
+      "champion.window", "5 min", "champion.minJoined", "20");
 
   /** Two click streams (impressions a second apart, outcomes 1–70 s later or lost, 20 %) and two bad feedback records. */
   private static void send(String bootstrap) {
@@ -68,8 +70,12 @@ class LearningLoopIT {
     assertThat(expected.get(Topic.CHAMPIONS)).isNotEmpty();
     assertThat(expectedDead.values().stream().mapToInt(List::size).sum()).isGreaterThanOrEqualTo(2);
     try (TopicClient kafka = new TopicClient(bootstrap)) {
-      List<ChampionDecision> decisions = kafka.read(Topic.CHAMPIONS, ChampionDecision.class, 2, Duration.ofSeconds(30));
-      assertThat(decisions).allSatisfy(d -> assertThat(d.getLearners()).containsExactly("ftrl#0", "ftrl#1"));
+      int windows = expected.get(Topic.CHAMPIONS).values().stream().mapToInt(List::size).sum();
+      List<ChampionDecision> decisions = kafka.read(Topic.CHAMPIONS, ChampionDecision.class, windows, Duration.ofSeconds(30));
+      assertThat(decisions).filteredOn(d -> d.getModelId().equals("ctr-a"))
+          .isNotEmpty().allSatisfy(d -> assertThat(d.getLearners()).containsExactly("ftrl#0", "ftrl#1"));
+      assertThat(decisions).filteredOn(d -> d.getModelId().equals("ctr-b"))
+          .isNotEmpty().allSatisfy(d -> assertThat(d.getLearners()).containsExactly("ftrl", "ogd", "adagrad"));
       assertThat(decisions).anySatisfy(d -> assertThat(d.getPromoted()).isTrue());
       List<Prediction> predictions = kafka.read(Topic.PREDICTIONS, Prediction.class, 10, Duration.ofSeconds(30));
       assertThat(predictions).allSatisfy(p -> assertThat(p.getProbability()).isBetween(0.0, 1.0));

@@ -9,8 +9,10 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -90,6 +92,10 @@ public final class LocalFlinkCluster implements AutoCloseable {
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "localhost");
     conf.set(RestOptions.BIND_PORT, preferredPort == 0 ? "0" : preferredPort + "-" + (preferredPort + 100));
+    // managed memory is RocksDB's block cache and write buffers, shared by the slots: with the
+    // MiniCluster's default (128 MB for all of them) the learning loop's learner blocks did not fit
+    // and its reads went to the files, 2.5x slower (BENCHMARKS.md). Taken only by RocksDB, as it fills.
+    conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("2g"));
     // the UI and REST metrics refresh every half second instead of every 10 s
     conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
     MiniClusterConfiguration config = new MiniClusterConfiguration.Builder()

@@ -115,18 +115,18 @@ public final class LoopDemo implements DemoPipeline {
     kafka.read(Topic.PARAMETERS, ParameterUpdate.class, u -> u.getModelId().equals(MODEL), joined, Duration.ofSeconds(60))
         .forEach(assembler::accept);
     ParameterAssembler.Model champion = assembler.latest(MODEL);
-    int servingIndex = settings.names().indexOf(expected.champion());
+    int servingIndex = expected.learners().indexOf(expected.champion());
     boolean sameParameters = champion != null && Arrays.equals(champion.parameters(), expected.parameters().get(servingIndex));
 
     out.println();
     out.printf("Learning loop (events): %d impressions, clicks seen 1 - 130 s later (maxDelay 2 min) or lost (25 %%), the ads' appeal reshuffled halfway%n",
         events);
-    out.printf("  learners %s; %d predictions, %d champion windows, %d promotions; champion now %s%n", settings.names(), predictions.size(),
+    out.printf("  learners %s; %d predictions, %d champion windows, %d promotions; champion now %s%n", expected.learners(), predictions.size(),
         decisions.size(), decisions.stream().filter(ChampionDecision::getPromoted).count(),
-        decisions.isEmpty() ? settings.names().get(0) : decisions.get(decisions.size() - 1).getChampion());
+        decisions.isEmpty() ? expected.learners().get(0) : decisions.get(decisions.size() - 1).getChampion());
     out.printf("  %-28s %16s %9s%n", "learner", "mean served loss", "accuracy");
-    for (int i = 0; i < settings.names().size(); i++) {
-      out.printf("  %-28s %16.4f %9.4f%n", settings.names().get(i), expected.meanServedLoss()[i], expected.accuracy()[i]);
+    for (int i = 0; i < expected.learners().size(); i++) {
+      out.printf("  %-28s %16.4f %9.4f%n", expected.learners().get(i), expected.meanServedLoss()[i], expected.accuracy()[i]);
     }
     out.printf("  the job's champion parameters equal the offline loop's bit for bit: %s%n", sameParameters ? "yes" : "NO");
     // feedback after maxDelay is the bulk of them: counted by reason
@@ -139,7 +139,7 @@ public final class LoopDemo implements DemoPipeline {
           d.getMeanLoss().stream().mapToDouble(Double::doubleValue).toArray(), d.getJoined()));
     }
     Path plot = outDir.resolve("loop-progressive-loss.png");
-    LoopReport.plot(plot, "Progressive loss of the served scores per 10-minute window (streaming)", settings.names(),
+    LoopReport.plot(plot, "Progressive loss of the served scores per 10-minute window (streaming)", expected.learners(),
         settings.rule().window(), plotted);
     int expectedOutputs = events + expected.decisions().size();
     int outputs = predictions.size() + (sameParameters && decisions.size() == expected.decisions().size() ? decisions.size() : 0);

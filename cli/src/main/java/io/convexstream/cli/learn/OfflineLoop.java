@@ -51,11 +51,11 @@ public final class OfflineLoop {
   public record Decision(long windowStart, String champion, String previous, boolean promoted, double[] meanLoss, long joined) {}
 
   /**
-   * One model: its learners' final parameters (list order), the champion serving at the end, the
+   * One model: its learners' names and final parameters (list order), the champion serving at the end, the
    * judge's figures ({@link LoopJudge#FIGURES}), the champion decisions, every event's served
    * score in play order, and the join's dead letters by reason.
    */
-  public record ModelResult(String model, List<double[]> parameters, String champion, double[] figures, List<Decision> decisions,
+  public record ModelResult(String model, List<String> learners, List<double[]> parameters, String champion, double[] figures, List<Decision> decisions,
       List<Double> servedScores, Map<String, Integer> deadLetters, double[] meanServedLoss, double[] accuracy) {}
 
   /** Every model, and the inputs the job would dead-letter before the join (undecodable or invalid). */
@@ -81,13 +81,14 @@ public final class OfflineLoop {
   }
 
   private static ModelResult runModel(LoopSettings s, String model, List<Object> records) {
-    int n = s.learners().size();
+    LoopSettings.Lineup lineup = s.lineupOf(model);
+    int n = lineup.size();
     OnlineLearner[] learners = new OnlineLearner[n];
     for (int i = 0; i < n; i++) {
-      learners[i] = Learners.create(s.learners().get(i), s.dim());
+      learners[i] = Learners.create(lineup.learners().get(i), s.dim());
     }
     RoundReader<LabelledExample> reader = new RoundReader.Examples(s.loss());
-    LoopJudge judge = new LoopJudge(s.names(), s.loss(), s.rule(), s.champion());
+    LoopJudge judge = new LoopJudge(lineup.names(), s.loss(), s.rule(), s.champion());
     LoopProgress p = new LoopProgress(n);
     List<Decision> decisions = new ArrayList<>();
     List<Double> served = new ArrayList<>();
@@ -114,7 +115,7 @@ public final class OfflineLoop {
         double y = missing ? s.loss().negativeLabel() : label;
         LoopJudge.WindowEnd ended = judge.judge(p, e.scores, y, weight, time, feedbackTime, missing);
         if (ended != null) {
-          decisions.add(new Decision(ended.start(), s.names().get(ended.decision().champion()), s.names().get(ended.previous()),
+          decisions.add(new Decision(ended.start(), lineup.names().get(ended.decision().champion()), lineup.names().get(ended.previous()),
               ended.decision().promoted(), ended.meanLoss(), ended.joined()));
         }
         NumericVector features = new NumericVector(s.dim(), e.indices == null ? null : Arrays.stream(e.indices).boxed().toList(),
@@ -123,7 +124,7 @@ public final class OfflineLoop {
         for (int i = 0; i < n; i++) {
           LearnerState before = learners[i].exportState();
           if (LearnerRound.play(learners[i], reader, example).refused() != null) { // the job keeps the learner as it was
-            learners[i] = Learners.restore(s.learners().get(i), s.dim(), before);
+            learners[i] = Learners.restore(lineup.learners().get(i), s.dim(), before);
           }
         }
       }
@@ -165,7 +166,7 @@ public final class OfflineLoop {
       meanLoss[i] = judge.meanServedLoss(p, i);
       accuracy[i] = judge.accuracy(p, i);
     }
-    return new ModelResult(model, parameters, s.names().get(p.champion), judge.figures(p), decisions, served, deadLetters, meanLoss,
+    return new ModelResult(model, lineup.names(), parameters, lineup.names().get(p.champion), judge.figures(p), decisions, served, deadLetters, meanLoss,
         accuracy);
   }
 

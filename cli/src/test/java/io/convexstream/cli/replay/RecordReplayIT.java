@@ -125,8 +125,10 @@ class RecordReplayIT {
       }
       kafka.flush();
     }
-    Map<String, String> options = Map.of("learners", "ftrl;ftrl.alpha=0.02,ogd;domain=ball:10", "features.dim", "1024",
-        "feedback.maxDelay", "60 s", "outOfOrder", "90 s", "champion.window", "5 min", "champion.minJoined", "20");
+    // ctr-b has learners of its own
+    Map<String, String> options = Map.of("learners", "ftrl;ftrl.alpha=0.02,ogd;domain=ball:10", "learners.ctr-b",
+        "ogd;domain=ball:10,ftrl;ftrl.alpha=0.02,adagrad", "features.dim", "1024", "feedback.maxDelay", "60 s", "outOfOrder", "90 s",
+        "champion.window", "5 min", "champion.minJoined", "20");
     Map<TopicPartition, Long> from = TopicClient.endOffsets(live.bootstrapServers(), Topic.PARAMETERS);
     Map<TopicPartition, Long> decisionsFrom = TopicClient.endOffsets(live.bootstrapServers(), Topic.CHAMPIONS);
     run(live, new io.convexstream.jobs.LearningLoopJob(), "live-events", options);
@@ -158,8 +160,10 @@ class RecordReplayIT {
     for (var m : summary.get("models")) {
       offlineDecisions += m.get("windows").asLong();
       // the champion's last publication names the learner that serves, as the offline run ends
-      assertThat(options.get("learners").split(",")[(int) job.get(m.get("model").asText()).metrics().get("champion").doubleValue()])
-          .startsWith(m.get("champion").asText());
+      String model = m.get("model").asText();
+      String[] learners = options.getOrDefault("learners." + model, options.get("learners")).split(",");
+      assertThat(m.get("learners")).hasSize(learners.length);
+      assertThat(learners[(int) job.get(model).metrics().get("champion").doubleValue()]).startsWith(m.get("champion").asText());
     }
     assertThat(offlineDecisions).isEqualTo(decided);
     for (String line : java.nio.file.Files.readAllLines(learned)) {

@@ -25,7 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -63,7 +65,8 @@ public final class FeedbackLoopFunction
   private transient OperatorMetrics metrics;
   private transient AvroCodec<LearningEvent> eventCodec;
   private transient AvroCodec<Feedback> feedbackCodec;
-  private transient LoopJudge judge;
+  /** Per lineup (by identity: the settings' own instances), its judge. */
+  private transient Map<LoopSettings.Lineup, LoopJudge> judges;
 
   public FeedbackLoopFunction(String job, LoopSettings settings) {
     this.job = job;
@@ -79,12 +82,12 @@ public final class FeedbackLoopFunction
     feedbackCodec = AvroCodec.of(Feedback.class);
     join = new FeedbackJoin<>(settings.maxDelayMillis(), settings.negativeOnMissing());
     joinState = new JoinState(getRuntimeContext());
-    learners = new ModelLearner[settings.learners().size()];
+    learners = new ModelLearner[settings.mostLearners()]; // a model with fewer uses the first ones
     for (int i = 0; i < learners.length; i++) {
       learners[i] = new ModelLearner(getRuntimeContext(), "-" + i, settings.publication(), metrics);
     }
     progressState = getRuntimeContext().getState(new ValueStateDescriptor<>("loop-progress", LoopProgress.class));
-    judge = new LoopJudge(settings.names(), settings.loss(), settings.rule(), settings.champion());
+    judges = new IdentityHashMap<>();
   }
 
   @Override
@@ -99,10 +102,9 @@ public final class FeedbackLoopFunction
       }
       payload.partition = in.partition;
       payload.offset = in.offset;
-      LoopProgress p = progress();
-      Host host = new Host(p, ctx, out);
+      Host host = new Host(ctx, out);
       join.event(joinState.with(ctx.timerService()), host, e.getEventId(), e.getEventTime().toEpochMilli(), payload);
-      progressState.update(p);
+      host.store();
     } catch (RuntimeException e) { // nothing is changed before the record is buffered
       reject(in, eventCodec, ctx, "internal error reading the record: " + e);
     }
@@ -112,16 +114,16 @@ public final class FeedbackLoopFunction
   public void processElement2(Decoded<Feedback> in, Context ctx, Collector<ParameterUpdate> out) throws Exception {
     try {
       Feedback f = in.value;
-      LoopProgress p = progress();
       joinState.with(ctx.timerService());
+      Host host = new Host(ctx, out);
       if (joinState.pending(f.getEventId()) == null && joinState.closed(f.getEventId()) == null) {
+        LoopProgress p = host.progress();
         p.early++;
         metrics.keyGauge("model", ctx.getCurrentKey(), "early", p.early);
       }
-      Host host = new Host(p, ctx, out);
       join.feedback(joinState, host, f.getEventId(), f.getEventTime().toEpochMilli(), f.getLabel(), f.getWeight(),
           new LoopEvent(in.partition, in.offset, null, null));
-      progressState.update(p);
+      host.store();
     } catch (RuntimeException e) {
       reject(in, feedbackCodec, ctx, "internal error reading the record: " + e);
     }
@@ -130,17 +132,9 @@ public final class FeedbackLoopFunction
   /** The watermark passed {@code timestamp}: what waits there is played (see {@link JoinState}). */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ParameterUpdate> out) throws Exception {
-    LoopProgress p = progressState.value();
-    if (p == null) {
-      return;
-    }
-    join.advanceTo(joinState.with(ctx.timerService()), new Host(p, ctx, out), timestamp);
-    progressState.update(p);
-  }
-
-  private LoopProgress progress() throws Exception {
-    LoopProgress p = progressState.value();
-    return p != null ? p : new LoopProgress(learners.length);
+    Host host = new Host(ctx, out);
+    join.advanceTo(joinState.with(ctx.timerService()), host, timestamp);
+    host.store();
   }
 
   /** The event's features in the models' dimension, or null when a vector has another dimension. */
@@ -165,37 +159,61 @@ public final class FeedbackLoopFunction
 
   /** What the join asks of the model, for one record or timer. */
   private final class Host implements FeedbackJoin.Sink<LoopEvent> {
-    private final LoopProgress p;
     private final KeyedCoProcessFunction<String, Decoded<LearningEvent>, Decoded<Feedback>, ParameterUpdate>.Context ctx;
     private final Collector<ParameterUpdate> out;
     private final String model;
+    private final LoopSettings.Lineup lineup;
+    private final LoopJudge judge;
+    /** The model's loop figures, read when first needed: buffering an input, a joined event's deadline or a forget need none. */
+    private LoopProgress loaded;
 
-    Host(LoopProgress p, KeyedCoProcessFunction<String, Decoded<LearningEvent>, Decoded<Feedback>, ParameterUpdate>.Context ctx,
+    Host(KeyedCoProcessFunction<String, Decoded<LearningEvent>, Decoded<Feedback>, ParameterUpdate>.Context ctx,
         Collector<ParameterUpdate> out) {
-      this.p = p;
       this.ctx = ctx;
       this.out = out;
       this.model = ctx.getCurrentKey();
+      this.lineup = settings.lineupOf(model);
+      this.judge = judges.computeIfAbsent(lineup, l -> new LoopJudge(l.names(), settings.loss(), settings.rule(), settings.champion()));
+    }
+
+    LoopProgress progress() {
+      if (loaded == null) {
+        try {
+          loaded = progressState.value();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        if (loaded == null) {
+          loaded = new LoopProgress(lineup.size());
+        }
+      }
+      return loaded;
+    }
+
+    /** Writes the figures back if they were read. */
+    void store() throws Exception {
+      if (loaded != null) {
+        progressState.update(loaded);
+      }
     }
 
     @Override
     public void predict(String eventId, long eventTime, LoopEvent event) {
       long start = System.nanoTime();
+      LoopProgress p = progress();
       try {
         if (p.runEpoch < 0) {
           // the first event played, the same in a replay; a run without state starts from later
           // (committed) offsets, so its epoch is larger
           p.runEpoch = event.offset;
         }
-        int previous = p.champion;
-        judge.serving(p);
-        promoted(previous);
-        double[] scores = new double[learners.length];
-        List<ChallengerScore> challengers = new ArrayList<>(learners.length - 1);
+        judge.serving(p); // a champion other than the last serves with a snapshot: as a challenger it kept no changes
+        double[] scores = new double[lineup.size()];
+        List<ChallengerScore> challengers = new ArrayList<>(lineup.size() - 1);
         long championVersion = 0;
-        for (int i = 0; i < learners.length; i++) {
+        for (int i = 0; i < lineup.size(); i++) {
           ModelProgress m = learner(i);
-          double[] x = learners[i].decisionAt(m, settings.learners().get(i), event.indices);
+          double[] x = learners[i].decisionAt(m, lineup.learners().get(i), event.indices);
           double s = 0;
           for (int k = 0; k < x.length; k++) {
             s += x[k] * event.values[k];
@@ -204,14 +222,14 @@ public final class FeedbackLoopFunction
           if (i == p.champion) {
             championVersion = m.updates;
           } else {
-            challengers.add(new ChallengerScore(settings.names().get(i), m.updates, s));
+            challengers.add(new ChallengerScore(lineup.names().get(i), m.updates, s));
           }
         }
         event.scores = scores;
         judge.scored(p);
         double served = scores[p.champion];
         Double probability = settings.loss() == Loss.LOGISTIC ? 1 / (1 + Math.exp(-served)) : null;
-        ctx.output(PREDICTIONS, new Prediction(model, eventId, p.runEpoch, settings.names().get(p.champion), championVersion, served,
+        ctx.output(PREDICTIONS, new Prediction(model, eventId, p.runEpoch, lineup.names().get(p.champion), championVersion, served,
             probability, challengers, Instant.ofEpochMilli(eventTime)));
         metrics.applied(start);
       } catch (Exception e) {
@@ -222,22 +240,21 @@ public final class FeedbackLoopFunction
     @Override
     public void learn(String eventId, long eventTime, LoopEvent event, double label, double weight, long feedbackTime, boolean missing) {
       long start = System.nanoTime();
+      LoopProgress p = progress();
       try {
         double y = missing ? settings.loss().negativeLabel() : label;
-        int previous = p.champion;
         LoopJudge.WindowEnd ended = judge.judge(p, event.scores, y, weight, eventTime, feedbackTime, missing);
         if (ended != null) {
           decided(ended);
         }
-        promoted(previous);
         NumericVector features = new NumericVector(settings.dim(), event.indices == null ? null : Arrays.stream(event.indices).boxed().toList(),
             Arrays.stream(event.values).boxed().toList());
         boolean published = false;
-        for (int i = 0; i < learners.length; i++) {
+        for (int i = 0; i < lineup.size(); i++) {
           ModelProgress m = learner(i);
           LabelledExample example = new LabelledExample(model, m.lastStep + 1, eventId, features, y, weight, null,
               Instant.ofEpochMilli(eventTime));
-          LearnerRound round = learners[i].play(m, settings.learners().get(i), reader, example);
+          LearnerRound round = learners[i].play(m, lineup.learners().get(i), reader, example);
           m.lastStep++;
           m.lastProducer = eventId;
           m.lastEventTime = eventTime;
@@ -251,7 +268,7 @@ public final class FeedbackLoopFunction
           if (i != p.champion) {
             m.changed = null; // a challenger publishes nothing: when promoted it starts with a snapshot
           } else if (round.refused() == null && m.updates - m.lastEmittedVersion >= settings.emitEvery()) {
-            learners[i].publishPlayed(m, settings.learners().get(i), model, out, PUBLISHED_FIGURES, judge.figures(p));
+            learners[i].publishPlayed(m, lineup.learners().get(i), model, out, PUBLISHED_FIGURES, judge.figures(p));
             published = true;
           }
           learners[i].update(m);
@@ -272,33 +289,24 @@ public final class FeedbackLoopFunction
       for (double m : w.meanLoss()) {
         means.add(m);
       }
-      ctx.output(DECISIONS, new ChampionDecision(model, p.runEpoch, Instant.ofEpochMilli(w.start()), Instant.ofEpochMilli(w.end()),
-          settings.names().get(w.decision().champion()), settings.names().get(w.previous()), w.decision().promoted(), w.decision().reason(),
-          settings.names(), means, w.joined()));
-    }
-
-    /** A champion other than {@code previous} serves: its first publication is a snapshot, since readers hold the old one's vector. */
-    private void promoted(int previous) throws Exception {
-      if (p.champion != previous) {
-        ModelProgress m = learner(p.champion);
-        m.changed = null;
-        learners[p.champion].update(m);
-      }
+      ctx.output(DECISIONS, new ChampionDecision(model, loaded.runEpoch, Instant.ofEpochMilli(w.start()), Instant.ofEpochMilli(w.end()),
+          lineup.names().get(w.decision().champion()), lineup.names().get(w.previous()), w.decision().promoted(), w.decision().reason(),
+          lineup.names(), means, w.joined()));
     }
 
     private ModelProgress learner(int i) throws Exception {
       ModelProgress m = learners[i].progress();
-      return m != null ? m : ModelLearner.create(settings.learners().get(i), settings.dim(), p.runEpoch);
+      return m != null ? m : ModelLearner.create(lineup.learners().get(i), settings.dim(), progress().runEpoch);
     }
 
     @Override
     public void expired(String eventId, long eventTime) {
-      judge.expired(p);
+      judge.expired(progress());
     }
 
     @Override
     public void deadLetter(FeedbackJoin.Item<LoopEvent> item, String reason) {
-      judge.refused(p);
+      judge.refused(progress());
       boolean late = reason.startsWith("late");
       if (late) {
         metrics.lateAndDeadLettered();

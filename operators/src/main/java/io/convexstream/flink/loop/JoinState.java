@@ -31,6 +31,8 @@ final class JoinState implements FeedbackJoin.Store<LoopEvent> {
   private final MapState<String, Boolean> closed;
   private final ValueState<Long> played;
   private TimerService timers;
+  /** The time whose last waiting input {@link #takeFirstUpTo} took, until something is buffered there again: nothing to look up. */
+  private long emptied = Long.MIN_VALUE;
 
   JoinState(RuntimeContext ctx) {
     waiting = ctx.getMapState(new MapStateDescriptor<>("join-waiting", Types.LONG, TypeInformation.of(WaitingInput[].class)));
@@ -42,6 +44,7 @@ final class JoinState implements FeedbackJoin.Store<LoopEvent> {
   /** The timer service of the record or timer being handled (buffered inputs register their timers there). */
   JoinState with(TimerService timers) {
     this.timers = timers;
+    emptied = Long.MIN_VALUE;
     return this;
   }
 
@@ -52,6 +55,9 @@ final class JoinState implements FeedbackJoin.Store<LoopEvent> {
       WaitingInput[] more = at == null ? new WaitingInput[1] : Arrays.copyOf(at, at.length + 1);
       more[more.length - 1] = WaitingInput.of(item);
       waiting.put(item.time(), more);
+      if (item.time() == emptied) {
+        emptied = Long.MIN_VALUE;
+      }
       if (at == null) {
         timers.registerEventTimeTimer(item.time());
       }
@@ -63,6 +69,9 @@ final class JoinState implements FeedbackJoin.Store<LoopEvent> {
   /** Only the inputs at exactly {@code time}: see the class comment. */
   @Override
   public FeedbackJoin.Item<LoopEvent> takeFirstUpTo(long time) {
+    if (time == emptied) { // the timer's loop asks once more after taking the last one
+      return null;
+    }
     try {
       WaitingInput[] at = waiting.get(time);
       if (at == null) {
@@ -76,6 +85,7 @@ final class JoinState implements FeedbackJoin.Store<LoopEvent> {
       }
       if (at.length == 1) {
         waiting.remove(time);
+        emptied = time;
       } else {
         WaitingInput[] rest = new WaitingInput[at.length - 1];
         System.arraycopy(at, 0, rest, 0, first);

@@ -104,7 +104,8 @@ public record LearnerSettings(
     return longestPrefix(publication.emitEveryByPrefix(), modelId, emitEvery);
   }
 
-  private static <V> V longestPrefix(Map<String, V> byPrefix, String modelId, V otherwise) {
+  /** The value of the longest prefix of {@code modelId} in {@code byPrefix}, else {@code otherwise}. */
+  public static <V> V longestPrefix(Map<String, V> byPrefix, String modelId, V otherwise) {
     V best = otherwise;
     int bestLength = -1;
     for (Map.Entry<String, V> e : byPrefix.entrySet()) {

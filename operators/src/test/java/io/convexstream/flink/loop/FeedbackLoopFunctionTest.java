@@ -56,7 +56,7 @@ class FeedbackLoopFunctionTest {
     for (LearnerConfig c : learners) {
       names.add(c.algorithm());
     }
-    return new LoopSettings(names, List.of(learners), null, Loss.LOGISTIC, DIM, DELAY, negativeOnMissing, rule, 1,
+    return new LoopSettings(new LoopSettings.Lineup(names, List.of(learners)), null, Loss.LOGISTIC, DIM, DELAY, negativeOnMissing, rule, 1,
         LearnerSettings.Publication.DEFAULT);
   }
 
@@ -71,13 +71,21 @@ class FeedbackLoopFunctionTest {
   }
 
   private Decoded<LearningEvent> event(String id, long time, Map<String, Double> features) {
-    return new Decoded<>(new LearningEvent("m", id, null, features, Instant.ofEpochMilli(time)),
-        new RawRecord("convexstream.events", 0, offset++, time, "m".getBytes(), null));
+    return event("m", id, time, features);
+  }
+
+  private Decoded<LearningEvent> event(String model, String id, long time, Map<String, Double> features) {
+    return new Decoded<>(new LearningEvent(model, id, null, features, Instant.ofEpochMilli(time)),
+        new RawRecord("convexstream.events", 0, offset++, time, model.getBytes(), null));
   }
 
   private Decoded<Feedback> feedback(String id, long time, double label) {
-    return new Decoded<>(new Feedback("m", id, label, 1.0, Instant.ofEpochMilli(time)),
-        new RawRecord("convexstream.feedback", 0, offset++, time, "m".getBytes(), null));
+    return feedback("m", id, time, label);
+  }
+
+  private Decoded<Feedback> feedback(String model, String id, long time, double label) {
+    return new Decoded<>(new Feedback(model, id, label, 1.0, Instant.ofEpochMilli(time)),
+        new RawRecord("convexstream.feedback", 0, offset++, time, model.getBytes(), null));
   }
 
   private static Map<String, Double> features(Random r) {
@@ -210,9 +218,59 @@ class FeedbackLoopFunctionTest {
   }
 
   private static double[] latest(List<ParameterUpdate> updates) {
+    return latest(updates, "m");
+  }
+
+  private static double[] latest(List<ParameterUpdate> updates, String model) {
     ParameterAssembler a = new ParameterAssembler();
     updates.forEach(a::accept);
-    return a.latest("m").parameters();
+    return a.latest(model).parameters();
+  }
+
+  /** Models under a prefix with learners of their own score and learn with those; the others with the job's. */
+  @ParameterizedTest
+  @ValueSource(strings = {"heap", "rocksdb"})
+  void eachModelHasTheLearnersOfItsLongestPrefix(String backend) throws Exception {
+    Random r = new Random(11);
+    List<Object[]> inputs = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      inputs.add(new Object[] {"event", "e" + i, i * 37L, features(r)});
+      inputs.add(new Object[] {"feedback", "e" + i, i * 37L + 500, r.nextBoolean() ? 1.0 : -1.0});
+    }
+    LoopSettings one = settings(false, FTRL);
+    LoopSettings s = new LoopSettings(one.lineup(), Map.of("ads/", new LoopSettings.Lineup(List.of("ogd", "ftrl"), List.of(OGD, FTRL)),
+        "ads/x/", new LoopSettings.Lineup(List.of("ftrl", "ogd"), List.of(FTRL, OGD))), null, Loss.LOGISTIC, DIM, DELAY, false, one.rule(), 1,
+        LearnerSettings.Publication.DEFAULT);
+    Expected alone = expected(inputs, FTRL);
+    Expected ogdFirst = expected(inputs, OGD, FTRL);
+    try (var h = harness(s, backend)) {
+      h.open();
+      for (String model : List.of("m", "ads/1", "ads/x/1")) {
+        for (Object[] in : inputs) {
+          if (in[0].equals("event")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Double> f = (Map<String, Double>) in[3];
+            h.processElement1(new StreamRecord<>(event(model, (String) in[1], (Long) in[2], f)));
+          } else {
+            h.processElement2(new StreamRecord<>(feedback(model, (String) in[1], (Long) in[2], (Double) in[3])));
+          }
+        }
+      }
+      h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
+      Map<String, List<Prediction>> byModel = new TreeMap<>();
+      side(h, FeedbackLoopFunction.PREDICTIONS).forEach(p -> byModel.computeIfAbsent(p.getModelId(), k -> new ArrayList<>()).add(p));
+      assertThat(byModel.get("m")).allSatisfy(p -> assertThat(p.getChallengers()).isEmpty());
+      assertThat(byModel.get("m")).extracting(Prediction::getScore).containsExactlyElementsOf(alone.ftrlScores);
+      assertThat(byModel.get("ads/1")).extracting(Prediction::getLearner).containsOnly("ogd");
+      assertThat(byModel.get("ads/1")).extracting(Prediction::getScore).containsExactlyElementsOf(ogdFirst.ftrlScores);
+      assertThat(byModel.get("ads/1")).extracting(p -> p.getChallengers().get(0).getScore()).containsExactlyElementsOf(ogdFirst.ogdScores);
+      assertThat(byModel.get("ads/x/1")).extracting(Prediction::getLearner).containsOnly("ftrl");
+      assertThat(byModel.get("ads/x/1")).extracting(Prediction::getScore).containsExactlyElementsOf(alone.ftrlScores);
+      List<ParameterUpdate> updates = h.extractOutputValues();
+      assertThat(latest(updates, "m")).containsExactly(alone.ftrl);
+      assertThat(latest(updates, "ads/1")).containsExactly(ogdFirst.ftrl); // the first learner's: ogd serves
+      assertThat(latest(updates, "ads/x/1")).containsExactly(alone.ftrl);
+    }
   }
 
   private static void feed(KeyedTwoInputStreamOperatorTestHarness<String, Decoded<LearningEvent>, Decoded<Feedback>, ParameterUpdate> h,
@@ -229,6 +287,7 @@ class FeedbackLoopFunctionTest {
     }
   }
 
+  /** Scores and final parameters of the first learner given (named ftrl after the usual case), the second's scores. */
   private record Expected(List<Double> ftrlScores, List<Double> ogdScores, double[] ftrl, List<String> deadLetters) {}
 
   /** The core join on the heap, with the core learners on whole arrays and the examples' loss and gradient. */
