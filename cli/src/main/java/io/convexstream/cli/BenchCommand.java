@@ -96,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--loop-minutes", defaultValue = "26", description = "Minutes of event time for --what loop-state (default: ${DEFAULT-VALUE}).")
   int loopMinutes;
 
-  @Option(names = "--plot-dir", defaultValue = ".", description = "Where --what placement writes its PNG (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--plot-dir", defaultValue = ".", description = "Where --what placement and loop-state write their PNGs (default: ${DEFAULT-VALUE}).")
   java.nio.file.Path plotDir;
 
   @Override
@@ -122,7 +122,7 @@ final class BenchCommand implements Callable<Integer> {
 
   private void loopState() throws Exception {
     System.out.printf("loop-state: %d events/s of event time, feedback %s later (a fifth lost), %d min, 8 named features, ftrl, "
-        + "parallelism %d, RocksDB (the local cluster's managed memory: 2 GB for 2 slots) with incremental checkpoints every 15 s%n",
+        + "parallelism %d, RocksDB on the local cluster's managed memory with incremental checkpoints every 15 s%n",
         loopRate, loopDelay, loopMinutes, loopParallelism);
     java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("convexstream-loop-state");
     try (LocalFlinkCluster flink = LocalFlinkCluster.start(0, 2)) {

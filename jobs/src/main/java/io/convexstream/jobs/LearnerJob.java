@@ -121,7 +121,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     own.addAll(List.of(JobOptions.STATE_TTL, AUTO_CREATE, MODELS));
     return new JobOptions(own, List.of(new JobOptions.OpenPrefix(OVERRIDE_PREFIX,
         "Models whose id starts with <...> get their own learner: ALGORITHM;KEY=VALUE;... (e.g. override.big/=oomd-ec;backend=auto).",
-        (prefix, value) -> override(value)),
+        (prefix, value) -> LearnerConfig.parse(value)),
         new JobOptions.OpenPrefix(EMIT_EVERY_PREFIX,
             "Models whose id starts with <...> publish after every k-th update instead (e.g. emitEvery.big/=100).",
             (prefix, value) -> emitEvery(value))));
@@ -135,11 +135,6 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
     return k;
   }
 
-  private static LearnerConfig override(String value) {
-    String[] parts = value.split(";");
-    return LearnerConfig.of(parts[0].trim(), Arrays.copyOfRange(parts, 1, parts.length));
-  }
-
   /** The learner settings the options describe (checked: unknown keys, types, algorithms, domains). */
   public LearnerSettings settings(Map<String, String> given) {
     Configuration o = options().parse(given);
@@ -150,7 +145,7 @@ public final class LearnerJob<T extends SpecificRecord> implements StreamJob {
       if (k.startsWith(LEARNER_PREFIX)) {
         params.add(k.substring(LEARNER_PREFIX.length()) + "=" + v);
       } else if (k.startsWith(OVERRIDE_PREFIX)) {
-        overrides.put(k.substring(OVERRIDE_PREFIX.length()), override(v));
+        overrides.put(k.substring(OVERRIDE_PREFIX.length()), LearnerConfig.parse(v));
       } else if (k.startsWith(EMIT_EVERY_PREFIX)) {
         emitEveryByPrefix.put(k.substring(EMIT_EVERY_PREFIX.length()), emitEvery(v));
       }

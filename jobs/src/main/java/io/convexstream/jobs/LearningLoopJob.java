@@ -17,7 +17,6 @@ import io.convexstream.schemas.Prediction;
 import io.convexstream.schemas.validate.RecordChecks;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,8 +134,7 @@ public final class LearningLoopJob implements StreamJob {
   private static LoopSettings.Lineup lineup(String list) {
     List<LearnerConfig> learners = new ArrayList<>();
     for (String spec : list.split(LIST)) {
-      String[] parts = spec.split(";");
-      learners.add(LearnerConfig.of(parts[0].trim(), Arrays.copyOfRange(parts, 1, parts.length)));
+      learners.add(LearnerConfig.parse(spec));
     }
     return new LoopSettings.Lineup(names(learners), learners);
   }

@@ -172,15 +172,7 @@ public final class OfflineLoop {
 
   /** As the job reads them: named features hashed, a vector of another dimension refused (null). */
   private static Event features(LearningEvent e, int dim) {
-    if (e.getNamedFeatures() != null) {
-      FeatureHashing.Sparse hashed = FeatureHashing.sparse(e.getNamedFeatures(), dim);
-      return new Event(hashed.indices(), hashed.values());
-    }
-    NumericVector v = e.getFeatures();
-    if (v.getDim() != dim) {
-      return null;
-    }
-    return new Event(v.getIndices() == null ? null : v.getIndices().stream().mapToInt(Integer::intValue).toArray(),
-        v.getValues().stream().mapToDouble(Double::doubleValue).toArray());
+    FeatureHashing.Sparse f = FeatureHashing.of(e, dim);
+    return f == null ? null : new Event(f.indices(), f.values());
   }
 }

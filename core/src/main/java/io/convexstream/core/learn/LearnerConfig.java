@@ -4,6 +4,7 @@ import io.convexstream.core.domain.Domain;
 import io.convexstream.core.domain.L2Ball;
 import io.convexstream.core.linalg.SquareMatrix;
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -53,6 +54,12 @@ public final class LearnerConfig implements Serializable {
       m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
     }
     return new LearnerConfig(m);
+  }
+
+  /** A learner written {@code ALGORITHM;KEY=VALUE;...}, as the jobs' options and the CLI take it. */
+  public static LearnerConfig parse(String spec) {
+    String[] parts = spec.split(";");
+    return of(parts[0].trim(), Arrays.copyOfRange(parts, 1, parts.length));
   }
 
   public LearnerConfig with(String key, String value) {

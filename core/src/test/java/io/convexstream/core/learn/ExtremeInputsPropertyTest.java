@@ -29,8 +29,7 @@ class ExtremeInputsPropertyTest {
       "oomd-ec;domain=ball:1", "oomd-ec;domain=unconstrained", "opt-hedge;domain=simplex", "ensemble;domain=ball:1",
       "adagrad;domain=ball:1", "adagrad;domain=box:-1:1", "adagrad;domain=unconstrained", "ftrl;domain=unconstrained"})
   void eachUpdateIsAppliedFinitelyOrRefusedWithNothingChanged(String spec) {
-    String[] parts = spec.split(";");
-    LearnerConfig config = LearnerConfig.of(parts[0], Arrays.copyOfRange(parts, 1, parts.length));
+    LearnerConfig config = LearnerConfig.parse(spec);
     Domain domain = config.domain();
     int applied = 0;
     int refused = 0;

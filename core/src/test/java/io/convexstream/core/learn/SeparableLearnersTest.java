@@ -18,8 +18,7 @@ class SeparableLearnersTest {
   @ValueSource(strings = {"ftrl;l1=0.01;l2=0.1", "adagrad;domain=box:-0.5:0.5", "adagrad;domain=unconstrained:3",
       "ogd;domain=box:-1:2", "ogd;domain=unconstrained:2"})
   void aLearnerOnSomeCoordinatesComputesWhatTheWholeLearnerComputesThere(String spec) {
-    String[] parts = spec.split(";");
-    LearnerConfig c = LearnerConfig.of(parts[0], java.util.Arrays.copyOfRange(parts, 1, parts.length));
+    LearnerConfig c = LearnerConfig.parse(spec);
     int d = 50;
     OnlineLearner whole = Learners.create(c, d);
     assertThat(whole.updatesOnlyGradientCoordinates()).isTrue();

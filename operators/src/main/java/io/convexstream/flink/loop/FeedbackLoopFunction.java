@@ -139,17 +139,8 @@ public final class FeedbackLoopFunction
 
   /** The event's features in the models' dimension, or null when a vector has another dimension. */
   private LoopEvent features(LearningEvent e) {
-    if (e.getNamedFeatures() != null) {
-      FeatureHashing.Sparse hashed = FeatureHashing.sparse(e.getNamedFeatures(), settings.dim());
-      return new LoopEvent(0, 0, hashed.indices(), hashed.values());
-    }
-    NumericVector v = e.getFeatures();
-    if (v.getDim() != settings.dim()) {
-      return null;
-    }
-    double[] values = v.getValues().stream().mapToDouble(Double::doubleValue).toArray();
-    int[] indices = v.getIndices() == null ? null : v.getIndices().stream().mapToInt(Integer::intValue).toArray();
-    return new LoopEvent(0, 0, indices, values);
+    FeatureHashing.Sparse f = FeatureHashing.of(e, settings.dim());
+    return f == null ? null : new LoopEvent(0, 0, f.indices(), f.values());
   }
 
   private <T extends SpecificRecord> void reject(Decoded<T> in, AvroCodec<T> codec, Context ctx, String reason) {

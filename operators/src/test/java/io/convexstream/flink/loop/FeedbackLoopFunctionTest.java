@@ -329,9 +329,8 @@ class FeedbackLoopFunctionTest {
     for (Object[] in : inputs) {
       if (in[0].equals("event")) {
         @SuppressWarnings("unchecked")
-        TreeMap<Integer, Double> hashed = io.convexstream.schemas.features.FeatureHashing.hash((Map<String, Double>) in[3], DIM);
-        GradientVector a = new GradientVector(DIM, hashed.keySet().stream().mapToInt(Integer::intValue).toArray(),
-            hashed.values().stream().mapToDouble(Double::doubleValue).toArray());
+        var hashed = io.convexstream.schemas.features.FeatureHashing.sparse((Map<String, Double>) in[3], DIM);
+        GradientVector a = new GradientVector(DIM, hashed.indices(), hashed.values());
         byId.put((String) in[1], a);
         join.event(store, sink, (String) in[1], (Long) in[2], a);
       } else {

@@ -1,5 +1,7 @@
 package io.convexstream.schemas.features;
 
+import io.convexstream.schemas.LearningEvent;
+import io.convexstream.schemas.NumericVector;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,8 +35,24 @@ public final class FeatureHashing {
     return out;
   }
 
-  /** Hashed features as a sparse vector: coordinates strictly increasing, and their summed values. */
+  /** Features as a vector: coordinates strictly increasing (null: {@code values} is dense), and their values. */
   public record Sparse(int[] indices, double[] values) {}
+
+  /**
+   * An event's features in dimension {@code dim}, as the learning loop reads them wherever it runs:
+   * named ones hashed; a vector as it is, or null when its dimension is not {@code dim}.
+   */
+  public static Sparse of(LearningEvent event, int dim) {
+    if (event.getNamedFeatures() != null) {
+      return sparse(event.getNamedFeatures(), dim);
+    }
+    NumericVector v = event.getFeatures();
+    if (v.getDim() != dim) {
+      return null;
+    }
+    return new Sparse(v.getIndices() == null ? null : v.getIndices().stream().mapToInt(Integer::intValue).toArray(),
+        v.getValues().stream().mapToDouble(Double::doubleValue).toArray());
+  }
 
   /** {@link #hash} as arrays, what a linear model scores and learns with. */
   public static Sparse sparse(Map<String, Double> features, int dim) {
